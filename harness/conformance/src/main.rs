@@ -1,0 +1,16 @@
+//! `ics-harness`: conformance harness and codec toolbox for Exchange ICS.
+#![forbid(unsafe_code)]
+
+mod cli;
+mod decode;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let cli = cli::Cli::parse();
+    match cli.command {
+        cli::Command::Decode(args) => decode::run(args),
+    }
+}

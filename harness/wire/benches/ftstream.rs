@@ -1,0 +1,5 @@
+//! Benchmarks for the ftstream codec.
+
+fn main() {
+    divan::main();
+}

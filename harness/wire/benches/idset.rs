@@ -1,0 +1,5 @@
+//! Benchmarks for the idset codec.
+
+fn main() {
+    divan::main();
+}

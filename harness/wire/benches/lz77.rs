@@ -1,0 +1,5 @@
+//! Benchmarks for the lz77 codec.
+
+fn main() {
+    divan::main();
+}

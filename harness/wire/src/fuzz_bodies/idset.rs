@@ -1,0 +1,1 @@
+//! Fuzz oracles for the idset codec.

@@ -1,0 +1,1 @@
+//! IDSET / CNSET / GLOBSET ([MS-OXCFXICS] 2.2.2.4, 2.2.2.6, 3.1.5.4).

@@ -1,0 +1,1 @@
+//! ROP request and response buffers ([MS-OXCROPS] 2.2).

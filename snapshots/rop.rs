@@ -1,0 +1,1 @@
+//! Snapshot tests: decoded form of every file in corpus/ for the rop codec.
