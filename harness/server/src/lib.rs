@@ -11,4 +11,6 @@
 #![forbid(unsafe_code)]
 
 pub mod clock;
+pub mod ics;
 pub mod mailbox;
+pub mod sets;

@@ -11,6 +11,7 @@ use super::ids::IdKey;
 use super::message::Message;
 use super::props::PropertyBag;
 use crate::clock::FileTime;
+use crate::sets::ReplIdSet;
 
 /// How an object was deleted ([MS-OXCFXICS] 2.2.1.3.1: both are reported in
 /// MetaTagIdsetDeleted).
@@ -58,6 +59,9 @@ pub struct Folder {
     pub(crate) children: BTreeSet<IdKey>,
     /// Live messages by MID.
     pub(crate) messages: HashMap<IdKey, Message>,
+    /// MIDs of the live messages, as ranges (deletions are
+    /// `IdsetGiven \ live`, a range difference).
+    pub(crate) live: ReplIdSet,
     /// Normal messages by current CN.
     pub(crate) normal_by_cn: BTreeMap<GlobCnt, IdKey>,
     /// FAI messages by current CN.
@@ -93,6 +97,7 @@ impl Folder {
             persisted_source_key: None,
             children: BTreeSet::new(),
             messages: HashMap::new(),
+            live: ReplIdSet::new(),
             normal_by_cn: BTreeMap::new(),
             fai_by_cn: BTreeMap::new(),
             read_by_cn: BTreeMap::new(),
@@ -152,6 +157,11 @@ impl Folder {
         hi: GlobCnt,
     ) -> impl Iterator<Item = (GlobCnt, IdKey)> + '_ {
         self.read_by_cn.range(lo..=hi).map(|(c, k)| (*c, *k))
+    }
+
+    /// MIDs of the live messages.
+    pub fn live_mids(&self) -> &ReplIdSet {
+        &self.live
     }
 
     /// Tombstone of a deleted message.

@@ -512,6 +512,7 @@ impl Mailbox {
         let f = self.folder_mut(fid)?;
         f.tombstones.remove(&k);
         f.messages.insert(k, m);
+        f.live.insert(k.0, k.1);
         f.index_message(k);
         self.mid_index.insert(k, key(fid.0));
         Ok(())
@@ -634,6 +635,7 @@ impl Mailbox {
         let f = self.folders.get_mut(&fk).expect("indexed folder");
         f.unindex_message(k);
         let m = f.messages.remove(&k).expect("indexed message");
+        f.live.remove(k.0, k.1);
         f.tombstones.insert(
             k,
             Tombstone {
