@@ -61,6 +61,9 @@ pub struct MessageChange {
     pub cn: GlobCnt,
     /// FAI.
     pub fai: bool,
+    /// Read-state CN conveyed by a full change (its PidTagMessageFlags carries
+    /// the read state); it joins CnsetRead (R-135 allows the extra CN).
+    pub read_cn: Option<GlobCnt>,
     /// progressPerMessage (size, FAI) when Progress is set.
     pub progress: Option<(u32, bool)>,
     /// messageChangeHeader propList.
@@ -354,10 +357,22 @@ impl Download {
             ),
             None => ChangeBody::Full(message_content(m, &self.opts)),
         };
+        let read_cn = match (&body, m.read_cn) {
+            (ChangeBody::Full(_), Some(r))
+                if !m.fai && !SyncState::has_local(&self.initial.cnset_read, r) =>
+            {
+                Some(r)
+            }
+            _ => None,
+        };
+        if let Some(r) = read_cn {
+            self.read_add.insert(r);
+        }
         let change = MessageChange {
             mid: m.mid,
             cn: m.cn,
             fai: m.fai,
+            read_cn,
             progress: self
                 .progress
                 .map(|_| (m.size().min(u32::MAX as usize) as u32, m.fai)),
@@ -380,6 +395,14 @@ impl Download {
             return None;
         }
         if !self.opts.property_tags.is_empty() || self.opts.only_specified_properties {
+            return None;
+        }
+        // A pending read-state change cannot travel with a partial change
+        // (I11) and the groups do not carry PidTagMessageFlags: a full change
+        // conveys both in this session.
+        if m.read_cn
+            .is_some_and(|r| !SyncState::has_local(&self.initial.cnset_read, r))
+        {
             return None;
         }
         let base = m.newest_version_in(|c| self.seen.contains(c))?;

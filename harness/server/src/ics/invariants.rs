@@ -25,8 +25,9 @@ fn v(rule: &'static str, detail: impl Into<String>) -> Violation {
 }
 
 /// Checks I1–I11 and the element order. The CNSET rules are checked as
-/// equalities: this server never adds extra CNs (idset.md §11 would allow a
-/// superset).
+/// equalities, with one documented extra in CnsetRead: the read CN of a
+/// message sent as a full change (whose PidTagMessageFlags conveys the read
+/// state) — R-135 allows extra CNs; gromox collapses CnsetRead further.
 pub fn check(initial: &SyncState, elements: &[Element]) -> Result<(), Vec<Violation>> {
     let mut out = Vec::new();
     let (mut change_ids, mut partial_ids) = (ReplIdSet::new(), ReplIdSet::new());
@@ -60,6 +61,15 @@ pub fn check(initial: &SyncState, elements: &[Element]) -> Result<(), Vec<Violat
                     }
                 }
                 if c.fai { &mut fai_cns } else { &mut normal_cns }.insert(LOCAL_REPLID, c.cn);
+                if let Some(r) = c.read_cn {
+                    if !matches!(c.body, ChangeBody::Full(_)) {
+                        out.push(v(
+                            "I4",
+                            format!("read CN {r:?} conveyed by a partial change"),
+                        ));
+                    }
+                    read_cns.insert(LOCAL_REPLID, r);
+                }
             }
             Element::FolderChange(c) => {
                 change_ids.insert(c.fid.0.replid, c.fid.0.globcnt);
@@ -156,6 +166,7 @@ mod tests {
             mid: Mid::new(LOCAL_REPLID, g(mid)),
             cn: g(cn),
             fai: false,
+            read_cn: None,
             progress: None,
             header: vec![],
             body: if partial {
