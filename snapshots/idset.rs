@@ -4,7 +4,6 @@
 //! `INSTA_UPDATE=always cargo test --test snapshots_idset` and `git diff`).
 
 use std::fmt::Write as _;
-use std::path::Path;
 
 use ics_wire::idset::{FormatNote, GlobSet, IdSet, ReplicaKey};
 
@@ -56,7 +55,7 @@ fn corpus_decode_idset() {
         snapshot_path => concat!(env!("CARGO_MANIFEST_DIR"), "/../../snapshots"),
         prepend_module_to_snapshot => false,
     }, {
-        insta::glob!("../corpus/decode_idset", "*", |path: &Path| {
+        insta::glob!("../corpus/decode_idset", "*", |path: &std::path::Path| {
             if !path.is_file() {
                 return;
             }

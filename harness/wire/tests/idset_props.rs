@@ -30,7 +30,7 @@ fn globset() -> impl Strategy<Value = GlobSet> {
             1u64..=9,
             1u64..=0x100,
             1u64..=0x1_0000,
-            1u64..=0xFFFF_FFFF_FF
+            1u64..=0xFF_FFFF_FFFF
         ],
     );
     (base, prop::collection::vec(step, 0..40)).prop_map(|(mut cur, steps)| {
