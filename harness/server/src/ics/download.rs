@@ -16,7 +16,7 @@ use super::materialize::{
 use super::options::{SyncKind, SyncOptions};
 use super::state::SyncState;
 use crate::mailbox::{IdKey, LOCAL_REPLID, Mailbox, Message, ids::id_of, key};
-use crate::sets::{GlobSet, ReplIdSet};
+use crate::sets::{GlobSet, ReplIdSet, gaps};
 
 /// Why a download cannot go on.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -169,12 +169,12 @@ impl Download {
         match opts.kind {
             SyncKind::Contents => {
                 if opts.fai && hi >= lo {
-                    for (a, b) in seen_fai.gaps(lo, hi) {
+                    for (a, b) in gaps(&seen_fai, lo, hi) {
                         queue.extend(f.changes_in(true, a, b));
                     }
                 }
                 if opts.normal && hi >= lo {
-                    for (a, b) in seen.gaps(lo, hi) {
+                    for (a, b) in gaps(&seen, lo, hi) {
                         queue.extend(f.changes_in(false, a, b));
                     }
                 }
@@ -488,7 +488,7 @@ impl Download {
         let (lo, hi) = (GlobCnt::new(1).expect("1 fits"), mb.last_globcnt());
         let (mut read, mut unread, mut cns) = (ReplIdSet::new(), ReplIdSet::new(), GlobSet::new());
         if hi >= lo {
-            for (a, b) in read_seen.gaps(lo, hi) {
+            for (a, b) in gaps(&read_seen, lo, hi) {
                 for (rcn, k) in f.read_changes_in(a, b) {
                     let Some(m) = f.message(k) else { continue };
                     // R-166 / I6 / I10 / I11.

@@ -3,13 +3,13 @@
 //! (3.2.5.9.1.1, 3.2.5.10, R-089– ), string forms
 //! and SourceKeys (3.2.5.5).
 
-use ics_wire::ids::{Fid, sized_xid};
+use ics_wire::ids::Fid;
 use ics_wire::prop::{PropTag, PropType, PropValue, TaggedValue, Utf16String, tags};
 
 use super::options::{StringForm, SyncOptions};
 use crate::mailbox::{
-    ChangeList, Folder, Mailbox, Message, MessageContent, folder_change_key, folder_pcl,
-    is_computed, message::PID_TAG_ATTACH_NUMBER, message_change_key, message_pcl,
+    Folder, Mailbox, Message, MessageContent, folder_change_key, folder_pcl, is_computed,
+    message::PID_TAG_ATTACH_NUMBER, message_change_key, message_pcl,
 };
 
 /// PidTagMessageRecipients: names the recipient subobjects in filters.
@@ -40,15 +40,6 @@ pub struct ContentOut {
     pub recipients: Option<Vec<Vec<TaggedValue>>>,
     /// Attachments, if filtered in.
     pub attachments: Option<Vec<AttachmentOut>>,
-}
-
-/// Encodes a PCL as PtypBinary: SizedXids sorted by namespace ([MS-OXCFXICS] 2.2.2.3).
-pub fn pcl_bytes(pcl: &ChangeList) -> Vec<u8> {
-    let mut out = Vec::with_capacity(pcl.xids().len() * 23);
-    for x in pcl.xids() {
-        sized_xid::write(x, &mut out);
-    }
-    out
 }
 
 fn bin(tag: PropTag, b: Vec<u8>) -> TaggedValue {
@@ -95,7 +86,7 @@ pub fn message_header(mb: &Mailbox, m: &Message, opts: &SyncOptions) -> Vec<Tagg
     ));
     h.push(bin(
         tags::PID_TAG_PREDECESSOR_CHANGE_LIST,
-        pcl_bytes(&message_pcl(m, g)),
+        message_pcl(m, g).to_bytes(),
     ));
     h.push(TaggedValue {
         tag: tags::PID_TAG_ASSOCIATED,
@@ -145,7 +136,7 @@ pub fn folder_change(mb: &Mailbox, f: &Folder, root: Fid, opts: &SyncOptions) ->
         bin(tags::PID_TAG_CHANGE_KEY, folder_change_key(f, g).to_bytes()),
         bin(
             tags::PID_TAG_PREDECESSOR_CHANGE_LIST,
-            pcl_bytes(&folder_pcl(f, g)),
+            folder_pcl(f, g).to_bytes(),
         ),
     ];
     let name = f

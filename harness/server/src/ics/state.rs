@@ -28,7 +28,7 @@ impl SyncState {
 
     /// The local replica's GLOBSET of a CNSET (server CNs are all local).
     pub fn local(set: &ReplIdSet) -> GlobSet {
-        set.globset(LOCAL_REPLID).cloned().unwrap_or_default()
+        set.get(&LOCAL_REPLID).cloned().unwrap_or_default()
     }
 
     /// True if the CN (local replica) is in the set.
@@ -45,7 +45,7 @@ impl SyncState {
             &self.cnset_read,
         ]
         .iter()
-        .flat_map(|s| s.replicas().map(|(r, _)| r))
+        .flat_map(|s| s.replicas().map(|(r, _)| *r))
         .collect();
         v.sort_unstable();
         v.dedup();

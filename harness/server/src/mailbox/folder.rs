@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use ics_wire::ids::{Fid, GlobCnt, Xid};
 use ics_wire::prop::{PropValue, tags};
 
-use super::change::ChangeList;
+use super::change::Pcl;
 use super::ids::IdKey;
 use super::message::Message;
 use super::props::PropertyBag;
@@ -50,7 +50,7 @@ pub struct Folder {
     /// ChangeKey when not the server XID of `cn` (imported changes).
     pub change_key: Option<Xid>,
     /// PCL when not just {ChangeKey}.
-    pub pcl: Option<ChangeList>,
+    pub pcl: Option<Pcl>,
     /// PidTagLastModificationTime.
     pub last_modified: FileTime,
     /// A persisted foreign PidTagSourceKey.

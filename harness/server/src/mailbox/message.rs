@@ -4,7 +4,7 @@
 use ics_wire::ids::{GlobCnt, Mid, Xid};
 use ics_wire::prop::{PropValue, TaggedValue, tags};
 
-use super::change::ChangeList;
+use super::change::Pcl;
 use super::groups::GROUP_COUNT;
 use super::props::PropertyBag;
 use crate::clock::FileTime;
@@ -79,7 +79,7 @@ pub struct Message {
     /// ChangeKey when it is not the server XID of `cn` (imported changes).
     pub change_key: Option<Xid>,
     /// PCL when it is not just {ChangeKey}.
-    pub pcl: Option<ChangeList>,
+    pub pcl: Option<Pcl>,
     /// PidTagLastModificationTime.
     pub last_modified: FileTime,
     /// Read state (the mfRead bit), tracked apart from the content.

@@ -22,7 +22,7 @@ use ics_wire::Guid;
 use ics_wire::ids::{ExchangeId, Fid, GlobCnt, Mid, ReplGuid, Xid};
 use ics_wire::prop::{PropTag, PropValue, TaggedValue, tags};
 
-pub use change::{ChangeList, xid_of_cn};
+pub use change::{Pcl, xid_of_cn};
 pub use folder::{DeleteKind, Folder, Tombstone};
 pub use ids::{IdAllocator, IdKey, LOCAL_REPLID, key};
 pub use message::{Attachment, Message, MessageContent};
@@ -99,7 +99,7 @@ pub struct ImportedChange {
     /// PidTagChangeKey.
     pub change_key: Xid,
     /// PidTagPredecessorChangeList.
-    pub pcl: ChangeList,
+    pub pcl: Pcl,
     /// PidTagLastModificationTime.
     pub last_modified: FileTime,
 }
@@ -357,7 +357,7 @@ impl Mailbox {
             None => {
                 let mut pcl = folder_pcl(f, replguid);
                 let ck = xid_of_cn(replguid, cn);
-                pcl.add(ck);
+                pcl.insert(ck);
                 f.change_key = None;
                 f.pcl = Some(pcl);
                 f.last_modified = now;
@@ -683,7 +683,7 @@ impl Mailbox {
                 .and_then(|f| f.messages.get_mut(&key(new_mid.0)))
                 .expect("just created");
             let mut pcl = message_pcl(&m, replguid);
-            pcl.add(xid_of_cn(replguid, nm.cn));
+            pcl.insert(xid_of_cn(replguid, nm.cn));
             nm.pcl = Some(pcl);
         }
         if m.read {
@@ -794,7 +794,7 @@ fn apply_change(
         }
         None => {
             let mut pcl = message_pcl(m, replguid);
-            pcl.add(xid_of_cn(replguid, cn));
+            pcl.insert(xid_of_cn(replguid, cn));
             m.change_key = None;
             m.pcl = Some(pcl);
             m.last_modified = now;
@@ -809,10 +809,10 @@ pub fn message_change_key(m: &Message, replguid: ReplGuid) -> Xid {
 }
 
 /// The PCL of a message.
-pub fn message_pcl(m: &Message, replguid: ReplGuid) -> ChangeList {
+pub fn message_pcl(m: &Message, replguid: ReplGuid) -> Pcl {
     m.pcl
         .clone()
-        .unwrap_or_else(|| ChangeList::single(message_change_key(m, replguid)))
+        .unwrap_or_else(|| Pcl::single(message_change_key(m, replguid)))
 }
 
 /// The ChangeKey of a folder.
@@ -821,8 +821,8 @@ pub fn folder_change_key(f: &Folder, replguid: ReplGuid) -> Xid {
 }
 
 /// The PCL of a folder.
-pub fn folder_pcl(f: &Folder, replguid: ReplGuid) -> ChangeList {
+pub fn folder_pcl(f: &Folder, replguid: ReplGuid) -> Pcl {
     f.pcl
         .clone()
-        .unwrap_or_else(|| ChangeList::single(folder_change_key(f, replguid)))
+        .unwrap_or_else(|| Pcl::single(folder_change_key(f, replguid)))
 }
