@@ -11,7 +11,7 @@ pub const FILETIME_2026: FileTime = 134_115_552_000_000_000;
 pub const SECOND: FileTime = 10_000_000;
 
 /// Where the server gets the current time from.
-pub trait Clock: Send {
+pub trait Clock: Send + Sync {
     /// The current time. Successive calls never go backwards.
     fn now(&mut self) -> FileTime;
 }

@@ -545,3 +545,42 @@ fn hierarchy_sync() {
         2
     );
 }
+
+/// R-135 / idset.md §11: after a complete download the CNSETs collapse to
+/// few ranges (here one), and IdsetGiven stays exact.
+#[test]
+fn complete_download_collapses_cnsets() {
+    let mut f = fx();
+    let other = f.mb.create_folder(f.mb.root(), "Other").unwrap();
+    for i in 0..20 {
+        f.msg(&format!("m{i}"));
+        // Interleave CNs of another folder.
+        f.mb.create_message(other, false, MessageContent::default())
+            .unwrap();
+    }
+    let mid = f.msg("x");
+    f.mb.set_read(mid, true).unwrap();
+    let mut rep = Replica::default();
+    f.sync(&mut rep, &SyncOptions::contents());
+    let seen = rep
+        .state
+        .cnset_seen
+        .get(&ics_server::mailbox::LOCAL_REPLID)
+        .unwrap();
+    assert_eq!(seen.range_count(), 1);
+    assert_eq!(rep.state.cnset_seen_fai, rep.state.cnset_seen);
+    assert_eq!(rep.state.idset_given.count(), 21);
+    // Without FAI in the download, CnsetSeen is not collapsed (I9 spans both sets).
+    let mut normal_only = SyncOptions::contents();
+    normal_only.fai = false;
+    let mut rep2 = Replica::default();
+    f.sync(&mut rep2, &normal_only);
+    assert!(
+        rep2.state
+            .cnset_seen
+            .get(&ics_server::mailbox::LOCAL_REPLID)
+            .unwrap()
+            .range_count()
+            > 1
+    );
+}

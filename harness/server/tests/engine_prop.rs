@@ -4,7 +4,7 @@
 
 use ics_server::ics::invariants::check;
 use ics_server::ics::replica::Replica;
-use ics_server::ics::{Download, SyncOptions};
+use ics_server::ics::{Download, Restriction, SyncOptions};
 use ics_server::mailbox::{DeleteKind, Mailbox, MessageContent, MessageEdit};
 use ics_wire::ids::{Fid, Mid};
 use ics_wire::prop::{PropTag, PropValue, TaggedValue, tags};
@@ -78,6 +78,15 @@ fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
     let inbox = mb.create_folder(mb.root(), "Inbox").unwrap();
     let other = mb.create_folder(mb.root(), "Other").unwrap();
     let mut rep = Replica::default();
+    // A second replica of another scope: the same folder under a restriction
+    // (its own state, R-134), with NoLongerInScope reporting.
+    let mut rep_r = Replica::default();
+    let mut ropts = SyncOptions::contents();
+    ropts.restriction = Some(Restriction::Substring {
+        tag: tags::PID_TAG_SUBJECT,
+        text: "1".into(),
+        ignore_case: false,
+    });
     let group_tags = [
         tags::PID_TAG_SUBJECT,
         tags::PID_TAG_BODY,
@@ -212,6 +221,18 @@ fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
                 }
                 rep.apply(&els);
                 if complete {
+                    let initial = rep_r.state.clone();
+                    let els = Download::new(&mb, inbox, ropts.clone(), initial.clone())
+                        .unwrap()
+                        .collect(&mb)
+                        .unwrap();
+                    if let Err(v) = check(&initial, &els) {
+                        return Err(TestCaseError::fail(format!(
+                            "invariants (restricted): {v:?}"
+                        )));
+                    }
+                    rep_r.apply(&els);
+                    prop_assert_eq!(&rep_r.objects, &Replica::expected(&mb, inbox, &ropts));
                     prop_assert_eq!(&rep.objects, &Replica::expected(&mb, inbox, &opts));
                     // Syncing again right away brings nothing but the state.
                     let again = Download::new(&mb, inbox, opts, rep.state.clone())

@@ -5,7 +5,16 @@
 //! is proportional to the changes, not to the folder. [`Download::next`] then
 //! yields the elements of the contentsSync / hierarchySync stream one at a
 //! time, built from the mailbox as it is at that moment (no transactional
-//! isolation, R-153): the final state records exactly what was sent.
+//! isolation, R-153): the final state records what was sent.
+//!
+//! CNSET collapsing (R-135, idset.md §11): at the end of a complete
+//! download the CNSETs also receive every CN up to the last CN allocated when
+//! the download was planned, except the CNs of candidates that were not
+//! sent. Any later change gets a larger CN, so this never hides a change, and
+//! it keeps the client's CNSETs at a handful of ranges, so the next plan's
+//! gap scan stays cheap. CnsetSeen/CnsetSeenFAI are collapsed only when both
+//! Normal and FAI were scanned (I9 spans both sets); CnsetRead only with
+//! ReadState.
 
 use ics_wire::ids::{Fid, GlobCnt, Mid};
 use ics_wire::prop::TaggedValue;
@@ -139,6 +148,10 @@ pub struct Download {
     seen_fai: GlobSet,
     queue: Vec<(GlobCnt, IdKey)>,
     pos: usize,
+    hi: GlobCnt,
+    unsent: GlobSet,
+    read_skipped: GlobSet,
+    read_done: bool,
     progress: Option<ProgressTotal>,
     phase: Phase,
     failed: Option<DownloadError>,
@@ -163,7 +176,7 @@ impl Download {
         let seen = SyncState::local(&initial.cnset_seen);
         let seen_fai = SyncState::local(&initial.cnset_seen_fai);
         let lo = GlobCnt::new(1).expect("1 fits");
-        let hi = mb.last_globcnt();
+        let hi = mb.last_cn();
         let mut queue: Vec<(GlobCnt, IdKey)> = Vec::new();
         let mut progress = None;
         match opts.kind {
@@ -178,9 +191,6 @@ impl Download {
                         queue.extend(f.changes_in(false, a, b));
                     }
                 }
-                if let Some(r) = &opts.restriction {
-                    queue.retain(|(_, k)| f.message(*k).is_some_and(|m| r.matches(m)));
-                }
                 if opts.order_by_delivery_time {
                     // newest delivery (or modification) time first.
                     queue.sort_by_key(|(_, k)| {
@@ -192,6 +202,9 @@ impl Download {
                     let mut p = ProgressTotal::default();
                     for (_, k) in &queue {
                         let m = f.message(*k).expect("planned from the index");
+                        if opts.restriction.as_ref().is_some_and(|r| !r.matches(m)) {
+                            continue;
+                        }
                         if m.fai {
                             p.fai_count += 1;
                             p.fai_size += m.size() as u64;
@@ -225,6 +238,10 @@ impl Download {
             seen_fai,
             queue,
             pos: 0,
+            hi,
+            unsent: GlobSet::new(),
+            read_skipped: GlobSet::new(),
+            read_done: false,
             progress,
             failed: None,
             changed: ReplIdSet::new(),
@@ -278,7 +295,7 @@ impl Download {
                     }
                 }
                 Phase::Changes => {
-                    let Some(&(_, k)) = self.queue.get(self.pos) else {
+                    let Some(&(cn, k)) = self.queue.get(self.pos) else {
                         self.phase = Phase::Deletions;
                         continue;
                     };
@@ -287,6 +304,12 @@ impl Download {
                         SyncKind::Contents => self.message_element(mb, k)?,
                         SyncKind::Hierarchy => self.folder_element(mb, k),
                     };
+                    match &el {
+                        Some(Element::MessageChange(_)) | Some(Element::FolderChange(_)) => {}
+                        _ => {
+                            self.unsent.insert(cn);
+                        }
+                    }
                     if el.is_some() {
                         return Ok(el);
                     }
@@ -299,6 +322,7 @@ impl Download {
                 }
                 Phase::ReadState => {
                     self.phase = Phase::State;
+                    self.read_done = true;
                     if self.opts.kind == SyncKind::Contents
                         && self.opts.read_state
                         && let Some(el) = self.read_changes(mb)?
@@ -485,7 +509,7 @@ impl Download {
             .folder(self.folder)
             .ok_or(DownloadError::NoSuchFolder(self.folder))?;
         let read_seen = SyncState::local(&self.initial.cnset_read);
-        let (lo, hi) = (GlobCnt::new(1).expect("1 fits"), mb.last_globcnt());
+        let (lo, hi) = (GlobCnt::new(1).expect("1 fits"), mb.last_cn());
         let (mut read, mut unread, mut cns) = (ReplIdSet::new(), ReplIdSet::new(), GlobSet::new());
         if hi >= lo {
             for (a, b) in gaps(&read_seen, lo, hi) {
@@ -493,6 +517,7 @@ impl Download {
                     let Some(m) = f.message(k) else { continue };
                     // R-166 / I6 / I10 / I11.
                     if m.fai
+                        || self.read_add.contains(rcn)
                         || !self.initial.idset_given.contains(k.0, k.1)
                         || self.changed.contains(k.0, k.1)
                         || self.all_deleted.contains(k.0, k.1)
@@ -502,6 +527,9 @@ impl Download {
                             .as_ref()
                             .is_some_and(|r| !r.matches(m))
                     {
+                        if !self.read_add.contains(rcn) {
+                            self.read_skipped.insert(rcn);
+                        }
                         continue;
                     }
                     if m.read {
@@ -544,6 +572,25 @@ impl Download {
             cnset_seen_fai: add(&self.initial.cnset_seen_fai, &self.seen_fai_add),
             cnset_read: add(&self.initial.cnset_read, &self.read_add),
         };
+        if self.pos >= self.queue.len() && self.phase == Phase::Done {
+            let collapse = |set: &mut ReplIdSet, except: &GlobSet| {
+                let mut extra = GlobSet::from_range(GlobCnt::new(1).expect("1 fits"), self.hi);
+                extra = extra.difference(except);
+                set.insert_globset(LOCAL_REPLID, &extra);
+            };
+            match self.opts.kind {
+                SyncKind::Contents => {
+                    if self.opts.normal && self.opts.fai {
+                        collapse(&mut st.cnset_seen, &self.unsent);
+                        collapse(&mut st.cnset_seen_fai, &self.unsent);
+                    }
+                    if self.opts.read_state && self.read_done {
+                        collapse(&mut st.cnset_read, &self.read_skipped);
+                    }
+                }
+                SyncKind::Hierarchy => collapse(&mut st.cnset_seen, &self.unsent),
+            }
+        }
         if self.opts.kind == SyncKind::Hierarchy {
             st.cnset_seen_fai = ReplIdSet::new();
             st.cnset_read = ReplIdSet::new();

@@ -1,10 +1,14 @@
 //! Identifier and change-number allocation ([MS-OXCFXICS] 3.1.5.3,
 //! 2.2.3.2.4.7) and the REPLID <-> REPLGUID mapping ([MS-OXCDATA] 2.2.1).
 //!
-//! One GLOBCNT counter per mailbox replica serves FIDs, MIDs and CNs, so every
-//! GLOBCNT this server hands out is larger than all earlier ones ("GLOBCNTs
-//! under one REPLGUID only increase", R-252); ranges reserved through
-//! RopGetLocalReplicaIds come from the same counter and are never reused.
+//! Two monotonic GLOBCNT counters serve the local replica: one for FIDs and
+//! MIDs (starting at 1, also the source of ranges reserved through
+//! RopGetLocalReplicaIds), one for change numbers (starting at
+//! [`CN_BASE`] = 2^47). The spaces are disjoint, so no GLOBCNT is ever handed
+//! out twice under the REPLGUID, and each counter only increases (R-251,
+//! R-252). Keeping CNs apart from IDs keeps a folder's MIDs and its CNs in
+//! long consecutive ranges, so IdsetGiven and the CNSETs stay compact; gromox
+//! partitions the space the same way (its CHANGE_NUMBER_BEGIN is 2^47).
 
 use ics_wire::ids::{ExchangeId, Gid, GlobCnt, ReplGuid, ReplId};
 
@@ -25,6 +29,9 @@ pub fn id_of(k: IdKey) -> ExchangeId {
 /// The replica id of the mailbox's own replica.
 pub const LOCAL_REPLID: ReplId = ReplId(1);
 
+/// First change number: CNs occupy the upper half of the 48-bit space.
+pub const CN_BASE: u64 = 0x8000_0000_0000;
+
 /// A range reserved by RopGetLocalReplicaIds: `first .. first + count`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ReservedRange {
@@ -44,7 +51,7 @@ impl ReservedRange {
 /// Errors of the allocator.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum IdError {
-    /// The 48-bit counter is exhausted.
+    /// A 48-bit counter (IDs below 2^47, CNs above) is exhausted.
     #[error("GLOBCNT space of the replica is exhausted")]
     Exhausted,
     /// More than 0x7FFF replicas (REPLIDs) were needed.
@@ -57,17 +64,19 @@ pub enum IdError {
 pub struct IdAllocator {
     local_guid: ReplGuid,
     next: GlobCnt,
+    next_cn: GlobCnt,
     reserved: Vec<ReservedRange>,
     replicas: Vec<ReplGuid>,
 }
 
 impl IdAllocator {
-    /// An allocator for the replica `local_guid`; the first GLOBCNT handed out
-    /// is 1.
+    /// An allocator for the replica `local_guid`; the first id is 1, the
+    /// first CN is [`CN_BASE`].
     pub fn new(local_guid: ReplGuid) -> Self {
         IdAllocator {
             local_guid,
             next: GlobCnt::new(1).expect("1 fits"),
+            next_cn: GlobCnt::new(CN_BASE).expect("fits"),
             reserved: Vec::new(),
             replicas: vec![local_guid],
         }
@@ -78,21 +87,36 @@ impl IdAllocator {
         self.local_guid
     }
 
-    /// The next GLOBCNT (the high-water mark; everything below was handed out).
-    pub fn next_globcnt(&self) -> GlobCnt {
+    /// The next id GLOBCNT (everything below was handed out).
+    pub fn next_id_globcnt(&self) -> GlobCnt {
         self.next
     }
 
-    /// Hands out one GLOBCNT.
+    /// The last CN handed out, or `CN_BASE - 1` if none.
+    pub fn last_cn(&self) -> GlobCnt {
+        GlobCnt::new(self.next_cn.value() - 1).expect("below next")
+    }
+
+    /// Hands out one id GLOBCNT.
     pub fn allocate(&mut self) -> Result<GlobCnt, IdError> {
         let g = self.next;
+        if g.value() >= CN_BASE {
+            return Err(IdError::Exhausted);
+        }
         self.next = g.checked_next().ok_or(IdError::Exhausted)?;
         Ok(g)
     }
 
-    /// A new local id (FID, MID or CN).
+    /// A new local id (FID or MID).
     pub fn allocate_id(&mut self) -> Result<ExchangeId, IdError> {
         Ok(ExchangeId::new(LOCAL_REPLID, self.allocate()?))
+    }
+
+    /// A new change number.
+    pub fn allocate_cn(&mut self) -> Result<GlobCnt, IdError> {
+        let g = self.next_cn;
+        self.next_cn = g.checked_next().ok_or(IdError::Exhausted)?;
+        Ok(g)
     }
 
     /// Reserves `count` consecutive GLOBCNTs (RopGetLocalReplicaIds,
@@ -101,6 +125,7 @@ impl IdAllocator {
         let first = self.next;
         let end = first
             .checked_add(u64::from(count))
+            .filter(|e| e.value() <= CN_BASE)
             .ok_or(IdError::Exhausted)?;
         self.next = end;
         self.reserved.push(ReservedRange { first, count });
@@ -201,8 +226,14 @@ mod tests {
     #[test]
     fn exhaustion_is_an_error_not_a_wrap() {
         let mut a = IdAllocator::new(ReplGuid(Guid([9; 16])));
-        a.next = GlobCnt::MAX;
-        assert_eq!(a.allocate(), Err(IdError::Exhausted));
+        a.next = GlobCnt::new(CN_BASE - 1).unwrap();
         assert_eq!(a.reserve(2), Err(IdError::Exhausted));
+        assert!(a.allocate().is_ok());
+        assert_eq!(a.allocate(), Err(IdError::Exhausted));
+        a.next_cn = GlobCnt::MAX;
+        assert_eq!(a.allocate_cn(), Err(IdError::Exhausted));
+        let mut b = IdAllocator::new(ReplGuid(Guid([9; 16])));
+        assert_eq!(b.allocate_cn().unwrap().value(), CN_BASE);
+        assert_eq!(b.last_cn().value(), CN_BASE);
     }
 }

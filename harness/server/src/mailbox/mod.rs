@@ -150,7 +150,7 @@ impl Mailbox {
     pub fn new(identity: MailboxIdentity, mut clock: Box<dyn Clock>) -> Self {
         let mut ids = IdAllocator::new(identity.replguid);
         let root = Fid(ids.allocate_id().expect("fresh counter"));
-        let cn = ids.allocate().expect("fresh counter");
+        let cn = ids.allocate_cn().expect("fresh counter");
         let now = clock.now();
         let mut folders = HashMap::new();
         folders.insert(key(root.0), Folder::new(root, None, "Root", cn, now));
@@ -209,9 +209,9 @@ impl Mailbox {
         self.clock.now()
     }
 
-    /// The highest GLOBCNT handed out so far (0 if none).
-    pub fn last_globcnt(&self) -> GlobCnt {
-        GlobCnt::new(self.ids.next_globcnt().value() - 1).expect("below next")
+    /// The last change number handed out.
+    pub fn last_cn(&self) -> GlobCnt {
+        self.ids.last_cn()
     }
 
     /// A live folder.
@@ -297,7 +297,7 @@ impl Mailbox {
     }
 
     fn new_cn(&mut self) -> Result<GlobCnt, MailboxError> {
-        Ok(self.ids.allocate()?)
+        Ok(self.ids.allocate_cn()?)
     }
 
     /// Creates a folder under `parent`.
