@@ -78,17 +78,18 @@ fn build(n: usize, changes: usize) -> Fixture {
         )
         .unwrap();
     }
-    eprintln!("fixture {n} messages built; peak RSS so far {}", peak_rss());
+    eprintln!("fixture {n} messages built; peak RSS so far {}; message record {} bytes", peak_rss(), std::mem::size_of::<ics_server::mailbox::Message>());
     Fixture { mb, folder, state }
 }
 
 fn complete_state(mb: &Mailbox, folder: Fid) -> SyncState {
-    let els = Download::new(mb, folder, SyncOptions::contents(), SyncState::empty())
-        .unwrap()
-        .collect(mb)
-        .unwrap();
-    match els.last() {
-        Some(Element::State(s)) => s.clone(),
+    let mut d = Download::new(mb, folder, SyncOptions::contents(), SyncState::empty()).unwrap();
+    let mut last = None;
+    while let Some(e) = d.next(mb).unwrap() {
+        last = Some(e);
+    }
+    match last {
+        Some(Element::State(s)) => s,
         other => panic!("no final state: {other:?}"),
     }
 }

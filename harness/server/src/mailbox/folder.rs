@@ -1,7 +1,7 @@
 //! Folders: hierarchy links, properties, change identity, and the per-folder
 //! message store with its change-number indexes.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 
 use ics_wire::ids::{Fid, GlobCnt, Xid};
 use ics_wire::prop::{PropValue, tags};
@@ -57,8 +57,8 @@ pub struct Folder {
     pub persisted_source_key: Option<Vec<u8>>,
     /// Child folders.
     pub(crate) children: BTreeSet<IdKey>,
-    /// Live messages by MID.
-    pub(crate) messages: HashMap<IdKey, Message>,
+    /// Live messages by MID (a B-tree: compact at 10^6 entries, ordered).
+    pub(crate) messages: BTreeMap<IdKey, Message>,
     /// MIDs of the live messages, as ranges (deletions are
     /// `IdsetGiven \ live`, a range difference).
     pub(crate) live: ReplIdSet,
@@ -96,7 +96,7 @@ impl Folder {
             last_modified: now,
             persisted_source_key: None,
             children: BTreeSet::new(),
-            messages: HashMap::new(),
+            messages: BTreeMap::new(),
             live: ReplIdSet::new(),
             normal_by_cn: BTreeMap::new(),
             fai_by_cn: BTreeMap::new(),
