@@ -78,7 +78,11 @@ fn build(n: usize, changes: usize) -> Fixture {
         )
         .unwrap();
     }
-    eprintln!("fixture {n} messages built; peak RSS so far {}; message record {} bytes", peak_rss(), std::mem::size_of::<ics_server::mailbox::Message>());
+    eprintln!(
+        "fixture {n} messages built; peak RSS so far {}; message record {} bytes",
+        peak_rss(),
+        std::mem::size_of::<ics_server::mailbox::Message>()
+    );
     Fixture { mb, folder, state }
 }
 

@@ -13,4 +13,5 @@
 pub mod clock;
 pub mod ics;
 pub mod mailbox;
+pub mod session;
 pub mod sets;
