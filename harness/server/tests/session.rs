@@ -1,24 +1,18 @@
 //! The session driven only through ROP request/response bytes.
 
 use ics_server::mailbox::{DeleteKind, MessageContent, MessageEdit};
+use ics_server::session::SessionError;
 use ics_server::session::profile::Profile;
-use ics_server::session::{Session, SessionError};
 use ics_wire::ftstream::{self as ft, Root, RootKind, check_split};
-use ics_wire::ids::{Fid, Mid};
+use ics_wire::ids::Mid;
 use ics_wire::prop::{PropTag, PropValue, TaggedValue, tags};
 use ics_wire::rop::fasttransfer::{BUFFER_SIZE_SENTINEL, FastTransferSourceGetBufferRequest};
-use ics_wire::rop::flags::{
-    LogonFlags, OpenFlags, SendOptions, SynchronizationExtraFlags, SynchronizationFlags,
-    SynchronizationType, TransferStatus,
-};
-use ics_wire::rop::folder::OpenFolderRequest;
+
+mod common;
+use common::{Client, EMPTY};
+use ics_wire::rop::flags::{SynchronizationType, TransferStatus};
 use ics_wire::rop::idmgmt::GetLocalReplicaIdsRequest;
-use ics_wire::rop::logon::LogonRequest;
-use ics_wire::rop::state::{
-    InputHandleRequest, InputOutputHandleRequest, SynchronizationUploadStateStreamBeginRequest,
-    SynchronizationUploadStateStreamContinueRequest,
-};
-use ics_wire::rop::sync::SynchronizationConfigureRequest;
+use ics_wire::rop::state::{InputHandleRequest, InputOutputHandleRequest};
 use ics_wire::rop::{
     ErrorCode, ResponseContext, RopRequest, RopRequestBuffer, RopResponse, RopResponseBuffer,
 };
@@ -26,183 +20,6 @@ use ics_wire::state::{
     IcsState, META_TAG_CNSET_READ, META_TAG_CNSET_SEEN, META_TAG_CNSET_SEEN_FAI,
     META_TAG_IDSET_GIVEN,
 };
-
-const EMPTY: u32 = 0xFFFF_FFFF;
-
-struct Client {
-    s: Session,
-    /// Server handles by slot: 0 logon, 1 folder, 2 context, 3 state stream.
-    h: [u32; 4],
-}
-
-impl Client {
-    fn new(profile: Profile) -> Self {
-        let s = Session::new(ics_server::mailbox::Mailbox::default(), profile);
-        let mut c = Client { s, h: [EMPTY; 4] };
-        c.logon();
-        c
-    }
-
-    fn logon(&mut self) {
-        let c = self;
-        let r = c.call(vec![RopRequest::Logon(LogonRequest {
-            logon_id: 0,
-            output_handle_index: 0,
-            logon_flags: LogonFlags::PRIVATE,
-            open_flags: OpenFlags::USE_PER_MDB_REPLID_MAPPING,
-            store_state: 0,
-            essdn: Some(b"/o=test/cn=user".to_vec()),
-        })]);
-        assert!(
-            matches!(&r.rops[0], RopResponse::Logon(x) if matches!(x.result, ics_wire::rop::logon::LogonResult::PrivateSuccess(_)))
-        );
-    }
-
-    fn inbox(&self) -> Fid {
-        self.s.special_folders()[4]
-    }
-
-    fn call(&mut self, rops: Vec<RopRequest>) -> RopResponseBuffer {
-        self.try_call(rops).unwrap()
-    }
-
-    fn try_call(&mut self, rops: Vec<RopRequest>) -> Result<RopResponseBuffer, SessionError> {
-        let req = RopRequestBuffer {
-            rops,
-            handles: self.h.to_vec(),
-        };
-        let bytes = self.s.execute(&req.encode().unwrap())?;
-        let resp = RopResponseBuffer::decode(&bytes, &req, &ResponseContext::default()).unwrap();
-        for (i, h) in resp.handles.iter().enumerate().take(4) {
-            self.h[i] = *h;
-        }
-        Ok(resp)
-    }
-
-    fn open(&mut self, fid: Fid) {
-        let r = self.call(vec![RopRequest::OpenFolder(OpenFolderRequest {
-            logon_id: 0,
-            input_handle_index: 0,
-            output_handle_index: 1,
-            folder_id: fid,
-            ..Default::default()
-        })]);
-        assert!(
-            matches!(&r.rops[0], RopResponse::OpenFolder(x) if x.result.return_value() == ErrorCode::Success)
-        );
-    }
-
-    fn configure(
-        &mut self,
-        kind: SynchronizationType,
-        so: u8,
-        flags: u16,
-        extra: u32,
-    ) -> ErrorCode {
-        let r = self.call(vec![RopRequest::SynchronizationConfigure(
-            SynchronizationConfigureRequest {
-                logon_id: 0,
-                input_handle_index: 1,
-                output_handle_index: 2,
-                synchronization_type: kind,
-                send_options: SendOptions(so),
-                synchronization_flags: SynchronizationFlags(flags),
-                restriction_data: None,
-                synchronization_extra_flags: SynchronizationExtraFlags(extra),
-                property_tags: vec![],
-            },
-        )]);
-        match &r.rops[0] {
-            RopResponse::SynchronizationConfigure(x) => x.return_value,
-            other => panic!("{other:?}"),
-        }
-    }
-
-    /// Uploads the state (Begin / one Continue per `chunk` bytes / End per property).
-    fn upload_state(
-        &mut self,
-        st: &IcsState,
-        kind: ics_wire::state::SynchronizationType,
-        chunk: usize,
-    ) {
-        let mut rops = Vec::new();
-        for p in st.to_props(kind) {
-            let PropValue::Binary(data) = p.value else {
-                panic!()
-            };
-            rops.push(RopRequest::SynchronizationUploadStateStreamBegin(
-                SynchronizationUploadStateStreamBeginRequest {
-                    logon_id: 0,
-                    input_handle_index: 2,
-                    state_property: p.tag,
-                    transfer_buffer_size: data.len() as u32,
-                },
-            ));
-            for c in data.chunks(chunk) {
-                rops.push(RopRequest::SynchronizationUploadStateStreamContinue(
-                    SynchronizationUploadStateStreamContinueRequest {
-                        logon_id: 0,
-                        input_handle_index: 2,
-                        stream_data: c.to_vec(),
-                    },
-                ));
-            }
-            rops.push(RopRequest::SynchronizationUploadStateStreamEnd(
-                InputHandleRequest {
-                    logon_id: 0,
-                    input_handle_index: 2,
-                },
-            ));
-        }
-        let r = self.call(rops);
-        for x in &r.rops {
-            let rv = match x {
-                RopResponse::SynchronizationUploadStateStreamBegin(x)
-                | RopResponse::SynchronizationUploadStateStreamContinue(x)
-                | RopResponse::SynchronizationUploadStateStreamEnd(x) => x.return_value,
-                other => panic!("{other:?}"),
-            };
-            assert_eq!(rv, ErrorCode::Success);
-        }
-    }
-
-    fn get_buffer(
-        &mut self,
-        slot: u8,
-        size: u16,
-    ) -> ics_wire::rop::fasttransfer::FastTransferSourceGetBufferResponse {
-        let r = self.call(vec![RopRequest::FastTransferSourceGetBuffer(
-            FastTransferSourceGetBufferRequest {
-                logon_id: 0,
-                input_handle_index: slot,
-                buffer_size: size,
-                maximum_buffer_size: (size == BUFFER_SIZE_SENTINEL).then_some(0x7000),
-            },
-        )]);
-        match r.rops.into_iter().next() {
-            Some(RopResponse::FastTransferSourceGetBuffer(x)) => x,
-            other => panic!("{other:?}"),
-        }
-    }
-
-    /// GetBuffer until Done; returns the portions.
-    fn download(&mut self, slot: u8, size: u16) -> Vec<Vec<u8>> {
-        let mut out = Vec::new();
-        for _ in 0..100_000 {
-            let x = self.get_buffer(slot, size);
-            assert_eq!(x.return_value, ErrorCode::Success);
-            if size != BUFFER_SIZE_SENTINEL {
-                assert!(x.transfer_buffer.len() <= size as usize);
-            }
-            out.push(x.transfer_buffer);
-            if x.transfer_status == TransferStatus::DONE {
-                return out;
-            }
-            assert_eq!(x.transfer_status, TransferStatus::PARTIAL);
-        }
-        panic!("no Done");
-    }
-}
 
 const CONTENTS_FLAGS: u16 = 0x0001 | 0x0008 | 0x0010 | 0x0020; // Unicode ReadState FAI Normal
 
@@ -386,7 +203,7 @@ fn busy_injection_records_retries() {
     );
     c.s.faults_mut().busy_remaining = 2;
     c.s.faults_mut().busy_backoff = 250;
-    let req = |h: &[u32; 4]| RopRequestBuffer {
+    let req = |h: &[u32; 8]| RopRequestBuffer {
         rops: vec![RopRequest::FastTransferSourceGetBuffer(
             FastTransferSourceGetBufferRequest {
                 logon_id: 0,
@@ -529,7 +346,7 @@ fn cut_connection_after_k_bytes() {
     assert!(got <= 300);
     assert_eq!(c.s.execute(&[0, 0]), Err(SessionError::ConnectionLost));
     c.s.reconnect();
-    c.h = [EMPTY; 4];
+    c.h = [EMPTY; 8];
     c.logon();
     let (cs, _) = sync_contents(&mut c, &IcsState::new(), BUFFER_SIZE_SENTINEL);
     assert_eq!(cs.changes.len(), 20);

@@ -4,14 +4,25 @@
 //!
 //! Implemented: RopLogon (private), RopOpenFolder, RopRelease,
 //! RopSynchronizationConfigure, RopSynchronizationUploadStateStreamBegin /
-//! Continue / End, RopFastTransferSourceGetBuffer, RopTellVersion,
-//! RopSynchronizationGetTransferState, RopGetLocalReplicaIds. Every other ROP
-//! that `ics-wire` decodes is answered with ecNotImplemented (0x80040FFF).
+//! Continue / End (download and upload contexts),
+//! RopFastTransferSourceGetBuffer, RopTellVersion,
+//! RopSynchronizationGetTransferState, RopGetLocalReplicaIds,
+//! RopSetLocalReplicaMidsetDeleted, the upload ROPs (OpenCollector,
+//! ImportMessageChange, ImportHierarchyChange, ImportDeletes,
+//! ImportReadStateChanges, ImportMessageMove) and the setup ROPs
+//! (CreateFolder, DeleteFolder, CreateMessage, OpenMessage, SetProperties,
+//! DeleteProperties, SaveChangesMessage, DeleteMessages, HardDeleteMessages,
+//! SetMessageReadFlag, SetReadFlags, GetPropertyIdsFromNames). Every other
+//! ROP that `ics-wire` decodes is answered with ecNotImplemented
+//! (0x80040FFF): tables, GetProperties*, MoveCopyMessages, the FastTransfer
+//! copy and destination ROPs.
 
 pub mod config;
 pub mod profile;
+mod setup;
 pub mod stream;
 pub mod structs;
+mod upload;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -72,6 +83,8 @@ enum Object {
     Folder(Fid),
     Download(Box<DownloadCtx>),
     Stream(Box<Streamer>),
+    Collector(Box<upload::CollectorCtx>),
+    Message(Box<setup::MessageCtx>),
 }
 
 /// Output buffer size this server assumes for each response buffer
@@ -374,20 +387,20 @@ impl Session {
                 })
             }
             Q::SynchronizationUploadStateStreamBegin(r) => {
-                let rv = self.with_download(handles, r.input_handle_index, |ctx| {
-                    if ctx.stream.is_some() || ctx.upload.current.is_some() {
+                let rv = self.with_download(handles, r.input_handle_index, |up, started| {
+                    if started || up.current.is_some() {
                         return Err(ErrorCode::GeneralFailure); // wrong order
                     }
                     let p = StateProperty::from_tag(r.state_property)
                         .ok_or(ErrorCode::InvalidParameter)?;
-                    ctx.upload.current = Some((p, r.transfer_buffer_size, Vec::new()));
+                    up.current = Some((p, r.transfer_buffer_size, Vec::new()));
                     Ok(())
                 });
                 input_response(rop, r.input_handle_index, rv)
             }
             Q::SynchronizationUploadStateStreamContinue(r) => {
-                let rv = self.with_download(handles, r.input_handle_index, |ctx| {
-                    let Some((_, declared, data)) = ctx.upload.current.as_mut() else {
+                let rv = self.with_download(handles, r.input_handle_index, |up, _| {
+                    let Some((_, declared, data)) = up.current.as_mut() else {
                         return Err(ErrorCode::GeneralFailure); // Continue without Begin
                     };
                     if data.len() + r.stream_data.len() > *declared as usize {
@@ -399,14 +412,14 @@ impl Session {
                 input_response(rop, r.input_handle_index, rv)
             }
             Q::SynchronizationUploadStateStreamEnd(r) => {
-                let rv = self.with_download(handles, r.input_handle_index, |ctx| {
-                    let Some((p, _, data)) = ctx.upload.current.take() else {
+                let rv = self.with_download(handles, r.input_handle_index, |up, _| {
+                    let Some((p, _, data)) = up.current.take() else {
                         return Err(ErrorCode::GeneralFailure); // End without Begin
                     };
                     // a malformed IDSET is ecRpcFormat.
                     let set =
                         ReplGuidSet::decode_replguid(&data).map_err(|_| ErrorCode::RpcFormat)?;
-                    ctx.upload.props.insert(p as u8, set);
+                    up.props.insert(p as u8, set);
                     Ok(())
                 });
                 input_response(rop, r.input_handle_index, rv)
@@ -422,27 +435,45 @@ impl Session {
                 input_response(rop, r.input_handle_index, rv)
             }
             Q::SynchronizationGetTransferState(r) => {
-                let rv = match self.resolve(handles, r.input_handle_index) {
-                    Err(e) => e,
-                    Ok(h) => match self.objects.get(&h) {
-                        Some(Object::Download(ctx)) => {
-                            let bytes = self.transfer_state_bytes(ctx);
-                            let kind = ctx.opts.kind;
-                            match bytes {
-                                Ok(b) => {
-                                    let nh = self.alloc(Object::Stream(Box::new(Streamer::new(
-                                        Source::Bytes(b),
-                                        kind,
-                                    ))));
-                                    Self::set_output(handles, r.output_handle_index, nh);
-                                    ErrorCode::Success
+                let rv =
+                    match self.resolve(handles, r.input_handle_index) {
+                        Err(e) => e,
+                        Ok(h) => match self.objects.get(&h) {
+                            Some(Object::Collector(ctx)) => {
+                                let b = self.collector_state_bytes(ctx);
+                                let kind = if ctx.contents {
+                                    SyncKind::Contents
+                                } else {
+                                    SyncKind::Hierarchy
+                                };
+                                match b {
+                                    Ok(b) => {
+                                        let nh = self.alloc(Object::Stream(Box::new(
+                                            Streamer::new(Source::Bytes(b), kind),
+                                        )));
+                                        Self::set_output(handles, r.output_handle_index, nh);
+                                        ErrorCode::Success
+                                    }
+                                    Err(e) => e,
                                 }
-                                Err(e) => e,
                             }
-                        }
-                        _ => ErrorCode::NotSupported,
-                    },
-                };
+                            Some(Object::Download(ctx)) => {
+                                let bytes = self.transfer_state_bytes(ctx);
+                                let kind = ctx.opts.kind;
+                                match bytes {
+                                    Ok(b) => {
+                                        let nh = self.alloc(Object::Stream(Box::new(
+                                            Streamer::new(Source::Bytes(b), kind),
+                                        )));
+                                        Self::set_output(handles, r.output_handle_index, nh);
+                                        ErrorCode::Success
+                                    }
+                                    Err(e) => e,
+                                }
+                            }
+                            _ => ErrorCode::NotSupported,
+                        },
+                    };
                 RopResponse::SynchronizationGetTransferState(OutputHandleResponse {
                     output_handle_index: r.output_handle_index,
                     return_value: rv,
@@ -468,23 +499,38 @@ impl Session {
                     result,
                 })
             }
-            other => failure_response(other, ErrorCode::NotImplemented)?,
+            other => match self.dispatch_more(other, handles)? {
+                Some(r) => r,
+                None => failure_response(other, ErrorCode::NotImplemented)?,
+            },
         };
         Ok(Some(resp))
     }
 
+    /// Runs a state-upload step on a download context or a collector.
     fn with_download(
         &mut self,
         handles: &[u32],
         idx: u8,
-        f: impl FnOnce(&mut DownloadCtx) -> Result<(), ErrorCode>,
+        f: impl FnOnce(&mut StateUpload, bool) -> Result<(), ErrorCode>,
     ) -> ErrorCode {
         let h = match self.resolve(handles, idx) {
             Ok(h) => h,
             Err(e) => return e,
         };
         match self.objects.get_mut(&h) {
-            Some(Object::Download(ctx)) => f(ctx).err().unwrap_or(ErrorCode::Success),
+            Some(Object::Download(ctx)) => {
+                let started = ctx.stream.is_some();
+                f(&mut ctx.upload, started)
+                    .err()
+                    .unwrap_or(ErrorCode::Success)
+            }
+            Some(Object::Collector(ctx)) => {
+                let started = ctx.imported;
+                f(&mut ctx.upload, started)
+                    .err()
+                    .unwrap_or(ErrorCode::Success)
+            }
             _ => ErrorCode::NotSupported,
         }
     }
@@ -657,7 +703,7 @@ fn stream_error(e: StreamFailure) -> ErrorCode {
 }
 
 /// The `state` root: IncrSyncStateBegin propList IncrSyncStateEnd.
-fn state_stream(
+pub(crate) fn state_stream(
     st: &IcsState,
     k: ics_wire::state::SynchronizationType,
 ) -> Result<Vec<u8>, ErrorCode> {
@@ -672,7 +718,7 @@ fn state_stream(
     Ok(w.out)
 }
 
-fn input_response(rop: &RopRequest, idx: u8, rv: ErrorCode) -> RopResponse {
+pub(crate) fn input_response(rop: &RopRequest, idx: u8, rv: ErrorCode) -> RopResponse {
     let x = InputHandleResponse {
         input_handle_index: idx,
         return_value: rv,
@@ -687,13 +733,21 @@ fn input_response(rop: &RopRequest, idx: u8, rv: ErrorCode) -> RopResponse {
         RopRequest::SynchronizationUploadStateStreamEnd(_) => {
             RopResponse::SynchronizationUploadStateStreamEnd(x)
         }
+        RopRequest::SynchronizationImportDeletes(_) => RopResponse::SynchronizationImportDeletes(x),
+        RopRequest::SynchronizationImportReadStateChanges(_) => {
+            RopResponse::SynchronizationImportReadStateChanges(x)
+        }
+        RopRequest::SetLocalReplicaMidsetDeleted(_) => RopResponse::SetLocalReplicaMidsetDeleted(x),
         _ => RopResponse::TellVersion(x),
     }
 }
 
 /// The failure form of any ROP's response: RopId, the handle index the
 /// response carries, ReturnValue ([MS-OXCROPS] "Failure Response Buffer").
-fn failure_response(rop: &RopRequest, code: ErrorCode) -> Result<RopResponse, SessionError> {
+pub(crate) fn failure_response(
+    rop: &RopRequest,
+    code: ErrorCode,
+) -> Result<RopResponse, SessionError> {
     let mut enc = Vec::new();
     rop.encode(&mut enc)
         .map_err(|e| SessionError::Encode(e.to_string()))?;
