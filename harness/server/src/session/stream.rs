@@ -227,6 +227,9 @@ pub enum StreamFailure {
     },
 }
 
+/// An atom kind with its absolute byte range.
+type AbsAtom = (AtomKind, usize, usize);
+
 /// A stream being handed out in portions.
 ///
 /// Element boundaries are always legal split points; only the element that
@@ -247,7 +250,7 @@ pub struct Streamer {
     /// Absolute ranges of elements not yet completely sent.
     bounds: VecDeque<(usize, usize)>,
     /// Atoms (absolute) of the element last lexed, by its start offset.
-    atoms_cache: Option<(usize, Vec<(AtomKind, usize, usize)>)>,
+    atoms_cache: Option<(usize, Vec<AbsAtom>)>,
     exhausted: bool,
     /// Total bytes handed out.
     pub sent: usize,
