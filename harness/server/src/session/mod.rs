@@ -758,8 +758,22 @@ pub(crate) fn failure_response(
         .unwrap_or(enc.get(2).copied().unwrap_or(0));
     let mut b = vec![rop.rop_id(), idx];
     b.extend_from_slice(&code.to_u32().to_le_bytes());
-    RopResponse::decode(&mut Reader::new(&b), rop.rop_id(), &ResponseHint::default())
-        .map_err(|e| SessionError::Encode(format!("no failure form for {}: {e}", rop.name())))
+    // Some failure forms carry more fields (PutBuffer: TransferStatus,
+    // counts, BufferUsedSize); they are zero in a failure.
+    for pad in 0..=16 {
+        let mut bytes = b.clone();
+        bytes.resize(b.len() + pad, 0);
+        let mut r = Reader::new(&bytes);
+        if let Ok(resp) = RopResponse::decode(&mut r, rop.rop_id(), &ResponseHint::default())
+            && r.is_empty()
+        {
+            return Ok(resp);
+        }
+    }
+    Err(SessionError::Encode(format!(
+        "no failure form for {}",
+        rop.name()
+    )))
 }
 
 /// A PtypBinary state value, for tests that build upload requests.
