@@ -18,6 +18,7 @@
 //! copy and destination ROPs.
 
 pub mod config;
+mod copy;
 pub mod profile;
 mod setup;
 pub mod stream;

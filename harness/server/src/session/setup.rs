@@ -54,7 +54,7 @@ pub enum Pending {
 pub struct MessageCtx {
     folder: Fid,
     fai: bool,
-    pending: Pending,
+    pub(super) pending: Pending,
     /// Staged content (edits apply on save, R-065, R-206).
     content: MessageContent,
     deleted: Vec<PropTag>,
@@ -89,6 +89,9 @@ impl Session {
         handles: &mut [u32],
     ) -> Result<Option<RopResponse>, SessionError> {
         if let Some(r) = self.dispatch_upload(rop, handles)? {
+            return Ok(Some(r));
+        }
+        if let Some(r) = self.dispatch_copy(rop, handles) {
             return Ok(Some(r));
         }
         use RopRequest as Q;
@@ -355,7 +358,7 @@ impl Session {
         }))
     }
 
-    fn folder_of_handle(&self, handles: &[u32], idx: u8) -> Result<Fid, ErrorCode> {
+    pub(super) fn folder_of_handle(&self, handles: &[u32], idx: u8) -> Result<Fid, ErrorCode> {
         let h = self.resolve(handles, idx)?;
         match self.objects.get(&h) {
             Some(Object::Folder(f)) => Ok(*f),
