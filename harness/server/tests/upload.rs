@@ -508,3 +508,36 @@ fn setup_rops_create_folder_and_message() {
         Some(&PropValue::unicode("hello"))
     );
 }
+
+/// Exchange 2007 profile: HardDelete imports are not supported (R-223, <19>).
+#[test]
+fn hard_delete_unsupported_profile() {
+    let mut c = Client::new(Profile::exchange2007());
+    let inbox = c.inbox();
+    let mid =
+        c.s.mailbox_mut()
+            .create_message(inbox, false, Default::default())
+            .unwrap();
+    let sk = c.s.mailbox().source_key_of(mid.0);
+    c.open(inbox);
+    c.call(vec![RopRequest::SynchronizationOpenCollector(
+        SynchronizationOpenCollectorRequest {
+            logon_id: 0,
+            input_handle_index: 1,
+            output_handle_index: 2,
+            is_contents_collector: 1,
+        },
+    )]);
+    let r = c.call(vec![RopRequest::SynchronizationImportDeletes(
+        SynchronizationImportDeletesRequest {
+            logon_id: 0,
+            input_handle_index: 2,
+            import_delete_flags: ImportDeleteFlags::HARD_DELETE,
+            property_values: vec![tv(PropTag(0x0000_1102), PropValue::MvBinary(vec![sk]))],
+        },
+    )]);
+    assert!(
+        matches!(&r.rops[0], RopResponse::SynchronizationImportDeletes(x) if x.return_value == ErrorCode::NotSupported)
+    );
+    assert!(c.s.mailbox().message(mid).is_some());
+}

@@ -612,6 +612,9 @@ impl Session {
                 retry_at: None,
             });
             self.pending_retry = Some(self.faults.busy_log.len() - 1);
+            if self.profile.legacy_busy_code {
+                return Ok(fail(ErrorCode::Busy));
+            }
             return Ok(RopResponse::FastTransferSourceGetBuffer(
                 FastTransferSourceGetBufferResponse::busy(idx, self.faults.busy_backoff),
             ));

@@ -457,6 +457,9 @@ impl Session {
         if f.unknown_bits() != 0 || f.contains(ImportDeleteFlags::HIERARCHY) == contents {
             return Err(ErrorCode::InvalidParameter);
         }
+        if f.contains(ImportDeleteFlags::HARD_DELETE) && self.profile.no_hard_delete_import {
+            return Err(ErrorCode::NotSupported);
+        }
         let kind = if f.contains(ImportDeleteFlags::HARD_DELETE) {
             DeleteKind::Hard
         } else {
