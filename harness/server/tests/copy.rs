@@ -223,3 +223,146 @@ fn copy_to_and_copy_properties_on_a_message() {
     );
     assert!(!m.children.del_recipients && !m.children.del_attachments);
 }
+
+/// Server-to-client-to-server copy: a CopyTo
+/// stream uploaded with DestinationConfigure + PutBuffer in legal pieces
+/// into a new message, and a CopyMessages stream into another folder.
+#[test]
+fn destination_put_buffer_round_trip() {
+    use ics_wire::rop::flags::{DestinationConfigureCopyFlags, SaveFlags, SourceOperation};
+    use ics_wire::rop::message::{CreateMessageRequest, SaveChangesMessageRequest};
+    use ics_wire::rop::state::InputHandleRequest;
+    let (mut c, mids) = setup();
+    let inbox = c.inbox();
+    c.call(vec![RopRequest::OpenMessage(OpenMessageRequest {
+        logon_id: 0,
+        input_handle_index: 1,
+        output_handle_index: 4,
+        code_page_id: 0x0FFF,
+        folder_id: inbox,
+        open_mode_flags: MessageOpenModeFlags(0),
+        message_id: mids[1],
+    })]);
+    c.call(vec![RopRequest::FastTransferSourceCopyTo(
+        FastTransferSourceCopyToRequest {
+            logon_id: 0,
+            input_handle_index: 4,
+            output_handle_index: 3,
+            level: 0,
+            copy_flags: CopyToCopyFlags(0),
+            send_options: SendOptions(0x03),
+            property_tags: vec![],
+        },
+    )]);
+    let pieces = c.download(3, 20);
+    c.call(vec![
+        RopRequest::CreateMessage(CreateMessageRequest {
+            logon_id: 0,
+            input_handle_index: 1,
+            output_handle_index: 5,
+            code_page_id: 0x0FFF,
+            folder_id: inbox,
+            associated_flag: 0,
+        }),
+        RopRequest::FastTransferDestinationConfigure(FastTransferDestinationConfigureRequest {
+            logon_id: 0,
+            input_handle_index: 5,
+            output_handle_index: 6,
+            source_operation: SourceOperation::COPY_TO,
+            copy_flags: DestinationConfigureCopyFlags(0),
+        }),
+    ]);
+    for p in pieces {
+        let r = c.call(vec![RopRequest::FastTransferDestinationPutBuffer(
+            FastTransferDestinationPutBufferRequest {
+                logon_id: 0,
+                input_handle_index: 6,
+                transfer_data: p.clone(),
+            },
+        )]);
+        let RopResponse::FastTransferDestinationPutBuffer(x) = &r.rops[0] else {
+            panic!()
+        };
+        assert_eq!(
+            (x.return_value, x.buffer_used_size as usize),
+            (ErrorCode::Success, p.len())
+        );
+    }
+    let r = c.call(vec![RopRequest::SaveChangesMessage(
+        SaveChangesMessageRequest {
+            logon_id: 0,
+            response_handle_index: 5,
+            input_handle_index: 5,
+            save_flags: SaveFlags::KEEP_OPEN_READ_WRITE,
+        },
+    )]);
+    let RopResponse::SaveChangesMessage(s) = &r.rops[0] else {
+        panic!()
+    };
+    let copy = s.result.success().unwrap().message_id;
+    let (a, b) = (
+        c.s.mailbox().message(mids[1]).unwrap(),
+        c.s.mailbox().message(copy).unwrap(),
+    );
+    assert_eq!(
+        a.content.props.get(tags::PID_TAG_SUBJECT),
+        b.content.props.get(tags::PID_TAG_SUBJECT)
+    );
+    assert_eq!(
+        a.content.props.get(tags::PID_TAG_BODY),
+        b.content.props.get(tags::PID_TAG_BODY)
+    );
+    // CopyMessages into another folder, applied at RopRelease.
+    let dest = c.s.mailbox_mut().create_folder(inbox, "Dest").unwrap();
+    assert_eq!(
+        copy_messages(&mut c, mids.clone(), 0, 0x03),
+        ErrorCode::Success
+    );
+    let stream = c.download(3, 0xBABE).concat();
+    c.call(vec![RopRequest::OpenFolder(
+        ics_wire::rop::folder::OpenFolderRequest {
+            logon_id: 0,
+            input_handle_index: 0,
+            output_handle_index: 7,
+            folder_id: dest,
+            ..Default::default()
+        },
+    )]);
+    let r = c.call(vec![RopRequest::FastTransferDestinationConfigure(
+        FastTransferDestinationConfigureRequest {
+            logon_id: 0,
+            input_handle_index: 7,
+            output_handle_index: 6,
+            source_operation: SourceOperation::COPY_MESSAGES,
+            copy_flags: DestinationConfigureCopyFlags(0),
+        },
+    )]);
+    assert!(
+        matches!(&r.rops[0], RopResponse::FastTransferDestinationConfigure(x) if x.return_value == ErrorCode::Success)
+    );
+    c.call(vec![RopRequest::FastTransferDestinationPutBuffer(
+        FastTransferDestinationPutBufferRequest {
+            logon_id: 0,
+            input_handle_index: 6,
+            transfer_data: stream,
+        },
+    )]);
+    c.call(vec![RopRequest::Release(InputHandleRequest {
+        logon_id: 0,
+        input_handle_index: 6,
+    })]);
+    assert_eq!(c.s.mailbox().folder(dest).unwrap().message_count(), 3);
+    // unknown SourceOperation.
+    let r = c.call(vec![RopRequest::FastTransferDestinationConfigure(
+        FastTransferDestinationConfigureRequest {
+            logon_id: 0,
+            input_handle_index: 7,
+            output_handle_index: 6,
+            source_operation: SourceOperation(0x09),
+            copy_flags: DestinationConfigureCopyFlags(0),
+        },
+    )]);
+    assert!(
+        matches!(&r.rops[0], RopResponse::FastTransferDestinationConfigure(x) if x.return_value == ErrorCode::InvalidParameter)
+    );
+}

@@ -19,6 +19,7 @@
 
 pub mod config;
 mod copy;
+mod destination;
 pub mod profile;
 mod setup;
 pub mod stream;
@@ -86,6 +87,7 @@ enum Object {
     Stream(Box<Streamer>),
     Collector(Box<upload::CollectorCtx>),
     Message(Box<setup::MessageCtx>),
+    Destination(Box<destination::DestinationCtx>),
 }
 
 /// Output buffer size this server assumes for each response buffer
@@ -292,7 +294,9 @@ impl Session {
         let resp = match rop {
             Q::Release(r) => {
                 if let Ok(h) = self.resolve(handles, r.input_handle_index) {
-                    self.objects.remove(&h);
+                    if let Some(Object::Destination(d)) = self.objects.remove(&h) {
+                        self.release_destination(*d);
+                    }
                     self.released.insert(h);
                 }
                 return Ok(None);

@@ -62,6 +62,12 @@ pub struct MessageCtx {
 }
 
 impl MessageCtx {
+    /// Replaces the staged content (a FastTransfer upload of messageContent).
+    pub(super) fn stage_content(&mut self, content: MessageContent) {
+        self.content = content;
+        self.deleted.clear();
+    }
+
     pub(super) fn new(folder: Fid, fai: bool, pending: Pending, collector: Option<u32>) -> Self {
         MessageCtx {
             folder,
@@ -92,6 +98,9 @@ impl Session {
             return Ok(Some(r));
         }
         if let Some(r) = self.dispatch_copy(rop, handles) {
+            return Ok(Some(r));
+        }
+        if let Some(r) = self.dispatch_destination(rop, handles) {
             return Ok(Some(r));
         }
         use RopRequest as Q;
@@ -413,10 +422,14 @@ impl Session {
         let mid = match pending {
             Pending::New => self.mb.create_message(folder, fai, content).map_err(e)?,
             Pending::Edit(mid) => {
+                // Subobjects staged by a FastTransfer upload replace the old ones.
                 let edit = crate::mailbox::MessageEdit {
                     set: content.props.values().to_vec(),
                     delete: deleted,
-                    ..Default::default()
+                    recipients: (!content.recipients.is_empty())
+                        .then(|| content.recipients.clone()),
+                    attachments: (!content.attachments.is_empty())
+                        .then(|| content.attachments.clone()),
                 };
                 self.mb.modify_message(mid, edit, None).map_err(e)?;
                 mid
