@@ -2,25 +2,23 @@
 //! ([MS-OXCROPS] 3.2.5). [`Session::execute`] takes a ROP request buffer
 //! (RopSize, RopsList, handle table) and returns the response buffer.
 //!
-//! Implemented: RopLogon (private), RopOpenFolder, RopRelease,
-//! RopSynchronizationConfigure, RopSynchronizationUploadStateStreamBegin /
-//! Continue / End (download and upload contexts),
-//! RopFastTransferSourceGetBuffer, RopTellVersion,
-//! RopSynchronizationGetTransferState, RopGetLocalReplicaIds,
-//! RopSetLocalReplicaMidsetDeleted, the upload ROPs (OpenCollector,
-//! ImportMessageChange, ImportHierarchyChange, ImportDeletes,
-//! ImportReadStateChanges, ImportMessageMove) and the setup ROPs
-//! (CreateFolder, DeleteFolder, CreateMessage, OpenMessage, SetProperties,
-//! DeleteProperties, SaveChangesMessage, DeleteMessages, HardDeleteMessages,
-//! SetMessageReadFlag, SetReadFlags, GetPropertyIdsFromNames). Every other
-//! ROP that `ics-wire` decodes is answered with ecNotImplemented
-//! (0x80040FFF): tables, GetProperties*, MoveCopyMessages, the FastTransfer
-//! copy and destination ROPs.
+//! Every ROP `ics-wire` decodes is answered: RopLogon (private mailbox),
+//! RopRelease, RopOpenFolder, RopCreateFolder, RopDeleteFolder,
+//! RopGetHierarchyTable, RopGetContentsTable, RopSetColumns, RopQueryRows,
+//! RopOpenMessage, RopCreateMessage, RopSetProperties, RopDeleteProperties,
+//! RopGetPropertiesSpecific, RopGetPropertiesAll, RopSaveChangesMessage,
+//! RopDeleteMessages, RopHardDeleteMessages, RopSetMessageReadFlag,
+//! RopSetReadFlags, RopMoveCopyMessages, RopGetPropertyIdsFromNames, the
+//! FastTransfer source and destination ROPs, RopTellVersion, the
+//! synchronization download and upload ROPs, RopGetLocalReplicaIds and
+//! RopSetLocalReplicaMidsetDeleted. Limits are named where they apply
+//! (public folders, folder-level CopyTo, conflict resolve messages).
 
 pub mod config;
 mod copy;
 mod destination;
 pub mod profile;
+mod read;
 mod setup;
 pub mod stream;
 pub mod structs;
@@ -88,6 +86,7 @@ enum Object {
     Collector(Box<upload::CollectorCtx>),
     Message(Box<setup::MessageCtx>),
     Destination(Box<destination::DestinationCtx>),
+    Table(Box<read::TableCtx>),
 }
 
 /// Output buffer size this server assumes for each response buffer

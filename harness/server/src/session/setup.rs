@@ -62,6 +62,11 @@ pub struct MessageCtx {
 }
 
 impl MessageCtx {
+    /// The staged properties.
+    pub(super) fn staged(&self) -> &crate::mailbox::PropertyBag {
+        &self.content.props
+    }
+
     /// Replaces the staged content (a FastTransfer upload of messageContent).
     pub(super) fn stage_content(&mut self, content: MessageContent) {
         self.content = content;
@@ -101,6 +106,9 @@ impl Session {
             return Ok(Some(r));
         }
         if let Some(r) = self.dispatch_destination(rop, handles) {
+            return Ok(Some(r));
+        }
+        if let Some(r) = self.dispatch_read(rop, handles) {
             return Ok(Some(r));
         }
         use RopRequest as Q;
