@@ -146,6 +146,7 @@ fn pick(c: &Client, i: usize) -> Option<Mid> {
 
 fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
     let mut c = Client::new(Profile::default());
+    c.s.set_check_invariants(true);
     let inbox = c.inbox();
     c.open(inbox);
     let mut rep = Replica::default();
@@ -257,9 +258,15 @@ fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
                     })
                     .collect();
                 prop_assert_eq!(&rep.msgs, &expected);
+                prop_assert!(
+                    c.s.invariant_violations().is_empty(),
+                    "{:?}",
+                    c.s.invariant_violations()
+                );
             }
         }
     }
+    prop_assert!(c.s.checked_downloads() > 0);
     Ok(())
 }
 

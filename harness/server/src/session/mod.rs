@@ -106,6 +106,9 @@ pub struct Session {
     lost: bool,
     now_ms: u64,
     pending_retry: Option<usize>,
+    check_invariants: bool,
+    checked: usize,
+    violations: Vec<crate::ics::invariants::Violation>,
 }
 
 impl std::fmt::Debug for Session {
@@ -158,6 +161,9 @@ impl Session {
             lost: false,
             now_ms: 0,
             pending_retry: None,
+            check_invariants: false,
+            checked: 0,
+            violations: Vec::new(),
         }
     }
 
@@ -191,6 +197,24 @@ impl Session {
     /// The behaviour profile.
     pub fn set_profile(&mut self, p: Profile) {
         self.profile = p;
+    }
+
+    /// Check the idset.md §14.5 invariants (I1–I11) of every ICS download
+    /// this session completes; violations are kept for
+    /// [`Session::invariant_violations`]. Costs a copy of each element's ids.
+    pub fn set_check_invariants(&mut self, on: bool) {
+        self.check_invariants = on;
+    }
+
+    /// Number of completed downloads whose invariants were checked.
+    pub fn checked_downloads(&self) -> usize {
+        self.checked
+    }
+
+    /// Invariant violations found in completed downloads (empty when none,
+    /// or when checking is off).
+    pub fn invariant_violations(&self) -> &[crate::ics::invariants::Violation] {
+        &self.violations
     }
 
     /// The largest response buffer (default [`DEFAULT_MAX_OUTPUT`]).
@@ -681,13 +705,26 @@ impl Session {
                     let initial = self.initial_state(&ctx.upload)?;
                     let d = Download::new(&self.mb, ctx.folder, ctx.opts.clone(), initial)
                         .map_err(|_| ErrorCode::NotFound)?;
-                    ctx.stream = Some(Streamer::new(Source::Ics(Box::new(d)), ctx.opts.kind));
+                    let mut st = Streamer::new(Source::Ics(Box::new(d)), ctx.opts.kind);
+                    if self.check_invariants {
+                        st.record = Some(Vec::new());
+                    }
+                    ctx.stream = Some(st);
                 }
                 let s = ctx.stream.as_mut().expect("just set");
                 if s.is_done() {
                     return Ok((Vec::new(), true));
                 }
                 let r = s.next_portion(&self.mb, size).map_err(stream_error);
+                if matches!(r, Ok((_, true)))
+                    && let Some(rec) = s.record.take()
+                    && let Some(d) = s.download()
+                {
+                    self.checked += 1;
+                    if let Err(v) = crate::ics::invariants::check(d.initial(), &rec) {
+                        self.violations.extend(v);
+                    }
+                }
                 if let Err(e) = r {
                     ctx.failed = Some(e);
                 }

@@ -199,6 +199,33 @@ pub fn element_bytes(mb: &Mailbox, kind: SyncKind, e: Element) -> Result<Vec<u8>
     Ok(w.out)
 }
 
+/// An element without its property values, for invariant checks.
+fn stripped(e: &Element) -> Element {
+    match e {
+        Element::MessageChange(c) => {
+            let mut c = c.clone();
+            c.header.clear();
+            c.body = match c.body {
+                ChangeBody::Full(_) => ChangeBody::Full(ContentOut {
+                    props: vec![],
+                    recipients: None,
+                    attachments: None,
+                }),
+                ChangeBody::Partial(g) => {
+                    ChangeBody::Partial(g.into_iter().map(|(i, _)| (i, vec![])).collect())
+                }
+            };
+            Element::MessageChange(c)
+        }
+        Element::FolderChange(c) => Element::FolderChange(crate::ics::FolderChange {
+            fid: c.fid,
+            cn: c.cn,
+            props: vec![],
+        }),
+        other => other.clone(),
+    }
+}
+
 /// Where a stream's bytes come from.
 #[derive(Debug)]
 pub enum Source {
@@ -254,6 +281,9 @@ pub struct Streamer {
     exhausted: bool,
     /// Total bytes handed out.
     pub sent: usize,
+    /// When checking invariants: every element produced, property values
+    /// dropped (ids, CNs and sets kept).
+    pub record: Option<Vec<Element>>,
 }
 
 impl Streamer {
@@ -270,6 +300,7 @@ impl Streamer {
             atoms_cache: None,
             exhausted: false,
             sent: 0,
+            record: None,
         };
         match source {
             Source::Bytes(b) => {
@@ -347,6 +378,9 @@ impl Streamer {
             };
             match d.next(mb)? {
                 Some(e) => {
+                    if let Some(rec) = &mut self.record {
+                        rec.push(stripped(&e));
+                    }
                     let b = element_bytes(mb, self.kind, e)
                         .map_err(|e| StreamFailure::Produce(e.to_string()))?;
                     self.push(b);
