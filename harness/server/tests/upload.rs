@@ -541,3 +541,47 @@ fn hard_delete_unsupported_profile() {
     );
     assert!(c.s.mailbox().message(mid).is_some());
 }
+
+/// when the client's version is newer than the server's, the move
+/// succeeds with SyncClientChangeNewer and the server keeps its own change
+/// identity; a move of a deleted source is SyncObjectDeleted.
+#[test]
+fn import_message_move_client_newer() {
+    let mut u = Up::new();
+    let inbox = u.c.inbox();
+    let other = u.c.s.mailbox_mut().create_folder(inbox, "Other").unwrap();
+    let mid =
+        u.c.s
+            .mailbox_mut()
+            .create_message(other, false, Default::default())
+            .unwrap();
+    let dst = u.new_gid();
+    let mb = u.c.s.mailbox();
+    let g = mb.replguid();
+    let server_pcl = ics_server::mailbox::message_pcl(mb.message(mid).unwrap(), g);
+    let mut client_pcl = server_pcl.clone();
+    client_pcl.insert(client_xid(40)); // the client changed it offline
+    let req = SynchronizationImportMessageMoveRequest {
+        logon_id: 0,
+        input_handle_index: 2,
+        source_folder_id: mb.source_key_of(other.0),
+        source_message_id: mb.source_key_of(mid.0),
+        predecessor_change_list: client_pcl.to_bytes(),
+        destination_message_id: dst.to_xid().to_bytes(),
+        change_number: client_xid(41).to_bytes(),
+    };
+    let r = u.c.call(vec![RopRequest::SynchronizationImportMessageMove(
+        req.clone(),
+    )]);
+    assert!(
+        matches!(&r.rops[0], RopResponse::SynchronizationImportMessageMove(x) if x.result.return_value() == ErrorCode::SyncClientChangeNewer)
+    );
+    let new = Mid::new(ics_server::mailbox::LOCAL_REPLID, dst.globcnt);
+    let m = u.c.s.mailbox().message(new).unwrap();
+    assert_eq!(m.change_key, None, "server change identity kept");
+    let r =
+        u.c.call(vec![RopRequest::SynchronizationImportMessageMove(req)]);
+    assert!(
+        matches!(&r.rops[0], RopResponse::SynchronizationImportMessageMove(x) if x.result.return_value() == ErrorCode::SyncObjectDeleted)
+    );
+}
