@@ -497,3 +497,53 @@ fn checkpoint_transfer_state_profile() {
     let n = IcsState::from_props(&props).unwrap().idset_given.count();
     assert!(n > 0 && n < 30, "checkpoint holds {n} ids");
 }
+
+/// Two connections on one mailbox: each has its own handles; using the
+/// other's handle is ecAccessDenied; a change made through one is
+/// downloaded by the other.
+#[test]
+fn two_connections_share_the_mailbox() {
+    let mut c = Client::new(Profile::default());
+    seed(&mut c, 2);
+    let inbox = c.inbox();
+    c.open(inbox);
+    let other = c.s.connect();
+    // Logon and a download on the second connection.
+    let req = RopRequestBuffer {
+        rops: vec![RopRequest::Logon(ics_wire::rop::logon::LogonRequest {
+            logon_id: 0,
+            output_handle_index: 0,
+            logon_flags: ics_wire::rop::flags::LogonFlags::PRIVATE,
+            open_flags: ics_wire::rop::flags::OpenFlags(0),
+            store_state: 0,
+            essdn: Some(b"/o=x".to_vec()),
+        })],
+        handles: vec![EMPTY],
+    };
+    let out = c.s.execute_on(other, &req.encode().unwrap(), 0).unwrap();
+    let resp = RopResponseBuffer::decode(&out, &req, &ResponseContext::default()).unwrap();
+    let logon2 = resp.handles[0];
+    assert_ne!(logon2, c.h[0]);
+    // Connection 0's folder handle used on connection 1.
+    let req = RopRequestBuffer {
+        rops: vec![RopRequest::FastTransferSourceGetBuffer(
+            FastTransferSourceGetBufferRequest {
+                logon_id: 0,
+                input_handle_index: 0,
+                buffer_size: 100,
+                maximum_buffer_size: None,
+            },
+        )],
+        handles: vec![c.h[1]],
+    };
+    let out = c.s.execute_on(other, &req.encode().unwrap(), 0).unwrap();
+    let resp = RopResponseBuffer::decode(&out, &req, &ResponseContext::default()).unwrap();
+    let RopResponse::FastTransferSourceGetBuffer(x) = &resp.rops[0] else {
+        panic!()
+    };
+    assert_eq!(x.return_value, ErrorCode::AccessDenied);
+    // Closing connection 1 leaves connection 0 working.
+    c.s.disconnect(other);
+    let (cs, _) = sync_contents(&mut c, &IcsState::new(), BUFFER_SIZE_SENTINEL);
+    assert_eq!(cs.changes.len(), 2);
+}

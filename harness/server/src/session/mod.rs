@@ -99,11 +99,18 @@ pub struct Session {
     profile: Profile,
     faults: Faults,
     objects: BTreeMap<u32, Object>,
+    /// Connection owning each handle (R-008: another logon's handle is
+    /// ecAccessDenied).
+    owner: BTreeMap<u32, u32>,
+    /// The connection of the request being processed.
+    conn: u32,
+    next_conn: u32,
+    /// Connections cut by fault injection.
+    lost_conns: BTreeSet<u32>,
     released: BTreeSet<u32>,
     next_handle: u32,
     special: [Fid; 13],
     max_output: usize,
-    lost: bool,
     now_ms: u64,
     pending_retry: Option<usize>,
     check_invariants: bool,
@@ -158,7 +165,10 @@ impl Session {
             next_handle: 1,
             special,
             max_output: DEFAULT_MAX_OUTPUT,
-            lost: false,
+            owner: BTreeMap::new(),
+            conn: 0,
+            next_conn: 1,
+            lost_conns: BTreeSet::new(),
             now_ms: 0,
             pending_retry: None,
             check_invariants: false,
@@ -222,13 +232,35 @@ impl Session {
         self.max_output = n;
     }
 
-    /// After a cut connection: a fresh connection to the same mailbox (all
-    /// handles gone).
+    /// After a cut connection: connection 0 starts afresh on the same
+    /// mailbox (its handles gone).
     pub fn reconnect(&mut self) {
-        self.objects.clear();
-        self.released.clear();
-        self.lost = false;
+        self.disconnect(0);
         self.faults.cut_after_bytes = None;
+    }
+
+    /// Opens another connection to the same mailbox (a second client);
+    /// connection 0 exists from the start.
+    pub fn connect(&mut self) -> u32 {
+        let c = self.next_conn;
+        self.next_conn += 1;
+        c
+    }
+
+    /// Closes a connection: its objects are released.
+    pub fn disconnect(&mut self, conn: u32) {
+        let mine: Vec<u32> = self
+            .owner
+            .iter()
+            .filter(|(_, c)| **c == conn)
+            .map(|(h, _)| *h)
+            .collect();
+        for h in mine {
+            self.objects.remove(&h);
+            self.owner.remove(&h);
+            self.released.insert(h);
+        }
+        self.lost_conns.remove(&conn);
     }
 
     /// [`Session::execute_at`] with the time unchanged.
@@ -236,12 +268,23 @@ impl Session {
         self.execute_at(request, self.now_ms)
     }
 
-    /// Processes one ROP request buffer; `now_ms` is the caller's clock, used
-    /// to record when retries after a busy answer arrive.
+    /// Processes one ROP request buffer on connection 0; `now_ms` is the
+    /// caller's clock, used to record when retries after a busy answer arrive.
     pub fn execute_at(&mut self, request: &[u8], now_ms: u64) -> Result<Vec<u8>, SessionError> {
-        if self.lost {
+        self.execute_on(0, request, now_ms)
+    }
+
+    /// Processes one ROP request buffer on connection `conn`.
+    pub fn execute_on(
+        &mut self,
+        conn: u32,
+        request: &[u8],
+        now_ms: u64,
+    ) -> Result<Vec<u8>, SessionError> {
+        if self.lost_conns.contains(&conn) {
             return Err(SessionError::ConnectionLost);
         }
+        self.conn = conn;
         self.now_ms = now_ms;
         let req = RopRequestBuffer::decode(request)
             .map_err(|e| SessionError::RpcFormat(e.to_string()))?;
@@ -286,6 +329,7 @@ impl Session {
         let h = self.next_handle;
         self.next_handle += 1;
         self.objects.insert(h, o);
+        self.owner.insert(h, self.conn);
         h
     }
 
@@ -293,6 +337,9 @@ impl Session {
     fn resolve(&self, handles: &[u32], idx: u8) -> Result<u32, ErrorCode> {
         let h = *handles.get(idx as usize).ok_or(ErrorCode::NullObject)?;
         if self.objects.contains_key(&h) {
+            if self.owner.get(&h) != Some(&self.conn) {
+                return Err(ErrorCode::AccessDenied);
+            }
             Ok(h)
         } else if self.released.contains(&h) {
             Err(ErrorCode::InvalidObject)
@@ -317,6 +364,7 @@ impl Session {
         let resp = match rop {
             Q::Release(r) => {
                 if let Ok(h) = self.resolve(handles, r.input_handle_index) {
+                    self.owner.remove(&h);
                     if let Some(Object::Destination(d)) = self.objects.remove(&h) {
                         self.release_destination(*d);
                     }
@@ -669,7 +717,7 @@ impl Session {
                         _ => 0,
                     };
                     if sent_before + bytes.len() > limit {
-                        self.lost = true;
+                        self.lost_conns.insert(self.conn);
                         return Err(SessionError::ConnectionLost);
                     }
                 }
