@@ -324,3 +324,23 @@ fn tolerated_deviations_are_noted() {
         ]
     );
 }
+
+/// A Bitmask whose values overlap or touch earlier ranges merges into them
+/// (the decoder's slow path), whatever the order.
+#[test]
+fn bitmask_overlapping_previous_ranges() {
+    // Range [0x00, 0x06] then Bitmask 0x05 with bits 0, 2, 3 -> 5,6, 8,9.
+    let b = hex("05 00 00 00 00 00 52 00 06 42 05 0D 50 00");
+    let (s, notes) = GlobSet::decode_with_notes(&b).unwrap();
+    assert_eq!(s, set(&[(0, 6), (8, 9)]));
+    assert_eq!(notes, vec![FormatNote::RangesOverlap { offset: 9 }]);
+    // Range [0x00, 0x20] swallowing a later Bitmask entirely.
+    let b = hex("05 00 00 00 00 00 52 00 20 42 05 FF 50 00");
+    assert_eq!(GlobSet::decode(&b).unwrap(), set(&[(0, 0x20)]));
+    // Bitmask first, then a Range below it.
+    let b = hex("05 00 00 00 00 00 42 10 05 52 00 02 50 00");
+    assert_eq!(
+        GlobSet::decode(&b).unwrap(),
+        set(&[(0, 2), (0x10, 0x11), (0x13, 0x13)])
+    );
+}
