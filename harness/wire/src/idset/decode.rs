@@ -97,6 +97,9 @@ impl Sink<'_> {
             ranges.sort_unstable();
             ranges = merge_sorted(ranges);
         }
+        if ranges.capacity() > 2 * ranges.len() + 16 {
+            ranges.shrink_to_fit();
+        }
         GlobSet { ranges }
     }
 }
@@ -110,9 +113,9 @@ pub(crate) fn read_globset(
     let buf = r.rest();
     let base = r.offset();
     let mut sink = Sink {
-        // Typical encodings take 3-8 bytes per range; this bounds the first
-        // allocation by the input and spares most regrowth.
-        ranges: Vec::with_capacity(buf.len() / 4),
+        // Typical encodings take 3-8 bytes per range. Capped, since `buf` is
+        // the rest of the input, of which this GLOBSET may be a small part.
+        ranges: Vec::with_capacity((buf.len() / 4).min(4096)),
         unsorted: false,
         noted: [false; 3],
         notes,

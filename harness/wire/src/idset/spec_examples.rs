@@ -344,3 +344,17 @@ fn bitmask_overlapping_previous_ranges() {
         set(&[(0, 2), (0x10, 0x11), (0x13, 0x13)])
     );
 }
+
+/// Allocation stays proportional to each GLOBSET, not to the rest of the
+/// input: 2,000 one-id pairs keep tiny range vectors.
+#[test]
+fn many_pairs_keep_small_allocations() {
+    let mut b = Vec::new();
+    for k in 0..2000u16 {
+        b.extend(k.to_le_bytes());
+        b.extend(hex("06 00 00 00 00 00 07 00"));
+    }
+    let s = ReplIdSet::decode_replid(&b).unwrap();
+    assert_eq!(s.count(), 2000);
+    assert!(s.replicas().all(|(_, g)| g.ranges.capacity() <= 18));
+}
