@@ -358,3 +358,18 @@ fn many_pairs_keep_small_allocations() {
     assert_eq!(s.count(), 2000);
     assert!(s.replicas().all(|(_, g)| g.ranges.capacity() <= 18));
 }
+
+/// A repeated key is noted even when its first GLOBSET was empty.
+#[test]
+fn duplicate_after_empty_globset_is_noted() {
+    let b = hex("07 00 00 07 00 06 00 00 00 00 00 01 00");
+    let (s, notes) = ReplIdSet::decode_with_notes(&b).unwrap();
+    assert_eq!(s.count(), 1);
+    assert_eq!(
+        notes,
+        vec![
+            FormatNote::EmptyGlobSet { offset: 0 },
+            FormatNote::DuplicateReplica { offset: 3 },
+        ]
+    );
+}
