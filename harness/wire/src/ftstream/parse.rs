@@ -78,6 +78,7 @@ where
         end,
         path: Vec::new(),
         offsets: Vec::new(),
+        scratch: Vec::new(),
     };
     let root = match p.root(kind) {
         Ok(r) => r,
@@ -207,6 +208,8 @@ struct Parser<I> {
     path: Vec<Seg>,
     /// Offsets of the properties of the last propList read.
     offsets: Vec<usize>,
+    /// Scratch space for the propList being read.
+    scratch: Vec<FtProp>,
 }
 
 impl<I: Iterator<Item = Result<Element, StreamError>>> Parser<I> {
@@ -304,17 +307,21 @@ impl<I: Iterator<Item = Result<Element, StreamError>>> Parser<I> {
         self.path.pop();
     }
 
-    /// `propList = *propValue`, ending at any marker or meta-property.
+    /// `propList = *propValue`, ending at any marker or meta-property. The
+    /// properties gather in a reused scratch vector, so each list is
+    /// allocated once at its exact size.
     fn prop_list(&mut self) -> R<PropList> {
-        let mut props = Vec::new();
         self.offsets.clear();
+        self.scratch.clear();
         while let Tok::Prop(_) = self.tok()? {
             let e = self.take();
             self.offsets.push(e.offset);
             if let ElementKind::Prop(p) = e.kind {
-                props.push(p);
+                self.scratch.push(p);
             }
         }
+        let mut props = Vec::with_capacity(self.scratch.len());
+        props.append(&mut self.scratch);
         Ok(props)
     }
 
