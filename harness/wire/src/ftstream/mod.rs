@@ -7,8 +7,24 @@
 //! * [`atoms`]: atoms, legal split points and buffer splitting (§4.1);
 //! * [`element`]: owned lexical elements ([`Element`], [`FtProp`]);
 //! * [`grammar`]: the typed syntactic tree, one type per grammar rule (§5);
-//! * [`parse`]: elements -> tree, with the element rules of §6 as checks;
-//! * [`produce`]: tree -> bytes, and splitting into buffers at legal points.
+//! * [`mod@parse`]: elements -> tree, with the element rules of §6 as checks;
+//! * [`mod@produce`]: tree -> bytes, and splitting into buffers at legal points;
+//! * [`text`]: readable one-line-per-element and outline forms.
+//!
+//! Typical use:
+//! * a server builds a [`Root`] (e.g. [`ContentsSync`]), calls [`produce()`]
+//!   and hands out [`split_buffers`]`(&bytes, buffer_size)` portions, which
+//!   only ever cut between atoms or inside a varSizeValue (§4.1);
+//! * a client feeds each RopFastTransferSourceGetBuffer portion to a
+//!   [`StreamParser`] (`feed` returns the complete [`Element`]s, `finish`
+//!   checks nothing is left over; chunk boundaries inside atoms are recorded
+//!   as [`SplitViolation`]s), then builds the tree with [`parse_elements`] —
+//!   or calls [`parse()`] on the whole stream. Grammar errors carry the offset,
+//!   the element path and what was expected ([`ParseError`]).
+//!
+//! Errors: [`LexError`] (bytes that cannot be an element), [`StreamError`]
+//! (adds truncation), [`FeedError`] (streaming), [`ParseError`] (grammar),
+//! [`ProduceError`], [`SplitError`]. None of them panics on any input.
 
 #[cfg(feature = "arbitrary")]
 pub mod arbitrary_tree;
