@@ -9,6 +9,7 @@
 //! * [`grammar`]: the typed syntactic tree, one type per grammar rule (§5);
 //! * [`mod@parse`]: elements -> tree, with the element rules of §6 as checks;
 //! * [`mod@produce`]: tree -> bytes, and splitting into buffers at legal points;
+//! * [`incremental`]: chunk-by-chunk contentsSync / hierarchySync items ([`SyncReader`]);
 //! * [`text`]: readable one-line-per-element and outline forms.
 //!
 //! Typical use:
@@ -31,6 +32,7 @@ pub mod arbitrary_tree;
 pub mod atoms;
 pub mod element;
 pub mod grammar;
+pub mod incremental;
 pub mod lexer;
 pub mod markers;
 pub mod parse;
@@ -41,6 +43,7 @@ pub mod text;
 pub use atoms::{AtomKind, SplitError, check_split, split_buffers, split_points};
 pub use element::{Element, ElementKind, FtProp};
 pub use grammar::*;
+pub use incremental::{SyncError, SyncItem, SyncReader, assemble};
 pub use lexer::{ElementRef, LexError, Lexed, Lexer, StreamError, ValueRef, lex_all, lex_one};
 pub use markers::{Marker, MetaProp, ics_tags, tag_name};
 pub use parse::{ParseError, guess_root, parse, parse_elements, parse_iter};
