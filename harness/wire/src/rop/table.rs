@@ -21,6 +21,7 @@ pub struct SetColumnsRequest {
     /// SetColumnsFlags.
     pub set_columns_flags: SetColumnsFlags,
     /// PropertyTags: the columns.
+    #[serde(serialize_with = "super::common::ser_tags")]
     pub property_tags: Vec<PropTag>,
 }
 

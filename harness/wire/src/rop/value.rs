@@ -329,9 +329,19 @@ pub fn write_value(out: &mut Vec<u8>, v: &PropValue, field: &'static str) -> Enc
 
 /// A TaggedPropertyValue ([MS-OXCDATA] 2.11.4): a tag and a value of the
 /// tag's type. The encoder refuses a tag whose type differs from the value's.
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
-#[serde(transparent)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct TaggedPropertyValue(pub TaggedValue);
+
+impl serde::Serialize for TaggedPropertyValue {
+    /// `{"property_tag": "0xAAAABBBB", "property_value": ...}`.
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut st = s.serialize_struct("TaggedPropertyValue", 2)?;
+        st.serialize_field("property_tag", &self.0.tag.to_string())?;
+        st.serialize_field("property_value", &self.0.value)?;
+        st.end()
+    }
+}
 
 impl TaggedPropertyValue {
     /// A tagged value.
