@@ -51,7 +51,7 @@ impl ResponseContext {
             }
             let Some(resp) = answers.next() else { break };
             if let (RopRequest::SetColumns(sc), RopResponse::SetColumns(ok)) = (req, resp)
-                && ok.return_value.is_success()
+                && ok.result.return_value().is_success()
             {
                 let i = sc.input_handle_index as usize;
                 if let Some(h) = response.handles.get(i).or(request.handles.get(i)) {
