@@ -4,7 +4,10 @@
 
 use super::{MAX_MATCH, MAX_OFFSET, MIN_MATCH};
 
-const HASH_BITS: u32 = 15;
+/// Hash table size for large inputs; small inputs get a smaller table so
+/// that compressing a short ROP buffer stays cheap.
+const MAX_HASH_BITS: u32 = 15;
+const MIN_HASH_BITS: u32 = 8;
 /// Candidates examined per position; bounds the work on repetitive input.
 const MAX_CHAIN: usize = 32;
 const NONE: u32 = u32::MAX;
@@ -78,23 +81,40 @@ impl Writer {
     }
 }
 
-fn hash3(s: &[u8]) -> usize {
-    let v = u32::from(s[0]) | u32::from(s[1]) << 8 | u32::from(s[2]) << 16;
-    (v.wrapping_mul(0x9E37_79B1) >> (32 - HASH_BITS)) as usize
-}
-
 /// Hash chains over positions of the input: `head[h]` is the latest position
-/// with hash `h`, `prev[p % MAX_OFFSET]` the one before `p`.
+/// with hash `h`, `prev[p % prev.len()]` the one before `p`. `prev` holds at
+/// least the window (or the whole input when shorter), so no live entry is
+/// overwritten.
 struct Chains {
     head: Vec<u32>,
     prev: Vec<u32>,
+    shift: u32,
 }
 
 impl Chains {
+    fn new(input_len: usize) -> Self {
+        let bits = input_len
+            .max(1)
+            .next_power_of_two()
+            .trailing_zeros()
+            .clamp(MIN_HASH_BITS, MAX_HASH_BITS);
+        Chains {
+            head: vec![NONE; 1 << bits],
+            prev: vec![NONE; input_len.max(1).next_power_of_two().min(MAX_OFFSET)],
+            shift: 32 - bits,
+        }
+    }
+
+    fn hash3(&self, s: &[u8]) -> usize {
+        let v = u32::from(s[0]) | u32::from(s[1]) << 8 | u32::from(s[2]) << 16;
+        (v.wrapping_mul(0x9E37_79B1) >> self.shift) as usize
+    }
+
     fn insert(&mut self, src: &[u8], p: usize) {
         if p + MIN_MATCH <= src.len() {
-            let h = hash3(&src[p..]);
-            self.prev[p % MAX_OFFSET] = self.head[h];
+            let h = self.hash3(&src[p..]);
+            let n = self.prev.len();
+            self.prev[p % n] = self.head[h];
             self.head[h] = p as u32;
         }
     }
@@ -106,7 +126,7 @@ impl Chains {
         }
         let limit = (src.len() - p).min(MAX_MATCH);
         let mut best: Option<(usize, usize)> = None;
-        let mut cand = self.head[hash3(&src[p..])];
+        let mut cand = self.head[self.hash3(&src[p..])];
         for _ in 0..MAX_CHAIN {
             if cand == NONE {
                 break;
@@ -126,7 +146,7 @@ impl Chains {
                     break;
                 }
             }
-            let next = self.prev[c % MAX_OFFSET];
+            let next = self.prev[c % self.prev.len()];
             // A slot overwritten by a newer position ends the chain.
             if next != NONE && next as usize >= c {
                 break;
@@ -148,10 +168,7 @@ pub fn compress(src: &[u8]) -> Vec<u8> {
         nibble_pos: None,
     };
     w.out.extend_from_slice(&[0; 4]);
-    let mut chains = Chains {
-        head: vec![NONE; 1 << HASH_BITS],
-        prev: vec![NONE; MAX_OFFSET],
-    };
+    let mut chains = Chains::new(src.len());
     let mut p = 0;
     while p < src.len() {
         match chains.longest(src, p) {
