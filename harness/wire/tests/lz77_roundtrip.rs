@@ -15,6 +15,12 @@ fn repetitive() -> impl Strategy<Value = Vec<u8>> {
     proptest::collection::vec(piece, 0..30).prop_map(|v| v.concat())
 }
 
+/// Largest output for `n` input bytes: all literals (9 bits each) plus the
+/// end bit, in whole flag words.
+fn worst_case(n: usize) -> usize {
+    n + 4 * (n / 32 + 1)
+}
+
 proptest! {
     // Large inputs: fewer cases keep the debug-build run short.
     #![proptest_config(ProptestConfig::with_cases(48))]
@@ -22,6 +28,7 @@ proptest! {
     #[test]
     fn round_trip_random(plain in proptest::collection::vec(any::<u8>(), 0..40_000)) {
         let c = compress(&plain);
+        prop_assert!(c.len() <= worst_case(plain.len()));
         prop_assert_eq!(decompress_exact(&c, plain.len()).unwrap(), plain);
     }
 
@@ -38,7 +45,16 @@ proptest! {
     #[test]
     fn round_trip_repetitive(plain in repetitive()) {
         let c = compress(&plain);
-        prop_assert!(plain.len() < 64 || c.len() < plain.len(), "{} -> {}", plain.len(), c.len());
+        prop_assert!(c.len() <= worst_case(plain.len()), "{} -> {}", plain.len(), c.len());
+        prop_assert_eq!(decompress_exact(&c, plain.len()).unwrap(), plain);
+    }
+
+    /// A snippet repeated many times shrinks to well under half.
+    #[test]
+    fn repeated_snippets_compress(snippet in proptest::collection::vec(any::<u8>(), 1..64), n in 8usize..200) {
+        let plain = snippet.repeat(n);
+        let c = compress(&plain);
+        prop_assert!(c.len() < plain.len() / 2 + 8, "{} -> {}", plain.len(), c.len());
         prop_assert_eq!(decompress_exact(&c, plain.len()).unwrap(), plain);
     }
 
