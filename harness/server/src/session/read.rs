@@ -306,10 +306,15 @@ impl Session {
                         _ => ErrorCode::NotSupported,
                     },
                 };
+                let result = match rv {
+                    ErrorCode::Success => RopResult::Success(SetColumnsSuccess {
+                        table_status: TableStatus::TBLSTAT_COMPLETE,
+                    }),
+                    e => RopResult::Failure(e),
+                };
                 RopResponse::SetColumns(SetColumnsResponse {
                     input_handle_index: r.input_handle_index,
-                    return_value: rv,
-                    table_status: TableStatus::TBLSTAT_COMPLETE,
+                    result,
                 })
             }
             Q::QueryRows(r) => {
