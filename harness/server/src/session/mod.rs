@@ -312,10 +312,42 @@ impl Session {
                 }
             }
             let residual = self.max_output.saturating_sub(used);
+            let read_only = matches!(
+                rop,
+                RopRequest::GetPropertiesSpecific(_)
+                    | RopRequest::GetPropertiesAll(_)
+                    | RopRequest::QueryRows(_)
+            );
+            let saved_pos = match rop {
+                RopRequest::QueryRows(q) => self.table_pos(&handles, q.input_handle_index),
+                _ => None,
+            };
             if let Some(resp) = self.dispatch(rop, &mut handles, residual)? {
                 let mut b = Vec::new();
                 resp.encode(&mut b)
                     .map_err(|e| SessionError::Encode(e.to_string()))?;
+                // a read-only response that does not fit is
+                // undone and answered with RopBufferTooSmall (or, as the only
+                // ROP, failed with ecBufferTooSmall).
+                if read_only && used + b.len() > self.max_output {
+                    if let (Some((h, pos)), RopRequest::QueryRows(_)) = (saved_pos, rop) {
+                        self.set_table_pos(h, pos);
+                    }
+                    if rops.is_empty() {
+                        rops.push(failure_response(rop, ErrorCode::BufferTooSmall)?);
+                        continue;
+                    }
+                    let mut rest = Vec::new();
+                    for r in &req.rops[i..] {
+                        r.encode(&mut rest)
+                            .map_err(|e| SessionError::Encode(e.to_string()))?;
+                    }
+                    rops.push(RopResponse::BufferTooSmall(BufferTooSmallResponse {
+                        size_needed: b.len().min(u16::MAX as usize) as u16,
+                        request_buffers: rest,
+                    }));
+                    break;
+                }
                 used += b.len();
                 rops.push(resp);
             }
