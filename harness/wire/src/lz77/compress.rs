@@ -1,7 +1,6 @@
 //! LZ77 + DIRECT2 encoder ([MS-OXCRPC] 3.1.4.1.1.2.1, [MS-XCA] 2.3).
 //!
-//! Matching over hash chains of 3-byte prefixes within the 8 KiB window,
-//! greedy with one step of lazy evaluation.
+//! Greedy matching over hash chains of 3-byte prefixes within the 8 KiB window.
 
 use super::{MAX_MATCH, MAX_OFFSET, MIN_MATCH};
 
@@ -12,8 +11,6 @@ const MIN_HASH_BITS: u32 = 8;
 /// Candidates examined per position; bounds the work on repetitive input.
 const MAX_CHAIN: usize = 32;
 const NONE: u32 = u32::MAX;
-/// Matches shorter than this are checked against a match one byte later.
-const LAZY_LIMIT: usize = 32;
 
 /// Emits flag bits MSB-first and the items they describe, allocating a new
 /// flag word only when the 33rd bit is needed ([MS-OXCRPC] 3.1.4.1.1.2.2.1).
@@ -173,31 +170,21 @@ pub fn compress(src: &[u8]) -> Vec<u8> {
     w.out.extend_from_slice(&[0; 4]);
     let mut chains = Chains::new(src.len());
     let mut p = 0;
-    // A match found one position ahead by the lazy check, to be used at `p`.
-    let mut pending = None;
     while p < src.len() {
-        let Some((distance, length)) = pending.take().or_else(|| chains.longest(src, p)) else {
-            w.literal(src[p]);
-            chains.insert(src, p);
-            p += 1;
-            continue;
-        };
-        chains.insert(src, p);
-        // Lazy matching: a longer match at p + 1 is worth one literal.
-        if length < LAZY_LIMIT
-            && let Some((d1, l1)) = chains.longest(src, p + 1)
-            && l1 > length
-        {
-            w.literal(src[p]);
-            p += 1;
-            pending = Some((d1, l1));
-            continue;
+        match chains.longest(src, p) {
+            Some((distance, length)) => {
+                w.matched(distance, length);
+                for q in p..p + length {
+                    chains.insert(src, q);
+                }
+                p += length;
+            }
+            None => {
+                w.literal(src[p]);
+                chains.insert(src, p);
+                p += 1;
+            }
         }
-        w.matched(distance, length);
-        for q in p + 1..p + length {
-            chains.insert(src, q);
-        }
-        p += length;
     }
     w.finish()
 }
