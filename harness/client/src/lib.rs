@@ -1,0 +1,14 @@
+//! `ics-client`: the reference ICS client.
+//!
+//! A replica of a mailbox in SQLite ([`replica::Replica`]) kept in sync with a
+//! server the way [MS-OXCSYNC] asks a careful MAPI client to do it. The client
+//! talks to a server only through a ROP transport ([`transport::RopTransport`]):
+//! request buffer in, response buffer out.
+#![forbid(unsafe_code)]
+
+pub mod error;
+pub mod model;
+pub mod replica;
+
+pub use error::ReplicaError;
+pub use replica::Replica;
