@@ -6,9 +6,13 @@
 //! request buffer in, response buffer out.
 #![forbid(unsafe_code)]
 
+pub mod adapt;
+pub mod convert;
 pub mod error;
 pub mod model;
 pub mod replica;
+pub mod sync;
+pub mod transport;
 
 pub use error::ReplicaError;
 pub use replica::Replica;

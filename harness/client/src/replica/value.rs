@@ -107,7 +107,7 @@ pub fn decode(ty: i64, val: Value) -> Result<PropValue, ReplicaError> {
         PropType::OBJECT => P::Object(blob(val)?),
         PropType::STRING => {
             let b = blob(val)?;
-            if b.len() % 2 != 0 {
+            if !b.len().is_multiple_of(2) {
                 return Err(bad("odd UTF-16 byte count"));
             }
             P::Unicode(Utf16String::from_le_bytes(&b))
@@ -167,7 +167,7 @@ pub fn decode(ty: i64, val: Value) -> Result<PropValue, ReplicaError> {
         PropType::MULTIPLE_BINARY => P::MvBinary(read_varlen(&blob(val)?, ty)?),
         PropType::MULTIPLE_STRING => {
             let items = read_varlen(&blob(val)?, ty)?;
-            if items.iter().any(|b| b.len() % 2 != 0) {
+            if items.iter().any(|b| !b.len().is_multiple_of(2)) {
                 return Err(bad("odd UTF-16 byte count"));
             }
             P::MvUnicode(

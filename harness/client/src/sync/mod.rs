@@ -1,0 +1,4 @@
+//! The sync engine: drives downloads and uploads through a [`crate::transport::RopTransport`].
+
+pub mod busy;
+pub mod cancel;
