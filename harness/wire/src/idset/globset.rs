@@ -234,7 +234,9 @@ impl GlobSet {
     }
 
     /// The ranges `(low, high)`, ascending, maximal.
-    pub fn ranges(&self) -> impl ExactSizeIterator<Item = (GlobCnt, GlobCnt)> + '_ {
+    pub fn ranges(
+        &self,
+    ) -> impl ExactSizeIterator<Item = (GlobCnt, GlobCnt)> + DoubleEndedIterator + '_ {
         self.ranges.iter().map(|&(l, h)| (gc(l), gc(h)))
     }
 
