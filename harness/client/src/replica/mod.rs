@@ -9,6 +9,7 @@
 //! any single write, which is how the crash tests abort "between any two
 //! steps".
 
+mod local;
 mod props;
 pub mod schema;
 mod txn;
@@ -19,6 +20,7 @@ use std::path::Path;
 use ics_wire::{Gid, GlobCnt, Guid, ReplGuid};
 use rusqlite::{Connection, OptionalExtension, params};
 
+pub use local::Pending;
 pub use txn::{AppliedError, DownloadSummary, DownloadTxn};
 
 use crate::error::ReplicaError;

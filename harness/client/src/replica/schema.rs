@@ -68,6 +68,7 @@ CREATE TABLE IF NOT EXISTS messages(
     last_mod   INTEGER NOT NULL,
     cn         INTEGER,
     local      INTEGER NOT NULL DEFAULT 0,
+    read_dirty INTEGER NOT NULL DEFAULT 0,
     error_code INTEGER
 ) STRICT;
 CREATE INDEX IF NOT EXISTS messages_folder ON messages(folder);

@@ -24,6 +24,7 @@ use crate::model::{
     MessageFull, MessageHeader, MessagePartial, NO_GROUP, Prop, PropKey, Scope, StateBlobs,
     SyncType,
 };
+use ics_wire::pcl::{Pcl, PclOrdering};
 use ics_wire::prop::{PropValue, tags};
 
 /// An errorInfo the download reported.
@@ -52,6 +53,10 @@ pub struct DownloadSummary {
     pub deletions_unknown: u64,
     /// Read-state changes applied.
     pub read_changes: u64,
+    /// Incoming versions older than a local version not yet uploaded (ignored, R-235).
+    pub kept_local: u64,
+    /// Conflicts resolved by last writer wins (R-242, R-340).
+    pub conflicts: u64,
     /// errorInfo elements: items moved to the unsynchronized folder.
     pub errors: Vec<AppliedError>,
 }
@@ -215,6 +220,27 @@ impl<'a> DownloadTxn<'a> {
     }
 
     fn message_full(&mut self, m: &MessageFull) -> Result<(), ReplicaError> {
+        let resolution = self.check_local_version(&m.header)?;
+        if resolution == Resolution::KeepLocal {
+            self.summary.kept_local += 1;
+            return Ok(());
+        }
+        let local_loser = match &resolution {
+            Resolution::Conflict {
+                local,
+                incoming_wins: true,
+            } => self.copy_local_loser(local)?,
+            _ => None,
+        };
+        if let Resolution::Conflict {
+            local,
+            incoming_wins: false,
+        } = &resolution
+        {
+            let loser = self.copy_incoming_loser(m)?;
+            self.finish_conflict(local, &m.header, loser)?;
+            return Ok(());
+        }
         let read = read_bit(&m.props);
         // A new message without PidTagMessageFlags is unread; an existing one keeps its state.
         let id = self.upsert_header(&m.header, read)?;
@@ -232,13 +258,196 @@ impl<'a> DownloadTxn<'a> {
         };
         self.replace_children(id, &children)?;
         self.summary.full += 1;
+        if let Resolution::Conflict { local, .. } = &resolution {
+            self.finish_conflict(local, &m.header, local_loser)?;
+        }
         Ok(())
+    }
+
+    /// Compares an incoming version with a local one not yet uploaded
+    /// ([MS-OXCFXICS] 3.1.5.6.1; R-235).
+    fn check_local_version(&mut self, h: &MessageHeader) -> Result<Resolution, ReplicaError> {
+        let row: Option<LocalVersion> = self
+            .replica
+            .conn
+            .prepare_cached(
+                "SELECT id, local, pcl, last_mod, change_key, fai FROM messages WHERE source_key = ?1",
+            )?
+            .query_row([&h.source_key], |r| {
+                Ok(LocalVersion {
+                    id: r.get(0)?,
+                    state: r.get(1)?,
+                    pcl: r.get(2)?,
+                    last_mod: r.get::<_, i64>(3)? as u64,
+                    change_key: r.get(4)?,
+                    fai: r.get(5)?,
+                })
+            })
+            .optional()?;
+        let Some(local) = row else {
+            return Ok(Resolution::Apply);
+        };
+        if local.state != LOCAL_MODIFIED && local.state != LOCAL_CREATED {
+            // Clean, or deleted locally: the server's version is applied (a
+            // change on the server outlives a local deletion not yet uploaded).
+            return Ok(Resolution::Apply);
+        }
+        let incoming = decode_pcl(&h.pcl, "incoming PCL")?;
+        let mine = decode_pcl(&local.pcl, "local PCL")?;
+        Ok(match incoming.compare(&mine) {
+            // The server already has this version or a successor of it.
+            PclOrdering::Newer | PclOrdering::Equal => Resolution::Apply,
+            PclOrdering::Older => Resolution::KeepLocal,
+            PclOrdering::Conflict => {
+                let incoming_wins = incoming_wins(h, &local);
+                Resolution::Conflict {
+                    local,
+                    incoming_wins,
+                }
+            }
+        })
+    }
+
+    /// Keeps a copy of the local version in the conflicts folder; returns its source key.
+    fn copy_local_loser(&mut self, local: &LocalVersion) -> Result<Option<Vec<u8>>, ReplicaError> {
+        if local.fai {
+            return Ok(None); // R-174: last writer wins, no versions kept for FAI.
+        }
+        let folder = self.replica.conflicts_folder()?;
+        let sk = [b"CF".as_slice(), &local.change_key].concat();
+        if self.message_id(&sk)?.is_some() {
+            return Ok(Some(sk)); // This version was kept aside before.
+        }
+        self.point("copy losing local version")?;
+        self.replica.conn.execute(
+            "INSERT INTO messages(folder, source_key, mid, fai, read, change_key, pcl, last_mod, cn, local)
+             SELECT ?1, ?2, NULL, fai, read, change_key, pcl, last_mod, NULL, 0 FROM messages WHERE id = ?3",
+            params![folder, sk, local.id],
+        )?;
+        let copy = self.replica.conn.last_insert_rowid();
+        self.point("copy losing local properties")?;
+        self.replica.conn.execute(
+            "INSERT INTO message_props(msg, pkey, ptype, val) SELECT ?1, pkey, ptype, val FROM message_props WHERE msg = ?2",
+            [copy, local.id],
+        )?;
+        self.point("copy losing local children")?;
+        self.replica.conn.execute(
+            "INSERT INTO children(msg, kind, idx, pkey, ptype, val)
+             SELECT ?1, kind, idx, pkey, ptype, val FROM children WHERE msg = ?2",
+            [copy, local.id],
+        )?;
+        Ok(Some(sk))
+    }
+
+    /// Keeps the incoming (losing) version in the conflicts folder.
+    fn copy_incoming_loser(&mut self, m: &MessageFull) -> Result<Option<Vec<u8>>, ReplicaError> {
+        if m.header.associated {
+            return Ok(None);
+        }
+        let folder = self.replica.conflicts_folder()?;
+        let sk = [b"CF".as_slice(), &m.header.change_key].concat();
+        if self.message_id(&sk)?.is_some() {
+            return Ok(Some(sk));
+        }
+        self.point("store losing incoming version")?;
+        self.replica.conn.execute(
+            "INSERT INTO messages(folder, source_key, fai, read, change_key, pcl, last_mod, local)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 0)",
+            params![
+                folder,
+                sk,
+                m.header.associated,
+                read_bit(&m.props).unwrap_or(false),
+                m.header.change_key,
+                m.header.pcl,
+                m.header.last_modification_time as i64
+            ],
+        )?;
+        let copy = self.replica.conn.last_insert_rowid();
+        for p in &m.props {
+            self.put_prop(Owner::Message(copy), p)?;
+        }
+        Ok(Some(sk))
+    }
+
+    /// The winner stays in place as a new local version that succeeds both
+    /// (PCL = merge, R-238), linked to the loser through PidTagConflictItems
+    /// (R-340), and is uploaded next.
+    fn finish_conflict(
+        &mut self,
+        local: &LocalVersion,
+        incoming: &MessageHeader,
+        loser: Option<Vec<u8>>,
+    ) -> Result<(), ReplicaError> {
+        let merged =
+            decode_pcl(&incoming.pcl, "incoming PCL")?.merge(&decode_pcl(&local.pcl, "local PCL")?);
+        self.point("new change key for resolved version")?;
+        let ck = super::local::next_change_key(&self.replica.conn)?;
+        let pcl = super::local::pcl_with(&merged.to_bytes(), ck)?;
+        let last_mod = incoming.last_modification_time.max(local.last_mod);
+        self.point("store resolved version")?;
+        self.replica.conn.execute(
+            "UPDATE messages SET change_key = ?1, pcl = ?2, last_mod = ?3, local = ?4 WHERE id = ?5",
+            params![ck.to_bytes(), pcl, last_mod as i64, LOCAL_MODIFIED, local.id],
+        )?;
+        if let Some(loser) = loser {
+            let key = PropKey::of_tag(tags::PID_TAG_CONFLICT_ITEMS);
+            let mut items = match self.stored_prop(local.id, &key)? {
+                Some(PropValue::MvBinary(v)) => v,
+                _ => Vec::new(),
+            };
+            if !items.contains(&loser) {
+                items.push(loser);
+            }
+            self.put_prop(
+                Owner::Message(local.id),
+                &Prop::tagged(tags::PID_TAG_CONFLICT_ITEMS, PropValue::MvBinary(items)),
+            )?;
+        }
+        self.summary.conflicts += 1;
+        Ok(())
+    }
+
+    fn stored_prop(&self, msg: i64, key: &PropKey) -> Result<Option<PropValue>, ReplicaError> {
+        let Some(pkey) = pkey_of(&self.replica.conn, key, false)? else {
+            return Ok(None);
+        };
+        let v: Option<(i64, rusqlite::types::Value)> = self
+            .replica
+            .conn
+            .prepare_cached("SELECT ptype, val FROM message_props WHERE msg = ?1 AND pkey = ?2")?
+            .query_row([msg, pkey], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?;
+        v.map(|(t, v)| value::decode(t, v)).transpose()
     }
 
     fn message_partial(&mut self, m: &MessagePartial) -> Result<(), ReplicaError> {
         if self.message_id(&m.header.source_key)?.is_none() {
             // R-146: the server sends partial changes only for messages in IdsetGiven.
             return Err(ReplicaError::UnknownMessage(hex(&m.header.source_key)));
+        }
+        let resolution = self.check_local_version(&m.header)?;
+        if resolution == Resolution::KeepLocal {
+            self.summary.kept_local += 1;
+            return Ok(());
+        }
+        // A partial change only says what changed since the server's previous
+        // version; in a conflict it is applied over the local content and the
+        // local version is kept aside when the server's wins.
+        let local_loser = match &resolution {
+            Resolution::Conflict {
+                local,
+                incoming_wins: true,
+            } => self.copy_local_loser(local)?,
+            _ => None,
+        };
+        if let Resolution::Conflict {
+            local,
+            incoming_wins: false,
+        } = &resolution
+        {
+            self.finish_conflict(local, &m.header, None)?;
+            return Ok(());
         }
         let all: Vec<Prop> = m
             .groups
@@ -271,6 +480,9 @@ impl<'a> DownloadTxn<'a> {
         }
         self.replace_children(id, &m.children)?;
         self.summary.partial += 1;
+        if let Resolution::Conflict { local, .. } = &resolution {
+            self.finish_conflict(local, &m.header, local_loser)?;
+        }
         Ok(())
     }
 
@@ -626,6 +838,45 @@ impl Drop for DownloadTxn<'_> {
             let _ = self.replica.conn.execute_batch("ROLLBACK");
         }
     }
+}
+
+/// A local version of a message that is not uploaded yet.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct LocalVersion {
+    id: i64,
+    state: i64,
+    pcl: Vec<u8>,
+    last_mod: u64,
+    change_key: Vec<u8>,
+    fai: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Resolution {
+    /// No local version in the way: apply.
+    Apply,
+    /// The local version succeeds the incoming one: ignore the incoming one.
+    KeepLocal,
+    /// Neither succeeds the other.
+    Conflict {
+        local: LocalVersion,
+        incoming_wins: bool,
+    },
+}
+
+fn decode_pcl(b: &[u8], what: &str) -> Result<Pcl, ReplicaError> {
+    Pcl::decode_lenient(b).map_err(|e| ReplicaError::Corrupt(format!("{what}: {e}")))
+}
+
+/// Last writer wins ([MS-OXCFXICS] 3.1.5.6.2.2, R-242): the newer
+/// PidTagLastModificationTime wins; on a tie the larger ChangeKey
+/// NamespaceGuid (byte-wise); on a tie again the imported (incoming) version.
+fn incoming_wins(h: &MessageHeader, local: &LocalVersion) -> bool {
+    if h.last_modification_time != local.last_mod {
+        return h.last_modification_time > local.last_mod;
+    }
+    let ns = |ck: &[u8]| ck.get(..16).map(<[u8]>::to_vec).unwrap_or_default();
+    ns(&h.change_key) >= ns(&local.change_key)
 }
 
 /// The read flag a property list implies through PidTagMessageFlags.
