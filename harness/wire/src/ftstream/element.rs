@@ -81,8 +81,10 @@ impl FtProp {
             return false;
         }
         let vt = self.value.prop_type();
+        if self.tag == ics_tags::META_TAG_IDSET_GIVEN {
+            return vt == PropType::BINARY;
+        }
         vt == self.tag.prop_type()
-            || (self.tag == ics_tags::META_TAG_IDSET_GIVEN && vt == PropType::BINARY)
     }
 }
 
