@@ -74,15 +74,13 @@ pub enum ConvertError {
         /// What went wrong.
         why: String,
     },
-    /// Something the replica cannot store yet.
-    #[error("{element} #{index}: {what} is not supported by the replica yet")]
-    Unsupported {
-        /// The element.
-        element: &'static str,
-        /// Its position.
+    /// An embedded message cannot be re-serialized for storage.
+    #[error("change #{index}: embedded message: {why}")]
+    Embedded {
+        /// Position of the change.
         index: usize,
-        /// What.
-        what: &'static str,
+        /// The producer's error.
+        why: String,
     },
     /// The stream's root is not the one the operation produces.
     #[error("expected a {expected} stream, got {found}")]
@@ -93,6 +91,9 @@ pub enum ConvertError {
         found: &'static str,
     },
 }
+
+/// PidTagAttachDataObject ([MS-OXPROPS]): the embedded message of an attachment.
+pub const PID_TAG_ATTACH_DATA_OBJECT: PropTag = PropTag(0x3701_000D);
 
 /// Decodes a REPLID-form IDSET (deletions, read-state changes; R-159) into
 /// the source keys (GIDs) of the objects.
@@ -236,30 +237,35 @@ impl<'a> Converter<'a> {
     }
 
     fn children(&self, c: &ft::MessageChildren, partial: bool) -> Result<Children, ConvertError> {
-        if c.attachments.iter().any(|a| a.content.embedded.is_some()) {
-            return Err(ConvertError::Unsupported {
-                element: "attachment",
-                index: self.index,
-                what: "an embedded message",
-            });
-        }
         let recips: Vec<Vec<Prop>> = c
             .recipients
             .iter()
             .map(|r| r.props.iter().map(prop).collect())
             .collect();
-        let atts: Vec<Vec<Prop>> = c
-            .attachments
-            .iter()
-            .map(|a| {
-                let mut v = vec![Prop::tagged(
-                    ft::ics_tags::PID_TAG_ATTACH_NUMBER,
-                    PropValue::I32(a.attach_number as i32),
-                )];
-                v.extend(a.content.props.iter().map(prop));
-                v
-            })
-            .collect();
+        let mut atts: Vec<Vec<Prop>> = Vec::with_capacity(c.attachments.len());
+        for a in &c.attachments {
+            let mut v = vec![Prop::tagged(
+                ft::ics_tags::PID_TAG_ATTACH_NUMBER,
+                PropValue::I32(a.attach_number as i32),
+            )];
+            v.extend(a.content.props.iter().map(prop));
+            if let Some(embedded) = &a.content.embedded {
+                // The embedded message is kept as its messageContent stream
+                // (2.2.4.3.16) in PidTagAttachDataObject.
+                let bytes =
+                    ft::produce(&ft::Root::MessageContent((**embedded).clone())).map_err(|e| {
+                        ConvertError::Embedded {
+                            index: self.index,
+                            why: e.to_string(),
+                        }
+                    })?;
+                v.push(Prop::tagged(
+                    PID_TAG_ATTACH_DATA_OBJECT,
+                    PropValue::Object(bytes),
+                ));
+            }
+            atts.push(v);
+        }
         // In a partial change a subobject kind is replaced only when the
         // server announced it with MetaTagFXDelProp (digest §10).
         let keep = |del: bool, list: Vec<Vec<Prop>>| {

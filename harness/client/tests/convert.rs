@@ -316,3 +316,73 @@ fn hierarchy_sync_and_bad_idset() {
         c => panic!("{c:?}"),
     }
 }
+
+/// A stream split into GetBuffer-sized portions is decoded portion by portion,
+/// then converted and applied as one download ([MS-OXCFXICS] 2.2.4.1, 3.3.5.9.1).
+#[test]
+fn split_stream_to_replica() {
+    use ics_client::replica::Replica;
+    use ics_client::sync::stream::DownloadStream;
+    let cs = ft::ContentsSync {
+        progress_total: None,
+        changes: (1..=20)
+            .map(|n| ft::ContentsSyncItem::Change {
+                progress: None,
+                change: ft::MessageChange::Full(ft::MessageChangeFull {
+                    header: header(n, n % 5 == 0),
+                    props: vec![subject(&format!("message {n}"))],
+                    children: ft::MessageChildren::default(),
+                }),
+            })
+            .collect(),
+        deletions: None,
+        read_state_changes: None,
+        state: state(),
+    };
+    let root = ft::Root::ContentsSync(cs);
+    for size in [64usize, 100, 1 << 20] {
+        let portions = ft::produce_split(&root, size).unwrap();
+        let mut s = DownloadStream::new(ft::RootKind::ContentsSync);
+        for p in &portions {
+            s.feed(p).unwrap();
+        }
+        assert_eq!(s.portions() as usize, portions.len());
+        let ft::Root::ContentsSync(parsed) = s.finish().unwrap() else {
+            panic!("root")
+        };
+        let r = resolver;
+        let (changes, st) = Converter::new(&r).contents_sync(&parsed).unwrap();
+        let mut rep = Replica::open_in_memory().unwrap();
+        let scope = Scope::contents(5);
+        let mut t = rep.begin_download(&scope).unwrap();
+        for c in &changes {
+            t.apply(c).unwrap();
+        }
+        let sum = t.commit(&st).unwrap();
+        assert_eq!(sum.full, 20);
+        let msgs = rep.messages_in_fid(5).unwrap();
+        assert_eq!(msgs.len(), 20);
+        assert_eq!(msgs.iter().filter(|m| m.fai).count(), 4);
+        assert_eq!(rep.state(&scope).unwrap().idset_given, vec![1]);
+    }
+}
+
+/// A truncated stream is an error at finish, never a partial download.
+#[test]
+fn truncated_stream_fails() {
+    use ics_client::sync::stream::DownloadStream;
+    let root = ft::Root::ContentsSync(ft::ContentsSync {
+        progress_total: None,
+        changes: vec![],
+        deletions: None,
+        read_state_changes: None,
+        state: state(),
+    });
+    let bytes = ft::produce(&root).unwrap();
+    let mut s = DownloadStream::new(ft::RootKind::ContentsSync);
+    s.feed(&bytes[..bytes.len() - 2]).unwrap();
+    assert!(s.finish().is_err());
+    let mut s = DownloadStream::new(ft::RootKind::ContentsSync);
+    s.feed(&bytes[..bytes.len() - 4]).unwrap();
+    assert!(s.finish().is_err(), "IncrSyncEnd missing");
+}

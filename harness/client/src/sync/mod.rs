@@ -2,3 +2,5 @@
 
 pub mod busy;
 pub mod cancel;
+pub mod ids;
+pub mod stream;
