@@ -237,48 +237,7 @@ impl<'a> Converter<'a> {
     }
 
     fn children(&self, c: &ft::MessageChildren, partial: bool) -> Result<Children, ConvertError> {
-        let recips: Vec<Vec<Prop>> = c
-            .recipients
-            .iter()
-            .map(|r| r.props.iter().map(prop).collect())
-            .collect();
-        let mut atts: Vec<Vec<Prop>> = Vec::with_capacity(c.attachments.len());
-        for a in &c.attachments {
-            let mut v = vec![Prop::tagged(
-                ft::ics_tags::PID_TAG_ATTACH_NUMBER,
-                PropValue::I32(a.attach_number as i32),
-            )];
-            v.extend(a.content.props.iter().map(prop));
-            if let Some(embedded) = &a.content.embedded {
-                // The embedded message is kept as its messageContent stream
-                // (2.2.4.3.16) in PidTagAttachDataObject.
-                let bytes =
-                    ft::produce(&ft::Root::MessageContent((**embedded).clone())).map_err(|e| {
-                        ConvertError::Embedded {
-                            index: self.index,
-                            why: e.to_string(),
-                        }
-                    })?;
-                v.push(Prop::tagged(
-                    PID_TAG_ATTACH_DATA_OBJECT,
-                    PropValue::Object(bytes),
-                ));
-            }
-            atts.push(v);
-        }
-        // In a partial change a subobject kind is replaced only when the
-        // server announced it with MetaTagFXDelProp (digest §10).
-        let keep = |del: bool, list: Vec<Vec<Prop>>| {
-            if partial && !del && list.is_empty() {
-                None
-            } else {
-                Some(list)
-            }
-        };
-        Ok(Children {
-            recipients: keep(c.del_recipients, recips),
-            attachments: keep(c.del_attachments, atts),
-        })
+        children_at(c, partial, self.index)
     }
 
     /// One messageChange.
@@ -461,4 +420,59 @@ impl<'a> Converter<'a> {
         }
         Ok((out, state_blobs(&hs.state)))
     }
+}
+
+/// messageChildren (2.2.4.3.12) as replica children; `partial`: a subobject
+/// kind not announced with MetaTagFXDelProp stays unchanged.
+pub fn children(c: &ft::MessageChildren, partial: bool) -> Result<Children, ConvertError> {
+    children_at(c, partial, 0)
+}
+
+fn children_at(
+    c: &ft::MessageChildren,
+    partial: bool,
+    index: usize,
+) -> Result<Children, ConvertError> {
+    let recips: Vec<Vec<Prop>> = c
+        .recipients
+        .iter()
+        .map(|r| r.props.iter().map(prop).collect())
+        .collect();
+    let mut atts: Vec<Vec<Prop>> = Vec::with_capacity(c.attachments.len());
+    for a in &c.attachments {
+        let mut v = vec![Prop::tagged(
+            ft::ics_tags::PID_TAG_ATTACH_NUMBER,
+            PropValue::I32(a.attach_number as i32),
+        )];
+        v.extend(a.content.props.iter().map(prop));
+        if let Some(embedded) = &a.content.embedded {
+            // The embedded message is kept as its messageContent stream
+            // (2.2.4.3.16) in PidTagAttachDataObject.
+            let bytes =
+                ft::produce(&ft::Root::MessageContent((**embedded).clone())).map_err(|e| {
+                    ConvertError::Embedded {
+                        index,
+                        why: e.to_string(),
+                    }
+                })?;
+            v.push(Prop::tagged(
+                PID_TAG_ATTACH_DATA_OBJECT,
+                PropValue::Object(bytes),
+            ));
+        }
+        atts.push(v);
+    }
+    // In a partial change a subobject kind is replaced only when the
+    // server announced it with MetaTagFXDelProp (digest §10).
+    let keep = |del: bool, list: Vec<Vec<Prop>>| {
+        if partial && !del && list.is_empty() {
+            None
+        } else {
+            Some(list)
+        }
+    };
+    Ok(Children {
+        recipients: keep(c.del_recipients, recips),
+        attachments: keep(c.del_attachments, atts),
+    })
 }

@@ -21,6 +21,7 @@ use ics_wire::{Gid, GlobCnt, Guid, ReplGuid};
 use rusqlite::{Connection, OptionalExtension, params};
 
 pub use local::Pending;
+pub(crate) use txn::hex;
 pub use txn::{AppliedError, DownloadSummary, DownloadTxn};
 
 use crate::error::ReplicaError;

@@ -2,5 +2,7 @@
 
 pub mod busy;
 pub mod cancel;
+pub mod engine;
 pub mod ids;
+pub mod ops;
 pub mod stream;
