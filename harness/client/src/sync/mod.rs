@@ -5,4 +5,5 @@ pub mod cancel;
 pub mod engine;
 pub mod ids;
 pub mod ops;
+pub mod rop_session;
 pub mod stream;
