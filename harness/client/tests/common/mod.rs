@@ -1,6 +1,8 @@
 //! Builders shared by the replica tests.
 #![allow(dead_code)]
 
+pub mod fake;
+
 use ics_client::model::*;
 use ics_wire::prop::{PropTag, PropValue, tags};
 
