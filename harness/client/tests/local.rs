@@ -114,9 +114,9 @@ fn create_modify_delete_read_locally() {
         "read state of a modified message travels with the change"
     );
 
-    r.upload_done_change(&sk(1)).unwrap();
-    r.upload_done_change(&a).unwrap();
-    r.upload_done_delete(&b).unwrap();
+    r.upload_done_change(&sk(1), None).unwrap();
+    r.upload_done_change(&a, None).unwrap();
+    r.upload_done_delete(&b, None).unwrap();
     assert!(r.message(&b).unwrap().is_none());
     let p = r.pending(FOLDER).unwrap();
     assert!(p.changes.is_empty() && p.deletes.is_empty() && p.reads.is_empty());

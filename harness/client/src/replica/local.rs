@@ -18,7 +18,7 @@ use super::props::{Owner, pkey_of, read_props};
 use super::schema::*;
 use super::{MessageRow, Replica, value};
 use crate::error::ReplicaError;
-use crate::model::{Prop, PropKey, SourceKey};
+use crate::model::{Prop, PropKey, Scope, SourceKey};
 
 /// Local changes of one folder, in upload order.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -204,15 +204,17 @@ impl Replica {
         })
     }
 
-    /// Marks a message read or unread locally (uploaded with ImportReadStateChanges).
-    pub fn set_read_local(&mut self, sk: &[u8], read: bool) -> Result<(), ReplicaError> {
+    /// Marks a message read or unread locally (uploaded with
+    /// ImportReadStateChanges). FAI messages have no read state:
+    /// returns `false` and changes nothing for them.
+    pub fn set_read_local(&mut self, sk: &[u8], read: bool) -> Result<bool, ReplicaError> {
         self.in_savepoint(|conn| {
             let (id, _, _) = row(conn, sk)?;
-            conn.execute(
-                "UPDATE messages SET read = ?1, read_dirty = 1 WHERE id = ?2",
+            let n = conn.execute(
+                "UPDATE messages SET read = ?1, read_dirty = 1 WHERE id = ?2 AND fai = 0",
                 params![read, id],
             )?;
-            Ok(())
+            Ok(n == 1)
         })
     }
 
@@ -247,22 +249,41 @@ impl Replica {
     }
 
     /// The server accepted the upload of this version (or already had it):
-    /// the message is clean.
-    pub fn upload_done_change(&mut self, sk: &[u8]) -> Result<(), ReplicaError> {
-        self.conn.execute(
-            "UPDATE messages SET local = ?1, read_dirty = 0 WHERE source_key = ?2",
-            params![LOCAL_CLEAN, sk],
-        )?;
-        Ok(())
+    /// the message is clean. With `given`, its ID joins IdsetGiven of that
+    /// scope in the same transaction, so a later deletion on the
+    /// server is reported even if the upload's new state never arrives.
+    pub fn upload_done_change(
+        &mut self,
+        sk: &[u8],
+        given: Option<&Scope>,
+    ) -> Result<(), ReplicaError> {
+        self.in_savepoint(|conn| {
+            conn.execute(
+                "UPDATE messages SET local = ?1, read_dirty = 0 WHERE source_key = ?2",
+                params![LOCAL_CLEAN, sk],
+            )?;
+            if let Some(scope) = given {
+                edit_given(conn, scope, sk, true)?;
+            }
+            Ok(())
+        })
     }
 
-    /// The server accepted the deletion: forget the message.
-    pub fn upload_done_delete(&mut self, sk: &[u8]) -> Result<(), ReplicaError> {
+    /// The server accepted the deletion: forget the message, and drop its ID
+    /// from IdsetGiven of `given`.
+    pub fn upload_done_delete(
+        &mut self,
+        sk: &[u8],
+        given: Option<&Scope>,
+    ) -> Result<(), ReplicaError> {
         self.in_savepoint(|conn| {
             if let Some((id, _, _)) = row_opt(conn, sk)? {
                 conn.execute("DELETE FROM message_props WHERE msg = ?1", [id])?;
                 conn.execute("DELETE FROM children WHERE msg = ?1", [id])?;
                 conn.execute("DELETE FROM messages WHERE id = ?1", [id])?;
+            }
+            if let Some(scope) = given {
+                edit_given(conn, scope, sk, false)?;
             }
             Ok(())
         })
@@ -307,4 +328,35 @@ fn put(conn: &Connection, msg: i64, p: &Prop) -> Result<(), ReplicaError> {
     )?
     .execute(params![msg, pkey, ptype, val])?;
     Ok(())
+}
+
+/// Adds or removes the GID `sk` in IdsetGiven of `scope`.
+fn edit_given(conn: &Connection, scope: &Scope, sk: &[u8], add: bool) -> Result<(), ReplicaError> {
+    use ics_wire::idset::ReplGuidSet;
+    use ics_wire::{GlobCnt, ReplGuid};
+    let Ok(b) = <[u8; 22]>::try_from(sk) else {
+        return Err(ReplicaError::Corrupt(format!(
+            "source key {} is not a GID",
+            super::txn::hex(sk)
+        )));
+    };
+    let mut g = [0u8; 16];
+    g.copy_from_slice(&b[..16]);
+    let mut c = [0u8; 6];
+    c.copy_from_slice(&b[16..]);
+    let (replguid, globcnt) = (ReplGuid(Guid::from_bytes(g)), GlobCnt::from_bytes(c));
+    let mut state = super::Replica::state_of(conn, scope)?;
+    let mut set = if state.idset_given.is_empty() {
+        ReplGuidSet::new()
+    } else {
+        ReplGuidSet::decode_replguid(&state.idset_given)
+            .map_err(|e| ReplicaError::Corrupt(format!("stored IdsetGiven: {e}")))?
+    };
+    if add {
+        set.insert(replguid, globcnt);
+    } else {
+        set.remove(replguid, globcnt);
+    }
+    state.idset_given = set.encode_replguid();
+    super::txn::write_state(conn, scope, &state)
 }

@@ -223,8 +223,11 @@ impl Replica {
 
     /// The persisted ICS state of `scope`, or the empty state (R-136, R-300).
     pub fn state(&self, scope: &Scope) -> Result<StateBlobs, ReplicaError> {
-        Ok(self
-            .conn
+        Self::state_of(&self.conn, scope)
+    }
+
+    pub(crate) fn state_of(conn: &Connection, scope: &Scope) -> Result<StateBlobs, ReplicaError> {
+        Ok(conn
             .query_row(
                 "SELECT idset_given, cnset_seen, cnset_seen_fai, cnset_read FROM ics_state
                  WHERE folder_fid = ?1 AND sync_type = ?2 AND restriction = ?3",

@@ -585,16 +585,19 @@ impl<O: IcsOps + Send> Client<O> {
                 ImportOutcome::Imported => {
                     up.imported += 1;
                     imported.push(m.source_key.clone());
-                    self.replica.upload_done_change(&m.source_key)?;
+                    self.replica
+                        .upload_done_change(&m.source_key, Some(scope))?;
                 }
                 ImportOutcome::Ignored => {
                     up.ignored += 1;
-                    self.replica.upload_done_change(&m.source_key)?;
+                    self.replica
+                        .upload_done_change(&m.source_key, Some(scope))?;
                 }
                 ImportOutcome::ObjectDeleted => {
                     // not fatal; the download reports the deletion.
                     up.object_deleted += 1;
-                    self.replica.upload_done_change(&m.source_key)?;
+                    self.replica
+                        .upload_done_change(&m.source_key, Some(scope))?;
                 }
                 ImportOutcome::Conflict => up.conflicts += 1,
                 ImportOutcome::Failed(code) => up.failed.push((m.source_key.clone(), code)),
@@ -605,7 +608,7 @@ impl<O: IcsOps + Send> Client<O> {
                 .import_deletes(coll, self.opts.hard_delete, &pending.deletes)
                 .await?;
             for sk in &pending.deletes {
-                self.replica.upload_done_delete(sk)?;
+                self.replica.upload_done_delete(sk, Some(scope))?;
             }
             up.deletes += pending.deletes.len() as u64;
         }
@@ -628,7 +631,8 @@ impl<O: IcsOps + Send> Client<O> {
             return Err(SyncError::UnexpectedRoot(root.kind().name()));
         };
         let new = crate::convert::state_blobs(&s);
-        let mut given = decode_given(&state.idset_given)?;
+        // IdsetGiven was kept up to date import by import; merge again for safety.
+        let mut given = decode_given(&self.replica.state(scope)?.idset_given)?;
         for sk in &imported {
             if let Some(g) = gid_of(sk) {
                 given.insert(g.replguid, g.globcnt);
