@@ -244,19 +244,27 @@ impl<'a> DownloadTxn<'a> {
         let read = read_bit(&m.props);
         // A new message without PidTagMessageFlags is unread; an existing one keeps its state.
         let id = self.upsert_header(&m.header, read)?;
-        self.point("delete all message properties")?;
-        self.replica
-            .conn
-            .prepare_cached("DELETE FROM message_props WHERE msg = ?1")?
-            .execute([id])?;
+        let existed = resolution != Resolution::New;
+        if existed {
+            self.point("delete all message properties")?;
+            self.replica
+                .conn
+                .prepare_cached("DELETE FROM message_props WHERE msg = ?1")?
+                .execute([id])?;
+        }
         for p in &m.props {
             self.put_prop(Owner::Message(id), p)?;
         }
-        let children = Children {
-            recipients: Some(m.children.recipients.clone().unwrap_or_default()),
-            attachments: Some(m.children.attachments.clone().unwrap_or_default()),
-        };
-        self.replace_children(id, &children)?;
+        let empty = Vec::new();
+        let recipients = m.children.recipients.as_ref().unwrap_or(&empty);
+        let attachments = m.children.attachments.as_ref().unwrap_or(&empty);
+        if existed || !recipients.is_empty() || !attachments.is_empty() {
+            let children = Children {
+                recipients: Some(recipients.clone()),
+                attachments: Some(attachments.clone()),
+            };
+            self.replace_children(id, &children)?;
+        }
         self.summary.full += 1;
         if let Resolution::Conflict { local, .. } = &resolution {
             self.finish_conflict(local, &m.header, local_loser)?;
@@ -853,6 +861,8 @@ struct LocalVersion {
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 enum Resolution {
+    /// The message is not in the replica: insert.
+    New,
     /// No local version in the way: apply.
     Apply,
     /// The local version succeeds the incoming one: ignore the incoming one.
