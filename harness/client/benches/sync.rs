@@ -5,7 +5,7 @@
 //!
 //! Run: `nice cargo bench -p ics-client --bench sync`
 
-#[allow(dead_code, unused_imports)]
+#[allow(unused_imports)]
 #[path = "../tests/common/mod.rs"]
 mod common;
 
