@@ -20,6 +20,7 @@ pub mod markers;
 pub mod parse;
 pub mod produce;
 pub mod stream;
+pub mod text;
 
 pub use atoms::{AtomKind, SplitError, check_split, split_buffers, split_points};
 pub use element::{Element, ElementKind, FtProp};

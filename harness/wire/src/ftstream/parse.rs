@@ -745,7 +745,8 @@ impl<I: Iterator<Item = Result<Element, StreamError>>> Parser<I> {
             let attach_number = match self.look()? {
                 Tok::Prop(PID_TAG_ATTACH_NUMBER) => self.meta_u32(),
                 _ => {
-                    return self.unexpected("PidTagAttachNumber (0x0E210003) right after NewAttach");
+                    return self
+                        .unexpected("PidTagAttachNumber (0x0E210003) right after NewAttach");
                 }
             };
             let content = self.attachment_content()?;

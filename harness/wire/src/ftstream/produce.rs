@@ -41,8 +41,17 @@ pub fn write_marker(out: &mut Vec<u8>, m: Marker) {
 }
 
 /// Writes one propValue (ordinary or meta). Rejects a property whose tag is a
-/// marker value, or whose tag, name and value disagree.
+/// marker value, or whose tag, name and value disagree; nothing is written then.
 pub fn write_prop(out: &mut Vec<u8>, p: &FtProp) -> Result<(), ProduceError> {
+    let start = out.len();
+    let r = write_prop_inner(out, p);
+    if r.is_err() {
+        out.truncate(start);
+    }
+    r
+}
+
+fn write_prop_inner(out: &mut Vec<u8>, p: &FtProp) -> Result<(), ProduceError> {
     let tag = p.tag;
     let bad = |reason| ProduceError::Inconsistent { tag, reason };
     if Marker::from_u32(tag.0).is_some() {

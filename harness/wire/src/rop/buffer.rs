@@ -10,7 +10,7 @@ use crate::cursor::{Reader, WriteLe};
 use crate::prop::PropTag;
 
 use super::common::ResponseHint;
-use super::error::{DecodeResult, EncodeResult, RopError};
+use super::error::{DecodeResult, EncodeError, EncodeResult, RopError};
 use super::ids::{ROP_BACKOFF, ROP_BUFFER_TOO_SMALL, rop_name};
 use super::rops::{RopRequest, RopResponse};
 use super::value::check_len;
@@ -74,6 +74,7 @@ pub struct RopRequestBuffer {
 
 /// A ROP response buffer.
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub struct RopResponseBuffer {
     /// RopsList, in order (RopBackoff and RopBufferTooSmall included).
     pub rops: Vec<RopResponse>,
@@ -238,10 +239,17 @@ impl RopResponseBuffer {
         Ok(RopResponseBuffer { rops, handles })
     }
 
-    /// Encodes the buffer.
+    /// Encodes the buffer. RopBufferTooSmall, whose RequestBuffers runs to
+    /// the end of RopsList, must be the last response.
     pub fn encode(&self) -> EncodeResult<Vec<u8>> {
         let mut list = Vec::new();
-        for r in &self.rops {
+        for (i, r) in self.rops.iter().enumerate() {
+            if matches!(r, RopResponse::BufferTooSmall(_)) && i + 1 != self.rops.len() {
+                return Err(EncodeError::Inconsistent {
+                    field: "RopBufferTooSmall",
+                    reason: "must be the last response of RopsList",
+                });
+            }
             r.encode(&mut list)?;
         }
         join(&list, &self.handles)

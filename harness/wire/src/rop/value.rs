@@ -914,15 +914,46 @@ pub mod arb {
         Ok(rows)
     }
 
-    /// A value of type `ty`, when one can be generated (a few tries).
+    /// A value of type `ty` (a representable type): an arbitrary one when a
+    /// few tries find it, else a fixed one.
     fn value_of_type(u: &mut Unstructured<'_>, ty: PropType) -> Result<Option<PropValue>> {
-        for _ in 0..8 {
+        for _ in 0..4 {
             let v = value(u)?;
             if v.prop_type() == ty {
                 return Ok(Some(v));
             }
         }
-        Ok(None)
+        use PropValue as V;
+        Ok(Some(match ty {
+            PropType::INTEGER16 => V::I16(0),
+            PropType::INTEGER32 => V::I32(0),
+            PropType::FLOATING32 => V::F32(0.0),
+            PropType::FLOATING64 => V::F64(0.0),
+            PropType::CURRENCY => V::Currency(0),
+            PropType::FLOATING_TIME => V::FloatingTime(0.0),
+            PropType::ERROR_CODE => V::ErrorCode(0),
+            PropType::BOOLEAN => V::Boolean(false),
+            PropType::INTEGER64 => V::I64(0),
+            PropType::STRING8 => V::String8(Vec::new()),
+            PropType::STRING => V::Unicode(Utf16String::default()),
+            PropType::TIME => V::Time(0),
+            PropType::GUID => V::Guid(Guid::NIL),
+            PropType::SERVER_ID => V::ServerId(Vec::new()),
+            PropType::BINARY => V::Binary(Vec::new()),
+            PropType::MULTIPLE_INTEGER16 => V::MvI16(Vec::new()),
+            PropType::MULTIPLE_INTEGER32 => V::MvI32(Vec::new()),
+            PropType::MULTIPLE_FLOATING32 => V::MvF32(Vec::new()),
+            PropType::MULTIPLE_FLOATING64 => V::MvF64(Vec::new()),
+            PropType::MULTIPLE_CURRENCY => V::MvCurrency(Vec::new()),
+            PropType::MULTIPLE_FLOATING_TIME => V::MvFloatingTime(Vec::new()),
+            PropType::MULTIPLE_INTEGER64 => V::MvI64(Vec::new()),
+            PropType::MULTIPLE_STRING8 => V::MvString8(Vec::new()),
+            PropType::MULTIPLE_STRING => V::MvUnicode(Vec::new()),
+            PropType::MULTIPLE_TIME => V::MvTime(Vec::new()),
+            PropType::MULTIPLE_GUID => V::MvGuid(Vec::new()),
+            PropType::MULTIPLE_BINARY => V::MvBinary(Vec::new()),
+            _ => return Ok(None),
+        }))
     }
 
     impl<'a> Arbitrary<'a> for RopPropertyName {

@@ -1,5 +1,6 @@
 //! Worked examples of the spec digest `ftstream.md` §13, byte for byte
 //! (generated from the tables; totals and the §13.2/§13.3 dumps cross-checked).
+#![allow(dead_code)]
 
 /// §13.2 (281 bytes).
 pub const EX_13_2: &[&str] = &[
