@@ -248,6 +248,16 @@ impl<O: IcsOps + Send> Client<O> {
         })
     }
 
+    /// Logs on again after a lost connection (every handle is gone) and
+    /// compares the mailbox GUID again (R-271: after each RopLogon).
+    pub async fn reconnect(&mut self) -> Result<(), SyncError> {
+        let logon = self.ops.logon().await?;
+        self.replica.bind_mailbox(logon.mailbox_guid)?;
+        self.map.insert(logon.replid, logon.replguid);
+        self.logon = logon;
+        Ok(())
+    }
+
     /// The replica.
     pub fn replica(&self) -> &Replica {
         &self.replica
