@@ -223,6 +223,28 @@ impl Replica {
         Ok(())
     }
 
+    /// Source key of the FAI message that carries the back-in-time counter on the server.
+    pub fn back_in_time_message(&self) -> Result<Option<Vec<u8>>, ReplicaError> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT value FROM meta WHERE key = 'back_in_time_message'",
+                [],
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+
+    /// Records the source key of the counter message.
+    pub fn set_back_in_time_message(&mut self, sk: &[u8]) -> Result<(), ReplicaError> {
+        self.conn.execute(
+            "INSERT INTO meta(key, value) VALUES ('back_in_time_message', ?1)
+             ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            [sk],
+        )?;
+        Ok(())
+    }
+
     /// The persisted ICS state of `scope`, or the empty state (R-136, R-300).
     pub fn state(&self, scope: &Scope) -> Result<StateBlobs, ReplicaError> {
         Self::state_of(&self.conn, scope)

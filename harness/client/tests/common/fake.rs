@@ -205,15 +205,18 @@ impl FakeServer {
     }
 
     fn props_with_flags(m: &Msg) -> Vec<FtProp> {
+        let mut named = 0x8000u16;
         let mut v: Vec<FtProp> = m
             .props
             .iter()
-            .filter_map(|p| match &p.key {
-                PropKey::Id(id) => Some(FtProp::with_tag(
-                    PropTag::new(*id, p.value.prop_type()),
-                    p.value.clone(),
-                )),
-                PropKey::Named(_) => None,
+            .map(|p| match &p.key {
+                PropKey::Id(id) => {
+                    FtProp::with_tag(PropTag::new(*id, p.value.prop_type()), p.value.clone())
+                }
+                PropKey::Named(n) => {
+                    named += 1;
+                    FtProp::named(named, n.clone(), p.value.clone())
+                }
             })
             .collect();
         v.push(FtProp::with_tag(
