@@ -584,3 +584,63 @@ fn complete_download_collapses_cnsets() {
             > 1
     );
 }
+
+/// a persisted foreign SourceKey is output unless NoForeignIdentifiers,
+/// which regenerates it from the MID.
+#[test]
+fn no_foreign_identifiers() {
+    let mut f = fx();
+    let a = f.msg("a");
+    f.mb.set_message_source_key(a, Some(vec![0xAB; 22]))
+        .unwrap();
+    let sk = |els: &[Element]| match &els[0] {
+        Element::MessageChange(c) => c.header[0].value.clone(),
+        other => panic!("{other:?}"),
+    };
+    let els = f.sync(&mut Replica::default(), &SyncOptions::contents());
+    assert_eq!(sk(&els), PropValue::Binary(vec![0xAB; 22]));
+    let mut nfi = SyncOptions::contents();
+    nfi.no_foreign_identifiers = true;
+    let els = f.sync(&mut Replica::default(), &nfi);
+    assert_eq!(sk(&els), PropValue::Binary(f.mb.source_key_of(a.0)));
+}
+
+/// without Unicode, strings go out as PtypString8 in the
+/// connection code page; ForceUnicode turns PtypString8 into PtypString.
+#[test]
+fn string_forms_in_changes() {
+    let mut f = fx();
+    f.mb.create_message(
+        f.inbox,
+        false,
+        MessageContent::with_props([
+            subj("abc"),
+            tv(PropTag(0x0E1D_001E), PropValue::String8(b"n".to_vec())),
+        ]),
+    )
+    .unwrap();
+    let types = |o: &SyncOptions| -> Vec<PropTag> {
+        let els = f.sync(&mut Replica::default(), o);
+        let Element::MessageChange(c) = &els[0] else {
+            panic!()
+        };
+        let ChangeBody::Full(x) = &c.body else {
+            panic!()
+        };
+        x.props
+            .iter()
+            .map(|v| v.tag)
+            .filter(|t| t.id() == 0x0037 || t.id() == 0x0E1D)
+            .collect()
+    };
+    let mut cp = SyncOptions::contents();
+    cp.strings = ics_server::ics::StringForm::CodePage;
+    assert_eq!(types(&cp), vec![PropTag(0x0037_001E), PropTag(0x0E1D_001E)]);
+    let mut fu = SyncOptions::contents();
+    fu.strings = ics_server::ics::StringForm::ForceUnicode;
+    assert_eq!(types(&fu), vec![PropTag(0x0037_001F), PropTag(0x0E1D_001F)]);
+    assert_eq!(
+        types(&SyncOptions::contents()),
+        vec![PropTag(0x0037_001F), PropTag(0x0E1D_001E)]
+    );
+}
