@@ -416,7 +416,8 @@ impl<O: IcsOps + Send> Client<O> {
         Ok(())
     }
 
-    /// GetBuffer until Done, backing off on busy replies.
+    /// GetBuffer until Done, backing off on busy replies;
+    /// the whole stream is parsed at the end (state and messageList roots).
     async fn read_stream(
         &mut self,
         ctx: Obj,
@@ -425,50 +426,12 @@ impl<O: IcsOps + Send> Client<O> {
         report: &mut SyncReport,
     ) -> Result<ft::Root, SyncError> {
         let mut stream = DownloadStream::new(kind);
-        let mut retry = 0u32;
-        let mut events = Vec::new();
-        loop {
-            if cancel.is_cancelled() {
-                return Err(SyncError::Cancelled);
-            }
-            match self.ops.get_buffer(ctx, self.opts.buffer).await? {
-                GetBufferReply::Data {
-                    status,
-                    in_progress,
-                    total_steps,
-                    buffer,
-                } => {
-                    retry = 0;
-                    report.get_buffer_calls += 1;
-                    report.progress = Some((in_progress, total_steps));
-                    stream.feed(&buffer)?;
-                    match status {
-                        TransferStatus::Done => break,
-                        TransferStatus::Partial | TransferStatus::NoRoom => {}
-                        TransferStatus::Error => return Err(SyncError::TransferFailed { code: 0 }),
-                        TransferStatus::Unknown(s) => {
-                            return Err(
-                                OpError::Protocol(format!("TransferStatus {s:#06x}")).into()
-                            );
-                        }
-                    }
-                }
-                GetBufferReply::Busy { code, backoff_ms } => {
-                    retry += 1;
-                    let outcome = self
-                        .opts
-                        .busy
-                        .back_off(code, backoff_ms, retry, cancel, &mut events)
-                        .await;
-                    report.busy.extend(events.last().cloned());
-                    match outcome {
-                        BusyOutcome::Retry => {}
-                        BusyOutcome::Cancelled => return Err(SyncError::Cancelled),
-                        o => return Err(SyncError::Busy { outcome: o, events }),
-                    }
-                }
-                GetBufferReply::Failed(code) => return Err(SyncError::TransferFailed { code }),
-            }
+        let mut getter = PortionGetter::default();
+        while let Some(buffer) = getter
+            .next(&mut self.ops, &self.opts, ctx, cancel, report)
+            .await?
+        {
+            stream.feed(&buffer)?;
         }
         report.bytes += stream.bytes();
         Ok(stream.finish()?)
@@ -503,27 +466,76 @@ impl<O: IcsOps + Send> Client<O> {
             let state = self.replica.state(scope)?;
             self.upload_state(ctx, scope.sync_type, false, &state, &mut report)
                 .await?;
-            let kind = match scope.sync_type {
-                SyncType::Contents => RootKind::ContentsSync,
-                SyncType::Hierarchy => RootKind::HierarchySync,
-            };
-            self.read_stream(ctx, kind, cancel, &mut report).await
+            self.stream_and_apply(ctx, scope, cancel, &mut report).await
         }
         .await;
         let released = self.ops.release(ctx).await;
-        let root = r?;
+        r?;
         released?;
-        let map = self.map.clone();
-        let resolve = move |b: &[u8]| map.resolve(b);
+        Ok(report)
+    }
+
+    /// Reads the download portion by portion and applies each top-level item
+    /// as soon as it is complete ([MS-OXCFXICS] 3.3.5.9.1), inside the one
+    /// replica transaction of this download; the final state is written and
+    /// the transaction committed only after IncrSyncEnd. Any failure before
+    /// that rolls everything back.
+    async fn stream_and_apply(
+        &mut self,
+        ctx: Obj,
+        scope: &Scope,
+        cancel: &CancelToken,
+        report: &mut SyncReport,
+    ) -> Result<(), SyncError> {
+        let kind = match scope.sync_type {
+            SyncType::Contents => RootKind::ContentsSync,
+            SyncType::Hierarchy => RootKind::HierarchySync,
+        };
+        let Client {
+            ops,
+            replica,
+            opts,
+            map,
+            ..
+        } = self;
+        let resolve = |b: &[u8]| map.resolve(b);
         let mut conv = Converter::new(&resolve);
-        let (changes, state) = match &root {
-            ft::Root::ContentsSync(cs) if scope.sync_type == SyncType::Contents => {
-                conv.contents_sync(cs)?
+        let mut reader = ft::SyncReader::new(kind).map_err(StreamDecodeError::from)?;
+        let mut txn = replica.begin_download(scope)?;
+        let mut getter = PortionGetter::default();
+        let mut final_state = None;
+        let mut ended = false;
+        while let Some(buffer) = getter.next(ops, opts, ctx, cancel, report).await? {
+            report.bytes += buffer.len() as u64;
+            for item in reader.feed(&buffer).map_err(StreamDecodeError::from)? {
+                match item {
+                    ft::SyncItem::ProgressTotal(_) => {}
+                    ft::SyncItem::Change(ft::ContentsSyncItem::Change { change, .. }) => {
+                        txn.apply(&conv.message_change(&change)?)?;
+                    }
+                    ft::SyncItem::Change(ft::ContentsSyncItem::Error(e)) => {
+                        txn.apply(&conv.error_info(&e)?)?
+                    }
+                    ft::SyncItem::FolderChange(f) => txn.apply(&conv.folder_change(&f)?)?,
+                    ft::SyncItem::Deletions(d) => {
+                        for c in conv.deletions(&d)? {
+                            txn.apply(&c)?;
+                        }
+                    }
+                    ft::SyncItem::ReadStateChanges(r) => txn.apply(&conv.read_state(&r)?)?,
+                    ft::SyncItem::State(s) => final_state = Some(crate::convert::state_blobs(&s)),
+                    ft::SyncItem::End => ended = true,
+                }
             }
-            ft::Root::HierarchySync(hs) if scope.sync_type == SyncType::Hierarchy => {
-                conv.hierarchy_sync(hs)?
+        }
+        reader.finish().map_err(StreamDecodeError::from)?;
+        let state = match (ended, final_state) {
+            (true, Some(s)) => s,
+            _ => {
+                return Err(SyncError::UnexpectedRoot(
+                    "a stream without IncrSyncEnd and state",
+                ));
             }
-            r => return Err(SyncError::UnexpectedRoot(r.kind().name())),
         };
         // The final state must decode before it replaces the old one.
         for b in [
@@ -534,12 +546,8 @@ impl<O: IcsOps + Send> Client<O> {
         ] {
             decode_given(b)?;
         }
-        let mut txn = self.replica.begin_download(scope)?;
-        for c in &changes {
-            txn.apply(c)?;
-        }
         report.download = txn.commit(&state)?;
-        Ok(report)
+        Ok(())
     }
 
     /// Uploads the local changes of a folder through a contents collector
@@ -966,4 +974,77 @@ pub fn filetime_now() -> u64 {
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap_or_default();
     EPOCH_DIFF + d.as_nanos() as u64 / 100
+}
+
+/// The GetBuffer loop of one stream: data until Done, back-off on busy
+/// replies, cancellation checked before every call.
+#[derive(Debug, Default)]
+struct PortionGetter {
+    retry: u32,
+    events: Vec<BusyEvent>,
+    done: bool,
+}
+
+impl PortionGetter {
+    /// The next TransferBuffer, or `None` after the Done portion.
+    async fn next<O: IcsOps + Send>(
+        &mut self,
+        ops: &mut O,
+        opts: &SyncOptions,
+        ctx: Obj,
+        cancel: &CancelToken,
+        report: &mut SyncReport,
+    ) -> Result<Option<Vec<u8>>, SyncError> {
+        if self.done {
+            return Ok(None);
+        }
+        loop {
+            if cancel.is_cancelled() {
+                return Err(SyncError::Cancelled);
+            }
+            match ops.get_buffer(ctx, opts.buffer).await? {
+                GetBufferReply::Data {
+                    status,
+                    in_progress,
+                    total_steps,
+                    buffer,
+                } => {
+                    self.retry = 0;
+                    self.events.clear();
+                    report.get_buffer_calls += 1;
+                    report.progress = Some((in_progress, total_steps));
+                    match status {
+                        TransferStatus::Done => self.done = true,
+                        TransferStatus::Partial | TransferStatus::NoRoom => {}
+                        TransferStatus::Error => return Err(SyncError::TransferFailed { code: 0 }),
+                        TransferStatus::Unknown(s) => {
+                            return Err(
+                                OpError::Protocol(format!("TransferStatus {s:#06x}")).into()
+                            );
+                        }
+                    }
+                    return Ok(Some(buffer));
+                }
+                GetBufferReply::Busy { code, backoff_ms } => {
+                    self.retry += 1;
+                    let outcome = opts
+                        .busy
+                        .back_off(code, backoff_ms, self.retry, cancel, &mut self.events)
+                        .await;
+                    report.busy.extend(self.events.last().cloned());
+                    match outcome {
+                        BusyOutcome::Retry => {}
+                        BusyOutcome::Cancelled => return Err(SyncError::Cancelled),
+                        o => {
+                            return Err(SyncError::Busy {
+                                outcome: o,
+                                events: std::mem::take(&mut self.events),
+                            });
+                        }
+                    }
+                }
+                GetBufferReply::Failed(code) => return Err(SyncError::TransferFailed { code }),
+            }
+        }
+    }
 }
