@@ -763,3 +763,40 @@ async fn conflict_resolved_by_client_against_reference_server() {
         "the link reached the server"
     );
 }
+
+/// reserved IDs that will never be used are reported with
+/// RopSetLocalReplicaMidsetDeleted and never handed out again.
+#[tokio::test]
+async fn unused_reserved_ids_are_reported() {
+    let s = session();
+    let f = inbox(&s);
+    let fid = f.to_u64_le();
+    let mut c = connect(
+        s,
+        SyncOptions {
+            id_batch: 0x200,
+            ..SyncOptions::default()
+        },
+    )
+    .await;
+    let cancel = CancelToken::new();
+    c.sync_contents(fid, &cancel).await.unwrap();
+    c.ensure_ids().await.unwrap();
+    c.replica_mut()
+        .create_local_message(fid, false, &[subject("one")], 134_115_552_010_000_000)
+        .unwrap();
+    c.sync_contents(fid, &cancel).await.unwrap();
+    assert_eq!(c.release_unused_ids(fid).await.unwrap(), 0x1FF);
+    assert_eq!(c.replica().reserved_ids().unwrap(), (0, 0x200));
+    assert_eq!(
+        c.release_unused_ids(fid).await.unwrap(),
+        0,
+        "nothing left to report"
+    );
+    assert!(
+        c.replica_mut()
+            .create_local_message(fid, false, &[], 1)
+            .is_err(),
+        "never reused (R-309)"
+    );
+}

@@ -316,6 +316,30 @@ impl<O: IcsOps + Send> Client<O> {
         Ok(true)
     }
 
+    /// Reports every reserved ID this replica will not use with
+    /// RopSetLocalReplicaMidsetDeleted on folder `fid`, e.g.
+    /// before abandoning the replica; the IDs are never handed out again.
+    /// If the ROP fails the IDs stay given up locally (never reused, R-309).
+    pub async fn release_unused_ids(&mut self, fid: u64) -> Result<u64, SyncError> {
+        let ranges = self.replica.take_unused_ids()?;
+        if ranges.is_empty() {
+            return Ok(0);
+        }
+        let n = ranges
+            .iter()
+            .map(|(a, b)| b.globcnt.value() - a.globcnt.value() + 1)
+            .sum();
+        let folder = self.ops.open_folder(fid).await?;
+        let r = self
+            .ops
+            .set_local_replica_midset_deleted(folder, &ranges)
+            .await;
+        let released = self.ops.release(folder).await;
+        r?;
+        released?;
+        Ok(n)
+    }
+
     /// Synchronizes the messages of a folder: upload first, then download.
     pub async fn sync_contents(
         &mut self,

@@ -254,4 +254,12 @@ pub trait IcsOps {
         copy_flags: u8,
         send_options: u8,
     ) -> impl Future<Output = Result<Obj, OpError>> + Send;
+
+    /// RopSetLocalReplicaMidsetDeleted: the GID ranges (inclusive) of reserved
+    /// IDs that will never be used in this folder.
+    fn set_local_replica_midset_deleted(
+        &mut self,
+        folder: Obj,
+        ranges: &[(ics_wire::Gid, ics_wire::Gid)],
+    ) -> impl Future<Output = Result<(), OpError>> + Send;
 }

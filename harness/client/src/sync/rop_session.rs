@@ -661,4 +661,31 @@ impl<T: RopTransport + Send> IcsOps for RopSession<T> {
             &handles,
         )
     }
+
+    async fn set_local_replica_midset_deleted(
+        &mut self,
+        folder: Obj,
+        ranges: &[(ics_wire::Gid, ics_wire::Gid)],
+    ) -> Result<(), OpError> {
+        use ics_wire::ids::LongTermId;
+        use ics_wire::rop::idmgmt::{LongTermIdRange, SetLocalReplicaMidsetDeletedRequest};
+        let req = SetLocalReplicaMidsetDeletedRequest {
+            logon_id: LOGON_ID,
+            input_handle_index: 0,
+            long_term_id_ranges: ranges
+                .iter()
+                .map(|(lo, hi)| LongTermIdRange {
+                    min_long_term_id: LongTermId::new(*lo),
+                    max_long_term_id: LongTermId::new(*hi),
+                })
+                .collect(),
+        };
+        let (r, _) = self
+            .one(RopRequest::SetLocalReplicaMidsetDeleted(req), folder.0)
+            .await?;
+        let RopResponse::SetLocalReplicaMidsetDeleted(r) = r else {
+            return Err(Self::unexpected("RopSetLocalReplicaMidsetDeleted", &r));
+        };
+        Self::check("RopSetLocalReplicaMidsetDeleted", r.return_value)
+    }
 }

@@ -822,4 +822,18 @@ impl IcsOps for FakeServer {
         .unwrap();
         Ok(self.handle(Object::Stream(portions.into())))
     }
+
+    async fn set_local_replica_midset_deleted(
+        &mut self,
+        _folder: Obj,
+        ranges: &[(ics_wire::Gid, ics_wire::Gid)],
+    ) -> Result<(), OpError> {
+        self.ops.push("SetLocalReplicaMidsetDeleted");
+        for (lo, hi) in ranges {
+            for g in lo.globcnt.value()..=hi.globcnt.value() {
+                self.tombstones.insert(g);
+            }
+        }
+        Ok(())
+    }
 }
