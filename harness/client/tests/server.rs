@@ -800,3 +800,75 @@ async fn unused_reserved_ids_are_reported() {
         "never reused (R-309)"
     );
 }
+
+/// The crash test of issue 6 with a database file: stop before write point
+/// k of a download, close and reopen the database, sync again, compare with
+/// the server; for every k.
+#[tokio::test]
+async fn crash_reopen_resync_compare_file_database() {
+    let path = std::env::temp_dir().join(format!("ics-client-srv-crash-{}.db", std::process::id()));
+    let clean = |p: &std::path::Path| {
+        for ext in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{ext}", p.display()));
+        }
+    };
+    clean(&path);
+    let mut s = session();
+    let f = inbox(&s);
+    let fid = f.to_u64_le();
+    let mids: Vec<Mid> = (0..5)
+        .map(|i| add(&mut s, f, &format!("m{i}"), false))
+        .collect();
+    let t = InProcess {
+        session: s,
+        start: tokio::time::Instant::now(),
+    };
+    let ops = RopSession::new(t, "/o=ics/cn=user");
+    let mut c = Client::connect(ops, Replica::open(&path).unwrap(), SyncOptions::default())
+        .await
+        .unwrap();
+    let cancel = CancelToken::new();
+    c.sync_contents(fid, &cancel).await.unwrap();
+    let mb = srv(&mut c).mailbox_mut();
+    mb.modify_message(
+        mids[0],
+        MessageEdit {
+            set: vec![text("x")],
+            ..MessageEdit::default()
+        },
+        None,
+    )
+    .unwrap();
+    mb.delete_message(mids[1], DeleteKind::Soft).unwrap();
+    mb.set_read(mids[2], true).unwrap();
+    add(srv(&mut c), f, "new", true);
+    let mut k = 0;
+    loop {
+        let before = c.replica().dump().unwrap();
+        c.replica_mut()
+            .set_fault_hook(Some(Box::new(move |p, _| p == k)));
+        let r = c.sync_contents(fid, &cancel).await;
+        let (ops, replica) = c.into_parts();
+        drop(replica);
+        let replica = Replica::open(&path).unwrap();
+        c = Client::connect(ops, replica, SyncOptions::default())
+            .await
+            .unwrap();
+        match r {
+            Err(SyncError::Replica(ics_client::ReplicaError::InjectedCrash { .. })) => {
+                assert_eq!(
+                    c.replica().dump().unwrap(),
+                    before,
+                    "point {k}: after reopen, the old replica"
+                );
+                k += 1;
+            }
+            Ok(_) => break,
+            Err(e) => panic!("point {k}: {e}"),
+        }
+    }
+    assert!(k > 5);
+    assert_eq!(replica_rows(c.replica(), f), server_rows(srv(&mut c), f));
+    drop(c);
+    clean(&path);
+}
