@@ -232,7 +232,7 @@ async fn connection_loss_then_convergence() {
 }
 
 /// Cancellation between two GetBuffers: nothing applied, state unchanged.
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn cancel_mid_download() {
     let mut s = server_with(50);
     s.chunk = 200;

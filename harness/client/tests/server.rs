@@ -872,3 +872,79 @@ async fn crash_reopen_resync_compare_file_database() {
     drop(c);
     clean(&path);
 }
+
+/// a changed message is uploaded whole: with recipients and
+/// attachments it goes through a FastTransfer upload context (messageContent),
+/// and the server keeps them.
+#[tokio::test]
+async fn upload_keeps_recipients_and_attachments() {
+    use ics_server::mailbox::{Attachment, PropertyBag};
+    let mut s = session();
+    let f = inbox(&s);
+    let fid = f.to_u64_le();
+    let recipient = PropertyBag::from_values([
+        TaggedValue {
+            tag: PropTag(0x3000_0003),
+            value: PropValue::I32(0),
+        },
+        TaggedValue {
+            tag: tags::PID_TAG_DISPLAY_NAME,
+            value: PropValue::unicode("Alice"),
+        },
+    ]);
+    let attachment = Attachment {
+        props: PropertyBag::from_values([TaggedValue {
+            tag: PropTag(0x3704_001F),
+            value: PropValue::unicode("a.txt"),
+        }]),
+        embedded: None,
+    };
+    let content = MessageContent {
+        props: PropertyBag::from_values([text("with children"), body("b")]),
+        recipients: vec![recipient],
+        attachments: vec![attachment],
+    };
+    let mid = s.mailbox_mut().create_message(f, false, content).unwrap();
+    let mut c = connect(s, SyncOptions::default()).await;
+    let cancel = CancelToken::new();
+    c.sync_contents(fid, &cancel).await.unwrap();
+    let sk = c.replica().messages_in_fid(fid).unwrap()[0]
+        .source_key
+        .clone();
+    let m = c.replica().message(&sk).unwrap().unwrap();
+    assert_eq!(
+        (m.recipients.len(), m.attachments.len()),
+        (1, 1),
+        "children downloaded"
+    );
+    c.replica_mut()
+        .modify_local_message(&sk, &[subject("edited")], &[], 134_115_552_090_000_000)
+        .unwrap();
+    let r = c.sync_contents(fid, &cancel).await.unwrap();
+    assert_eq!(r.upload.imported, 1, "{:?}", r.upload);
+    let sent = &c.ops_mut().sent_rops;
+    assert!(
+        sent.contains(&0x53) && sent.contains(&0x54),
+        "DestinationConfigure + PutBuffer used"
+    );
+    let sm = srv(&mut c).mailbox().message(mid).unwrap().clone();
+    assert_eq!(
+        sm.content.props.get(tags::PID_TAG_SUBJECT),
+        Some(&PropValue::unicode("edited"))
+    );
+    assert_eq!(
+        sm.content.recipients.len(),
+        1,
+        "recipients kept on the server"
+    );
+    assert_eq!(
+        sm.content.attachments.len(),
+        1,
+        "attachments kept on the server"
+    );
+    assert_eq!(
+        sm.content.attachments[0].props.get(PropTag(0x3704_001F)),
+        Some(&PropValue::unicode("a.txt"))
+    );
+    assert_eq!(replica_rows(c.replica(), f), server_rows(srv(&mut c), f));
+}

@@ -634,9 +634,13 @@ impl<O: IcsOps + Send> Client<O> {
                 tags::PID_TAG_MESSAGE_FLAGS,
                 PropValue::I32((flags & !crate::model::MSGFLAG_READ) | read_bit),
             ));
+            let children = crate::model::Children {
+                recipients: Some(m.recipients.clone()),
+                attachments: Some(m.attachments.clone()),
+            };
             match self
                 .ops
-                .import_message(coll, m.fai, &header, &props)
+                .import_message(coll, m.fai, &header, &props, &children)
                 .await?
             {
                 ImportOutcome::Imported => {

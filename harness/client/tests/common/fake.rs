@@ -640,6 +640,7 @@ impl IcsOps for FakeServer {
         fai: bool,
         header: &ImportHeader,
         props: &[Prop],
+        _children: &ics_client::model::Children,
     ) -> Result<ImportOutcome, OpError> {
         self.ops.push("ImportMessageChange");
         let Some(Object::Collector { fid, .. }) = self.objects.get(&collector.0) else {
