@@ -948,3 +948,31 @@ async fn upload_keeps_recipients_and_attachments() {
     );
     assert_eq!(replica_rows(c.replica(), f), server_rows(srv(&mut c), f));
 }
+
+/// a fixed BufferSize that does not fit the server's output
+/// buffer gets RopBufferTooSmall; the client grows (0xBABE) and completes.
+#[tokio::test]
+async fn buffer_too_small_then_babe() {
+    let mut s = session();
+    let f = inbox(&s);
+    for i in 0..30 {
+        add(&mut s, f, &format!("m{i}"), false);
+    }
+    s.set_max_output(0x1000);
+    let opts = SyncOptions {
+        buffer: ics_client::sync::ops::BufferSize::Fixed(15480),
+        ..SyncOptions::default()
+    };
+    let mut c = connect(s, opts).await;
+    let r = c
+        .sync_contents(f.to_u64_le(), &CancelToken::new())
+        .await
+        .unwrap();
+    assert_eq!(r.buffer_too_small.len(), 1, "{:?}", r.buffer_too_small);
+    assert_eq!(r.download.full, 30);
+    assert!(
+        r.get_buffer_calls > 1,
+        "portions limited by the 4 KiB output buffer"
+    );
+    assert_eq!(replica_rows(c.replica(), f), server_rows(srv(&mut c), f));
+}

@@ -150,6 +150,9 @@ pub struct SyncReport {
     pub progress: Option<(u16, u16)>,
     /// State uploaded: (property tag, bytes, Continue calls).
     pub state_uploaded: Vec<(PropTag, usize, usize)>,
+    /// RopBufferTooSmall answers to GetBuffer (SizeNeeded each); the client
+    /// then lets the server size the buffers (0xBABE, R-049).
+    pub buffer_too_small: Vec<u16>,
 }
 
 /// Why a sync stopped. In every case the replica keeps its previous content
@@ -1011,6 +1014,8 @@ struct PortionGetter {
     retry: u32,
     events: Vec<BusyEvent>,
     done: bool,
+    /// BufferSize after a RopBufferTooSmall.
+    fallback: Option<BufferSize>,
 }
 
 impl PortionGetter {
@@ -1030,7 +1035,10 @@ impl PortionGetter {
             if cancel.is_cancelled() {
                 return Err(SyncError::Cancelled);
             }
-            match ops.get_buffer(ctx, opts.buffer).await? {
+            match ops
+                .get_buffer(ctx, self.fallback.unwrap_or(opts.buffer))
+                .await?
+            {
                 GetBufferReply::Data {
                     status,
                     in_progress,
@@ -1072,6 +1080,18 @@ impl PortionGetter {
                     }
                 }
                 GetBufferReply::Failed(code) => return Err(SyncError::TransferFailed { code }),
+                GetBufferReply::BufferTooSmall { size_needed } => {
+                    report.buffer_too_small.push(size_needed);
+                    // grow, i.e. let the server size the portion;
+                    // a second refusal with 0xBABE is a server error.
+                    if self.fallback.is_some() || matches!(opts.buffer, BufferSize::Babe { .. }) {
+                        return Err(OpError::Protocol(format!(
+                            "RopBufferTooSmall (SizeNeeded {size_needed}) with BufferSize 0xBABE"
+                        ))
+                        .into());
+                    }
+                    self.fallback = Some(BufferSize::Babe { max: 0xFFFF });
+                }
             }
         }
     }

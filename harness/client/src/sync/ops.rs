@@ -100,6 +100,12 @@ pub enum GetBufferReply {
     },
     /// Any other ReturnValue.
     Failed(u32),
+    /// RopBufferTooSmall instead of the response: BufferSize does not fit the
+    /// server's output buffer; nothing was consumed.
+    BufferTooSmall {
+        /// SizeNeeded.
+        size_needed: u16,
+    },
 }
 
 /// The header values of RopSynchronizationImportMessageChange:

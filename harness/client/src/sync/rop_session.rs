@@ -448,6 +448,11 @@ impl<T: RopTransport + Send> IcsOps for RopSession<T> {
         let (r, _) = self
             .one(RopRequest::FastTransferSourceGetBuffer(req), ctx.0)
             .await?;
+        if let RopResponse::BufferTooSmall(b) = &r {
+            return Ok(GetBufferReply::BufferTooSmall {
+                size_needed: b.size_needed,
+            });
+        }
         let RopResponse::FastTransferSourceGetBuffer(r) = r else {
             return Err(Self::unexpected("RopFastTransferSourceGetBuffer", &r));
         };
