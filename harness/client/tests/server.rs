@@ -976,3 +976,61 @@ async fn buffer_too_small_then_babe() {
     );
     assert_eq!(replica_rows(c.replica(), f), server_rows(srv(&mut c), f));
 }
+
+/// with Progress the client records progressTotal and one
+/// progressPerMessage per change; it sees which extra flags were honoured.
+#[tokio::test]
+async fn progress_and_extra_flags_are_observed() {
+    let mut s = session();
+    let f = inbox(&s);
+    for i in 0..4 {
+        add(&mut s, f, &format!("m{i}"), false);
+    }
+    let opts = SyncOptions {
+        progress: true,
+        extra_flags: 0x1 | 0x2 | 0x4,
+        ..SyncOptions::default()
+    };
+    let mut c = connect(s, opts).await;
+    let r = c
+        .sync_contents(f.to_u64_le(), &CancelToken::new())
+        .await
+        .unwrap();
+    assert_eq!(
+        r.progress_total.as_ref().map(Vec::len),
+        Some(32),
+        "ProgressInformation is 32 bytes"
+    );
+    assert_eq!(r.progress_per_message, 4);
+    assert_eq!(r.headers.total, 4);
+    assert_eq!(
+        (r.headers.with_mid, r.headers.with_cn, r.headers.with_size),
+        (4, 4, 4)
+    );
+    // Without extra flags the header carries none of them (R-101..R-103 "if and only if").
+    let mut s = session();
+    let f = inbox(&s);
+    add(&mut s, f, "m", false);
+    let mut c = connect(
+        s,
+        SyncOptions {
+            extra_flags: 0,
+            ..SyncOptions::default()
+        },
+    )
+    .await;
+    let r = c
+        .sync_contents(f.to_u64_le(), &CancelToken::new())
+        .await
+        .unwrap();
+    assert_eq!(r.progress_total, None);
+    assert_eq!(
+        (
+            r.headers.total,
+            r.headers.with_mid,
+            r.headers.with_cn,
+            r.headers.with_size
+        ),
+        (1, 0, 0, 0)
+    );
+}

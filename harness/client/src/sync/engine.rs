@@ -50,6 +50,8 @@ pub const SYNC_FAI: u16 = 0x0010;
 pub const SYNC_NORMAL: u16 = 0x0020;
 /// SynchronizationFlags OnlySpecifiedProperties.
 pub const SYNC_ONLY_SPECIFIED: u16 = 0x0080;
+/// SynchronizationFlags Progress.
+pub const SYNC_PROGRESS: u16 = 0x8000;
 /// SynchronizationFlags NoForeignIdentifiers.
 pub const SYNC_NO_FOREIGN_IDS: u16 = 0x0100;
 /// SynchronizationExtraFlags Eid.
@@ -88,6 +90,8 @@ pub struct SyncOptions {
     pub id_min_unused: u64,
     /// ImportDeletes HardDelete.
     pub hard_delete: bool,
+    /// SynchronizationFlags Progress (progressTotal / progressPerMessage).
+    pub progress: bool,
     /// Import with FailOnConflict: conflicts are resolved by this client
     /// (last writer wins, loser kept and linked, R-340) rather than by the server.
     pub fail_on_conflict: bool,
@@ -109,6 +113,7 @@ impl Default for SyncOptions {
             id_batch: 0x200,
             id_min_unused: 16,
             hard_delete: false,
+            progress: false,
             fail_on_conflict: true,
         }
     }
@@ -150,9 +155,30 @@ pub struct SyncReport {
     pub progress: Option<(u16, u16)>,
     /// State uploaded: (property tag, bytes, Continue calls).
     pub state_uploaded: Vec<(PropTag, usize, usize)>,
+    /// progressTotal's ProgressInformation bytes, when the server sent it.
+    pub progress_total: Option<Vec<u8>>,
+    /// progressPerMessage elements seen.
+    pub progress_per_message: u64,
+    /// Message change headers seen, and how many carried PidTagMid,
+    /// PidTagChangeNumber, PidTagMessageSize: what the client sees of the
+    /// extra flags the server honoured.
+    pub headers: HeaderCounts,
     /// RopBufferTooSmall answers to GetBuffer (SizeNeeded each); the client
     /// then lets the server size the buffers (0xBABE, R-049).
     pub buffer_too_small: Vec<u16>,
+}
+
+/// Counts of message change headers by the optional properties they carry.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct HeaderCounts {
+    /// Message changes (full and partial).
+    pub total: u64,
+    /// With PidTagMid (Eid).
+    pub with_mid: u64,
+    /// With PidTagChangeNumber (CN).
+    pub with_cn: u64,
+    /// With PidTagMessageSize (MessageSize).
+    pub with_size: u64,
 }
 
 /// Why a sync stopped. In every case the replica keeps its previous content
@@ -384,6 +410,7 @@ impl<O: IcsOps + Send> Client<O> {
                     (o.read_state, SYNC_READ_STATE),
                     (o.fai, SYNC_FAI),
                     (o.normal, SYNC_NORMAL),
+                    (o.progress, SYNC_PROGRESS),
                 ] {
                     if on {
                         flags |= f;
@@ -536,9 +563,25 @@ impl<O: IcsOps + Send> Client<O> {
             report.bytes += buffer.len() as u64;
             for item in reader.feed(&buffer).map_err(StreamDecodeError::from)? {
                 match item {
-                    ft::SyncItem::ProgressTotal(_) => {}
-                    ft::SyncItem::Change(ft::ContentsSyncItem::Change { change, .. }) => {
-                        txn.apply(&conv.message_change(&change)?)?;
+                    ft::SyncItem::ProgressTotal(p) => {
+                        report.progress_total = p.progress_information().map(<[u8]>::to_vec);
+                    }
+                    ft::SyncItem::Change(ft::ContentsSyncItem::Change { change, progress }) => {
+                        report.progress_per_message += u64::from(progress.is_some());
+                        let c = conv.message_change(&change)?;
+                        if let Change::MessageFull(MessageFull { header: h, .. })
+                        | Change::MessagePartial(crate::model::MessagePartial {
+                            header: h,
+                            ..
+                        }) = &c
+                        {
+                            let n = &mut report.headers;
+                            n.total += 1;
+                            n.with_mid += u64::from(h.mid.is_some());
+                            n.with_cn += u64::from(h.cn.is_some());
+                            n.with_size += u64::from(h.message_size.is_some());
+                        }
+                        txn.apply(&c)?;
                     }
                     ft::SyncItem::Change(ft::ContentsSyncItem::Error(e)) => {
                         txn.apply(&conv.error_info(&e)?)?
