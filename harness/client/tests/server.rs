@@ -1034,3 +1034,38 @@ async fn progress_and_extra_flags_are_observed() {
         (1, 0, 0, 0)
     );
 }
+
+/// Probes through the client options: the unknown SendOptions bit 0x80 fails
+/// the configure (R-077, expected 0x80070057), and nothing is applied; an
+/// unknown SynchronizationExtraFlags bit is ignored.
+#[tokio::test]
+async fn option_probes_unknown_bits() {
+    let mut s = session();
+    let f = inbox(&s);
+    add(&mut s, f, "m", false);
+    let opts = SyncOptions {
+        send_options_extra: 0x80,
+        ..SyncOptions::default()
+    };
+    let mut c = connect(s, opts).await;
+    match c.sync_contents(f.to_u64_le(), &CancelToken::new()).await {
+        Err(SyncError::Op(OpError::Rop {
+            rop: "RopSynchronizationConfigure",
+            code,
+        })) => assert_eq!(code, 0x8007_0057),
+        other => panic!("{other:?}"),
+    }
+    assert!(
+        c.replica()
+            .messages_in_fid(f.to_u64_le())
+            .unwrap()
+            .is_empty()
+    );
+    c.options_mut().send_options_extra = 0;
+    c.options_mut().extra_flags |= 0x0000_0010;
+    let r = c
+        .sync_contents(f.to_u64_le(), &CancelToken::new())
+        .await
+        .unwrap();
+    assert_eq!(r.download.full, 1);
+}

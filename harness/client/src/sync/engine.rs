@@ -92,6 +92,10 @@ pub struct SyncOptions {
     pub hard_delete: bool,
     /// SynchronizationFlags Progress (progressTotal / progressPerMessage).
     pub progress: bool,
+    /// Bits OR-ed into SendOptions as sent (probes of ).
+    pub send_options_extra: u8,
+    /// Bits OR-ed into SynchronizationFlags as sent (probes of ).
+    pub sync_flags_extra: u16,
     /// Import with FailOnConflict: conflicts are resolved by this client
     /// (last writer wins, loser kept and linked, R-340) rather than by the server.
     pub fail_on_conflict: bool,
@@ -114,6 +118,8 @@ impl Default for SyncOptions {
             id_min_unused: 16,
             hard_delete: false,
             progress: false,
+            send_options_extra: 0,
+            sync_flags_extra: 0,
             fail_on_conflict: true,
         }
     }
@@ -425,8 +431,8 @@ impl<O: IcsOps + Send> Client<O> {
                 };
                 Configure {
                     sync_type: SyncType::Contents,
-                    send_options: send,
-                    sync_flags: flags,
+                    send_options: send | o.send_options_extra,
+                    sync_flags: flags | o.sync_flags_extra,
                     restriction: scope.restriction.clone(),
                     extra_flags: o.extra_flags,
                     property_tags: tags,
@@ -434,8 +440,8 @@ impl<O: IcsOps + Send> Client<O> {
             }
             SyncType::Hierarchy => Configure {
                 sync_type: SyncType::Hierarchy,
-                send_options: SEND_UNICODE,
-                sync_flags: SYNC_UNICODE | SYNC_NO_FOREIGN_IDS,
+                send_options: SEND_UNICODE | o.send_options_extra,
+                sync_flags: SYNC_UNICODE | SYNC_NO_FOREIGN_IDS | o.sync_flags_extra,
                 restriction: Vec::new(),
                 // MessageSize/CN/OrderByDeliveryTime are contents-only.
                 extra_flags: o.extra_flags & EXTRA_EID,
