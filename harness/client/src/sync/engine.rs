@@ -169,9 +169,9 @@ pub struct SyncReport {
     /// PidTagChangeNumber, PidTagMessageSize: what the client sees of the
     /// extra flags the server honoured.
     pub headers: HeaderCounts,
-    /// RopBufferTooSmall answers to GetBuffer (SizeNeeded each); the client
+    /// RopBufferTooSmall / ecBufferTooSmall answers to GetBuffer; the client
     /// then lets the server size the buffers (0xBABE, R-049).
-    pub buffer_too_small: Vec<u16>,
+    pub buffer_too_small: u32,
 }
 
 /// Counts of message change headers by the optional properties they carry.
@@ -1128,19 +1128,14 @@ impl PortionGetter {
                         }
                     }
                 }
-                GetBufferReply::Failed(code) => return Err(SyncError::TransferFailed { code }),
-                GetBufferReply::BufferTooSmall { size_needed } => {
-                    report.buffer_too_small.push(size_needed);
-                    // grow, i.e. let the server size the portion;
-                    // a second refusal with 0xBABE is a server error.
-                    if self.fallback.is_some() || matches!(opts.buffer, BufferSize::Babe { .. }) {
-                        return Err(OpError::Protocol(format!(
-                            "RopBufferTooSmall (SizeNeeded {size_needed}) with BufferSize 0xBABE"
-                        ))
-                        .into());
-                    }
+                GetBufferReply::Failed(EC_BUFFER_TOO_SMALL)
+                    if self.fallback.is_none() && matches!(opts.buffer, BufferSize::Fixed(_)) =>
+                {
+                    // grow, i.e. let the server size the portions.
+                    report.buffer_too_small += 1;
                     self.fallback = Some(BufferSize::Babe { max: 0xFFFF });
                 }
+                GetBufferReply::Failed(code) => return Err(SyncError::TransferFailed { code }),
             }
         }
     }

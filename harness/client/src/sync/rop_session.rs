@@ -464,10 +464,8 @@ impl<T: RopTransport + Send> IcsOps for RopSession<T> {
         let (r, _) = self
             .one(RopRequest::FastTransferSourceGetBuffer(req), ctx.0)
             .await?;
-        if let RopResponse::BufferTooSmall(b) = &r {
-            return Ok(GetBufferReply::BufferTooSmall {
-                size_needed: b.size_needed,
-            });
+        if let RopResponse::BufferTooSmall(_) = &r {
+            return Ok(GetBufferReply::Failed(EC_BUFFER_TOO_SMALL));
         }
         let RopResponse::FastTransferSourceGetBuffer(r) = r else {
             return Err(Self::unexpected("RopFastTransferSourceGetBuffer", &r));
