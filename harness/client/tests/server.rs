@@ -1069,3 +1069,97 @@ async fn option_probes_unknown_bits() {
         .unwrap();
     assert_eq!(r.download.full, 1);
 }
+
+/// a cancel during a busy back-off stops the download with
+/// nothing applied; the next sync converges.
+#[tokio::test(start_paused = true)]
+async fn cancel_against_reference_server() {
+    let mut s = session();
+    let f = inbox(&s);
+    for i in 0..10 {
+        add(&mut s, f, &format!("m{i}"), false);
+    }
+    s.faults_mut().busy_remaining = 1;
+    s.faults_mut().busy_backoff = 60_000;
+    let mut c = connect(s, SyncOptions::default()).await;
+    let cancel = CancelToken::new();
+    let c2 = cancel.clone();
+    let h = tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+        c2.cancel();
+    });
+    let r = c.sync_contents(f.to_u64_le(), &cancel).await;
+    h.await.unwrap();
+    assert!(matches!(r, Err(SyncError::Cancelled)), "{r:?}");
+    assert!(
+        c.replica()
+            .messages_in_fid(f.to_u64_le())
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(
+        c.replica().state(&Scope::contents(f.to_u64_le())).unwrap(),
+        Default::default()
+    );
+    let r = c
+        .sync_contents(f.to_u64_le(), &CancelToken::new())
+        .await
+        .unwrap();
+    assert_eq!(r.download.full, 10);
+    assert_eq!(replica_rows(c.replica(), f), server_rows(srv(&mut c), f));
+}
+
+/// client headers: with OnlySpecifiedProperties only the listed
+/// properties arrive.
+#[tokio::test]
+async fn client_headers_only_specified_properties() {
+    let mut s = session();
+    let f = inbox(&s);
+    add(&mut s, f, "header only", false);
+    let opts = SyncOptions {
+        only_specified: Some(vec![tags::PID_TAG_SUBJECT]),
+        ..SyncOptions::default()
+    };
+    let mut c = connect(s, opts).await;
+    let r = c
+        .sync_contents(f.to_u64_le(), &CancelToken::new())
+        .await
+        .unwrap();
+    assert_eq!(r.download.full, 1);
+    let m = &c.replica().messages_in_fid(f.to_u64_le()).unwrap()[0];
+    assert!(
+        m.props
+            .iter()
+            .any(|p| p.key == PropKey::of_tag(tags::PID_TAG_SUBJECT))
+    );
+    assert!(
+        !m.props
+            .iter()
+            .any(|p| p.key == PropKey::of_tag(tags::PID_TAG_BODY)),
+        "{:?}",
+        m.props
+    );
+}
+
+/// a replica bound to another mailbox refuses to sync.
+#[tokio::test]
+async fn other_mailbox_refused_by_reference_server_client() {
+    let s = session();
+    let mut r = Replica::open_in_memory().unwrap();
+    r.bind_mailbox(ics_wire::Guid::from_bytes([0xEE; 16]))
+        .unwrap();
+    let t = InProcess {
+        session: s,
+        start: tokio::time::Instant::now(),
+    };
+    match Client::connect(
+        RopSession::new(t, "/o=ics/cn=user"),
+        r,
+        SyncOptions::default(),
+    )
+    .await
+    {
+        Err(SyncError::Replica(ics_client::ReplicaError::WrongMailbox { .. })) => {}
+        other => panic!("{:?}", other.map(|_| ())),
+    }
+}
