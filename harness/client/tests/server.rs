@@ -1163,3 +1163,52 @@ async fn other_mailbox_refused_by_reference_server_client() {
         other => panic!("{:?}", other.map(|_| ())),
     }
 }
+
+/// with a restriction the scope has its own state; a message
+/// that stops matching is reported no longer in scope and leaves the replica.
+#[tokio::test]
+async fn restriction_and_no_longer_in_scope() {
+    let mut s = session();
+    let f = inbox(&s);
+    let fid = f.to_u64_le();
+    let with_body = add(&mut s, f, "has body", false);
+    let bare = s
+        .mailbox_mut()
+        .create_message(f, false, MessageContent::with_props([text("no body")]))
+        .unwrap();
+    let mut c = connect(s, SyncOptions::default()).await;
+    let cancel = CancelToken::new();
+    // ExistRestriction (RestrictType 0x08) on PidTagBody 0x1000001F.
+    let scope = Scope {
+        restriction: vec![0x08, 0x1F, 0x00, 0x00, 0x10],
+        ..Scope::contents(fid)
+    };
+    let r = c.sync_contents_scope(&scope, &cancel).await.unwrap();
+    assert_eq!(
+        r.download.full, 1,
+        "only the message with a body is in scope"
+    );
+    let sk = srv(&mut c).mailbox().source_key_of(with_body.0);
+    assert!(c.replica().message(&sk).unwrap().is_some());
+    let bare_sk = srv(&mut c).mailbox().source_key_of(bare.0);
+    assert!(c.replica().message(&bare_sk).unwrap().is_none());
+    assert_eq!(
+        c.replica().state(&Scope::contents(fid)).unwrap(),
+        Default::default(),
+        "states per scope"
+    );
+    srv(&mut c)
+        .mailbox_mut()
+        .modify_message(
+            with_body,
+            MessageEdit {
+                delete: vec![tags::PID_TAG_BODY],
+                ..MessageEdit::default()
+            },
+            None,
+        )
+        .unwrap();
+    let r = c.sync_contents_scope(&scope, &cancel).await.unwrap();
+    assert_eq!(r.download.deleted, 1, "no longer in scope");
+    assert!(c.replica().message(&sk).unwrap().is_none());
+}

@@ -381,8 +381,19 @@ impl<O: IcsOps + Send> Client<O> {
         fid: u64,
         cancel: &CancelToken,
     ) -> Result<SyncReport, SyncError> {
-        let upload = self.upload_contents(fid).await?;
-        let mut report = self.download(&self.contents_scope(fid), cancel).await?;
+        self.sync_contents_scope(&Scope::contents(fid), cancel)
+            .await
+    }
+
+    /// [`Client::sync_contents`] for a scope with a restriction
+    /// (RestrictionData, [MS-OXCDATA] 2.12): its state is kept apart.
+    pub async fn sync_contents_scope(
+        &mut self,
+        scope: &Scope,
+        cancel: &CancelToken,
+    ) -> Result<SyncReport, SyncError> {
+        let upload = self.upload_scope(scope).await?;
+        let mut report = self.download(scope, cancel).await?;
         report.upload = upload;
         Ok(report)
     }
@@ -394,10 +405,6 @@ impl<O: IcsOps + Send> Client<O> {
         cancel: &CancelToken,
     ) -> Result<SyncReport, SyncError> {
         self.download(&Scope::hierarchy(fid), cancel).await
-    }
-
-    fn contents_scope(&self, fid: u64) -> Scope {
-        Scope::contents(fid)
     }
 
     fn configure_for(&self, scope: &Scope) -> Configure {
@@ -630,12 +637,16 @@ impl<O: IcsOps + Send> Client<O> {
     /// then stores the new state with IdsetGiven merged back
     /// the imported IDs added and the deleted ones removed.
     pub async fn upload_contents(&mut self, fid: u64) -> Result<UploadReport, SyncError> {
+        self.upload_scope(&Scope::contents(fid)).await
+    }
+
+    async fn upload_scope(&mut self, scope: &Scope) -> Result<UploadReport, SyncError> {
+        let fid = scope.folder_fid;
         let pending = self.replica.pending(fid)?;
         let mut up = UploadReport::default();
         if pending.changes.is_empty() && pending.deletes.is_empty() && pending.reads.is_empty() {
             return Ok(up);
         }
-        let scope = self.contents_scope(fid);
         let folder = self.ops.open_folder(fid).await?;
         let coll = match self.ops.open_collector(folder, true).await {
             Ok(c) => c,
@@ -644,7 +655,7 @@ impl<O: IcsOps + Send> Client<O> {
                 return Err(e.into());
             }
         };
-        let r = self.upload_in(coll, &scope, pending, &mut up).await;
+        let r = self.upload_in(coll, scope, pending, &mut up).await;
         let rel1 = self.ops.release(coll).await;
         let rel2 = self.ops.release(folder).await;
         r?;
@@ -930,7 +941,7 @@ impl<O: IcsOps + Send> Client<O> {
         let ft::Root::MessageList(list) = root else {
             return Err(SyncError::UnexpectedRoot(root.kind().name()));
         };
-        let scope = self.contents_scope(fid);
+        let scope = Scope::contents(fid);
         let keep_state = self.replica.state(&scope)?;
         let mut txn = self.replica.begin_download(&scope)?;
         let mut n = 0;
