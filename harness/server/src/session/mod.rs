@@ -24,6 +24,8 @@ pub mod stream;
 pub mod structs;
 mod upload;
 
+pub use copy::message_entry_id;
+
 use std::collections::{BTreeMap, BTreeSet};
 
 use ics_wire::cursor::Reader;
