@@ -199,8 +199,10 @@ fn copy_messages_copy_flags() {
         );
     }
     // Strict profile: Reserved1/2 fail (server-rules.md group Y).
-    let mut strict = Profile::default();
-    strict.strict_send_options = true;
+    let strict = Profile {
+        strict_send_options: true,
+        ..Profile::default()
+    };
     let mut s = Client::new(strict);
     let inbox = s.inbox();
     let mid =
