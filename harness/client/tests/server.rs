@@ -530,7 +530,9 @@ mod converge {
         r.map(|_| ())
     }
 
-    fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
+    /// `fail_on_conflict`: the client resolves conflicts (true) or leaves
+    /// them to the server (false, [MS-OXCFXICS] 3.2.5.9.4.2).
+    fn run(ops: Vec<Op>, fail_on_conflict: bool) -> Result<(), TestCaseError> {
         let rt = tokio::runtime::Builder::new_current_thread()
             .enable_time()
             .start_paused(true)
@@ -543,6 +545,7 @@ mod converge {
             let opts = SyncOptions {
                 buffer: ics_client::sync::ops::BufferSize::Babe { max: 2048 },
                 state_chunk: 64,
+                fail_on_conflict,
                 ..SyncOptions::default()
             };
             let mut c = connect(s, opts).await;
@@ -668,11 +671,21 @@ mod converge {
     }
 
     proptest! {
-        #![proptest_config(ProptestConfig { cases: 48, failure_persistence: None, ..ProptestConfig::default() })]
+        // ICS_CONVERGE_CASES raises the case count for a longer run.
+        #![proptest_config(ProptestConfig {
+            cases: std::env::var("ICS_CONVERGE_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(48),
+            failure_persistence: None,
+            ..ProptestConfig::default()
+        })]
 
         #[test]
         fn replica_converges_to_reference_server(ops in proptest::collection::vec(op(), 1..30)) {
-            run(ops)?;
+            run(ops, true)?;
+        }
+
+        #[test]
+        fn replica_converges_with_server_resolved_conflicts(ops in proptest::collection::vec(op(), 1..30)) {
+            run(ops, false)?;
         }
     }
 }
@@ -1311,4 +1324,73 @@ async fn back_in_time_detection_against_reference_server() {
     c.replica_mut().set_back_in_time_counter(2).unwrap();
     assert_eq!(c.check_back_in_time(fid, &cancel).await.unwrap(), 3);
     assert_eq!(replica_rows(c.replica(), f), server_rows(srv(&mut c), f));
+}
+
+/// [MS-OXCFXICS] 3.2.5.9.4.2 / 3.1.5.6: a client that leaves conflicts to
+/// the server (no FailOnConflict) still converges: the upload succeeds, the
+/// server keeps the last writer, and the result comes down in the same
+/// sync's download because the upload context's state does not claim it.
+#[tokio::test]
+async fn conflict_resolved_by_server_reaches_the_client() {
+    for (local_time, winner) in [
+        (134_000_000_000_000_000u64, "server"),
+        (u64::MAX / 4, "local"),
+    ] {
+        let s = session();
+        let f = inbox(&s);
+        let fid = f.to_u64_le();
+        let opts = SyncOptions {
+            fail_on_conflict: false,
+            ..SyncOptions::default()
+        };
+        let mut c = connect(s, opts).await;
+        let cancel = CancelToken::new();
+        c.sync_contents(fid, &cancel).await.unwrap();
+        c.ensure_ids().await.unwrap();
+        let props = [
+            subject("c0"),
+            Prop::tagged(tags::PID_TAG_BODY, PropValue::unicode("cb")),
+        ];
+        let sk = c
+            .replica_mut()
+            .create_local_message(fid, false, &props, 134_000_000_000_000_000)
+            .unwrap();
+        c.sync_contents(fid, &cancel).await.unwrap();
+        c.replica_mut()
+            .modify_local_message(&sk, &[subject("local")], &[], local_time)
+            .unwrap();
+        let mid = srv(&mut c)
+            .mailbox()
+            .folder(f)
+            .unwrap()
+            .messages()
+            .next()
+            .unwrap()
+            .mid;
+        srv(&mut c)
+            .mailbox_mut()
+            .modify_message(
+                mid,
+                MessageEdit {
+                    set: vec![text("server")],
+                    ..MessageEdit::default()
+                },
+                None,
+            )
+            .unwrap();
+        let r = c.sync_contents(fid, &cancel).await.unwrap();
+        assert_eq!(r.upload.conflicts, 0, "the server accepts it (R-207)");
+        assert_eq!(
+            replica_rows(c.replica(), f),
+            server_rows(srv(&mut c), f),
+            "{winner} wins and the replica has it"
+        );
+        assert_eq!(
+            replica_rows(c.replica(), f)[0].3,
+            Some(PropValue::unicode(winner))
+        );
+        let r = c.sync_contents(fid, &cancel).await.unwrap();
+        assert_eq!((r.upload.imported, r.download.full), (0, 0), "{r:?}");
+        assert_eq!(replica_rows(c.replica(), f), server_rows(srv(&mut c), f));
+    }
 }

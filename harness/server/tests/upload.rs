@@ -585,3 +585,174 @@ fn import_message_move_client_newer() {
         matches!(&r.rops[0], RopResponse::SynchronizationImportMessageMove(x) if x.result.return_value() == ErrorCode::SyncObjectDeleted)
     );
 }
+
+/// [MS-OXCFXICS] 3.2.5.9.4.2 / 3.1.5.6 (idset.md §14, §16): a conflict the
+/// server resolves itself (no FailOnConflict) yields a version the client
+/// does not have — the server's content when it wins, and the merged PCL
+/// either way — so the collector's state MUST NOT claim its CN: the winner
+/// comes down in the next download. A plain newer version is claimed.
+#[test]
+fn server_resolved_conflict_is_not_claimed() {
+    let mut u = Up::new();
+    let gid = u.new_gid();
+    let ck1 = client_xid(1);
+    u.import(gid, 1000, ck1, &Pcl::single(ck1), 0, "v1");
+    let mid = Mid::new(ics_server::mailbox::LOCAL_REPLID, gid.globcnt);
+    let seen = |u: &mut Up| {
+        let cn = u.c.s.mailbox().message(mid).unwrap().cn;
+        u.collector_state().cnset_seen.contains(u.guid, cn)
+    };
+    assert!(seen(&mut u), "R-173: the imported version is claimed");
+    let server_edit = |u: &mut Up, s: &str| {
+        u.c.s
+            .mailbox_mut()
+            .modify_message(
+                mid,
+                ics_server::mailbox::MessageEdit {
+                    set: vec![TaggedValue {
+                        tag: tags::PID_TAG_SUBJECT,
+                        value: PropValue::unicode(s),
+                    }],
+                    ..Default::default()
+                },
+                None,
+            )
+            .unwrap();
+    };
+    // The server version is newer by LastModificationTime: it wins.
+    server_edit(&mut u, "server");
+    let ck2 = client_xid(2);
+    let stale = Pcl::single(ck1).merge(&Pcl::single(ck2));
+    assert_eq!(
+        u.import(gid, 2000, ck2, &stale, 0, "client loses"),
+        (ErrorCode::Success, Some(ErrorCode::Success))
+    );
+    assert_eq!(u.subject(mid).as_deref(), Some("server"));
+    let g = u.c.s.mailbox().replguid();
+    let pcl = ics_server::mailbox::message_pcl(u.c.s.mailbox().message(mid).unwrap(), g);
+    assert!(pcl.includes(&stale), "R-238: the result succeeds both");
+    assert!(!seen(&mut u), "the winner is not the client's version");
+    // The imported version is newer by LastModificationTime: it wins, but
+    // with the merged PCL, which the client does not have either.
+    server_edit(&mut u, "server 2");
+    let ck3 = client_xid(3);
+    let stale = stale.merge(&Pcl::single(ck3));
+    assert_eq!(
+        u.import(gid, u64::MAX / 2, ck3, &stale, 0, "client wins"),
+        (ErrorCode::Success, Some(ErrorCode::Success))
+    );
+    assert_eq!(u.subject(mid).as_deref(), Some("client wins"));
+    assert!(!seen(&mut u));
+    // A version that succeeds the server's is no conflict: claimed.
+    let now = ics_server::mailbox::message_pcl(u.c.s.mailbox().message(mid).unwrap(), g);
+    let ck4 = client_xid(4);
+    assert_eq!(
+        u.import(
+            gid,
+            u64::MAX / 2 + 1,
+            ck4,
+            &now.merge(&Pcl::single(ck4)),
+            0,
+            "newer"
+        ),
+        (ErrorCode::Success, Some(ErrorCode::Success))
+    );
+    assert!(seen(&mut u));
+}
+
+/// a hierarchy conflict is resolved (last writer wins,
+/// Success) and the result's PCL succeeds both versions; CnsetSeen is not
+/// updated, so the client downloads the result.
+#[test]
+fn hierarchy_conflict_resolved_not_claimed() {
+    let mut u = Up::new();
+    u.open_collector(0);
+    let gid = u.new_gid();
+    let hv = |lmt: u64, ck: Xid, pcl: &Pcl, name: &str| {
+        vec![
+            tv(tags::PID_TAG_PARENT_SOURCE_KEY, PropValue::Binary(vec![])),
+            tv(
+                tags::PID_TAG_SOURCE_KEY,
+                PropValue::Binary(gid.to_xid().to_bytes()),
+            ),
+            tv(tags::PID_TAG_LAST_MODIFICATION_TIME, PropValue::Time(lmt)),
+            tv(tags::PID_TAG_CHANGE_KEY, PropValue::Binary(ck.to_bytes())),
+            tv(
+                tags::PID_TAG_PREDECESSOR_CHANGE_LIST,
+                PropValue::Binary(pcl.to_bytes()),
+            ),
+            tv(tags::PID_TAG_DISPLAY_NAME, PropValue::unicode(name)),
+        ]
+    };
+    let call = |u: &mut Up, v| {
+        let r =
+            u.c.call(vec![RopRequest::SynchronizationImportHierarchyChange(
+                SynchronizationImportHierarchyChangeRequest {
+                    logon_id: 0,
+                    input_handle_index: 2,
+                    hierarchy_values: v,
+                    property_values: vec![],
+                },
+            )]);
+        match &r.rops[0] {
+            RopResponse::SynchronizationImportHierarchyChange(x) => x.result.return_value(),
+            other => panic!("{other:?}"),
+        }
+    };
+    let ck1 = client_xid(1);
+    assert_eq!(
+        call(&mut u, hv(5, ck1, &Pcl::single(ck1), "A")),
+        ErrorCode::Success
+    );
+    let fid = Fid::new(ics_server::mailbox::LOCAL_REPLID, gid.globcnt);
+    let seen = |u: &mut Up| {
+        let cn = u.c.s.mailbox().folder(fid).unwrap().cn;
+        u.collector_state().cnset_seen.contains(u.guid, cn)
+    };
+    assert!(seen(&mut u), "R-216");
+    let g = u.c.s.mailbox().replguid();
+    // The server renames it (LastModificationTime = now, far later than 6).
+    u.c.s
+        .mailbox_mut()
+        .set_folder_properties(
+            fid,
+            &[TaggedValue {
+                tag: tags::PID_TAG_DISPLAY_NAME,
+                value: PropValue::unicode("server"),
+            }],
+            &[],
+            None,
+        )
+        .unwrap();
+    let ck2 = client_xid(2);
+    let stale = Pcl::single(ck1).merge(&Pcl::single(ck2));
+    assert_eq!(call(&mut u, hv(6, ck2, &stale, "B")), ErrorCode::Success);
+    let f = u.c.s.mailbox().folder(fid).unwrap();
+    assert_eq!(f.display_name(), "server", "the newer server version wins");
+    assert!(
+        ics_server::mailbox::folder_pcl(f, g).includes(&stale),
+        "R-238: the kept version succeeds the imported one"
+    );
+    assert!(!seen(&mut u), "R-246");
+    // The imported version is newer: it wins with the merged PCL.
+    u.c.s
+        .mailbox_mut()
+        .set_folder_properties(
+            fid,
+            &[TaggedValue {
+                tag: tags::PID_TAG_DISPLAY_NAME,
+                value: PropValue::unicode("server 2"),
+            }],
+            &[],
+            None,
+        )
+        .unwrap();
+    let ck3 = client_xid(3);
+    let stale = stale.merge(&Pcl::single(ck3));
+    assert_eq!(
+        call(&mut u, hv(u64::MAX / 2, ck3, &stale, "C")),
+        ErrorCode::Success
+    );
+    assert_eq!(u.c.s.mailbox().folder(fid).unwrap().display_name(), "C");
+    assert!(!seen(&mut u), "R-246");
+}

@@ -39,6 +39,9 @@ pub enum Pending {
         mid: Mid,
         /// ChangeKey, PCL (merged on a won conflict), LMT.
         change: ImportedChange,
+        /// The stored result is the client's version (no conflict), so the
+        /// collector's state may claim its CN.
+        claim: bool,
     },
     /// Imported version lost a conflict: keep the server content, merge the PCL.
     KeepServer {
@@ -427,6 +430,9 @@ impl Session {
         let (folder, fai, collector) = (ctx.folder, ctx.fai, ctx.collector);
         let pending = std::mem::replace(&mut ctx.pending, Pending::New);
         let e = |_| ErrorCode::GeneralFailure;
+        // Whether the collector's state may claim the saved CN: not after a
+        // conflict the server resolved (3.2.5.9.4.2, idset.md §16).
+        let mut claimed = true;
         let mid = match pending {
             Pending::New => self.mb.create_message(folder, fai, content).map_err(e)?,
             Pending::Edit(mid) => {
@@ -448,13 +454,15 @@ impl Session {
                     .map_err(e)?;
                 mid
             }
-            Pending::Replace { mid, change } => {
+            Pending::Replace { mid, change, claim } => {
                 self.mb
                     .replace_message(mid, content, Some(change))
                     .map_err(e)?;
+                claimed = claim;
                 mid
             }
             Pending::KeepServer { mid, pcl } => {
+                claimed = false;
                 let m = self.mb.message(mid).ok_or(ErrorCode::ObjectDeleted)?;
                 let g = self.mb.replguid();
                 let keep = ImportedChange {
@@ -471,7 +479,7 @@ impl Session {
         if let Some(Object::Message(ctx)) = self.objects.get_mut(&h) {
             ctx.pending = Pending::Edit(mid);
         }
-        if let (Some(c), Some(m)) = (collector, self.mb.message(mid)) {
+        if let (Some(c), Some(m), true) = (collector, self.mb.message(mid), claimed) {
             let cn = m.cn;
             self.note_import_saved(c, fai, cn);
         }
