@@ -1394,3 +1394,120 @@ async fn conflict_resolved_by_server_reaches_the_client() {
         assert_eq!(replica_rows(c.replica(), f), server_rows(srv(&mut c), f));
     }
 }
+
+/// end to end: the Message object of an ImportMessageChange
+/// for an existing message starts purged, so the client's upload (through
+/// its RopSession, ROP bytes only) replaces the whole message: props only
+/// drops the server's recipients and attachments; a messageContent upload
+/// with one recipient leaves exactly that recipient. The next download
+/// brings the replica to the same content.
+#[tokio::test]
+async fn import_replaces_recipients_and_attachments() {
+    use ics_client::model::{Children, Prop as P};
+    use ics_client::sync::ops::{IcsOps, ImportHeader, ImportOutcome};
+    use ics_server::mailbox::{Attachment, PropertyBag};
+    use ics_wire::pcl::Pcl;
+    let mut s = session();
+    let f = inbox(&s);
+    let fid = f.to_u64_le();
+    let recipient = |name: &str| {
+        PropertyBag::from_values([
+            TaggedValue {
+                tag: PropTag(0x3000_0003),
+                value: PropValue::I32(0),
+            },
+            TaggedValue {
+                tag: tags::PID_TAG_DISPLAY_NAME,
+                value: PropValue::unicode(name),
+            },
+        ])
+    };
+    let content = MessageContent {
+        props: PropertyBag::from_values([text("old"), body("old body")]),
+        recipients: vec![recipient("Alice"), recipient("Bob")],
+        attachments: vec![Attachment {
+            props: PropertyBag::from_values([TaggedValue {
+                tag: PropTag(0x3704_001F),
+                value: PropValue::unicode("a.txt"),
+            }]),
+            embedded: None,
+        }],
+    };
+    let mid = s.mailbox_mut().create_message(f, false, content).unwrap();
+    let mut c = connect(s, SyncOptions::default()).await;
+    let cancel = CancelToken::new();
+    c.sync_contents(fid, &cancel).await.unwrap();
+    let m = c.replica().messages_in_fid(fid).unwrap().remove(0);
+    assert_eq!((m.recipients.len(), m.attachments.len()), (2, 1));
+    let ns = ics_wire::Guid::from_bytes([0xC7; 16]);
+    let mut pcl = Pcl::decode_lenient(&m.pcl).unwrap();
+    let mut upload = |n: u64, pcl: &mut Pcl| {
+        let ck = ics_wire::ids::Xid::new(ns, &n.to_be_bytes()).unwrap();
+        pcl.insert(ck);
+        ImportHeader {
+            source_key: m.source_key.clone(),
+            last_modification_time: 134_200_000_000_000_000 + n,
+            change_key: ck.to_bytes(),
+            pcl: pcl.to_bytes(),
+            fail_on_conflict: true,
+        }
+    };
+    let server_children = |c: &mut C| {
+        let sm = srv(c).mailbox().message(mid).unwrap().clone();
+        (
+            sm.content.props.get(tags::PID_TAG_SUBJECT).cloned(),
+            sm.content.props.get(tags::PID_TAG_BODY).cloned(),
+            sm.content.recipients.len(),
+            sm.content.attachments.len(),
+        )
+    };
+    // Properties only (SetProperties path).
+    let h = upload(1, &mut pcl);
+    let ops = c.ops_mut();
+    let folder = ops.open_folder(fid).await.unwrap();
+    let col = ops.open_collector(folder, true).await.unwrap();
+    let props = [subject("props only")];
+    let out = ops
+        .import_message(col, false, &h, &props, &Children::default())
+        .await
+        .unwrap();
+    assert_eq!(out, ImportOutcome::Imported);
+    assert_eq!(
+        server_children(&mut c),
+        (Some(PropValue::unicode("props only")), None, 0, 0),
+        "nothing of the old message survives"
+    );
+    // messageContent path with one new recipient.
+    let h = upload(2, &mut pcl);
+    let rcpt = vec![
+        P::tagged(PropTag(0x3000_0003), PropValue::I32(0)),
+        P::tagged(tags::PID_TAG_DISPLAY_NAME, PropValue::unicode("Carol")),
+    ];
+    let children = Children {
+        recipients: Some(vec![rcpt]),
+        attachments: Some(vec![]),
+    };
+    let props = [subject("with Carol")];
+    let ops = c.ops_mut();
+    let out = ops
+        .import_message(col, false, &h, &props, &children)
+        .await
+        .unwrap();
+    assert_eq!(out, ImportOutcome::Imported);
+    ops.release(col).await.unwrap();
+    ops.release(folder).await.unwrap();
+    assert_eq!(
+        server_children(&mut c),
+        (Some(PropValue::unicode("with Carol")), None, 1, 0)
+    );
+    let sm = srv(&mut c).mailbox().message(mid).unwrap().clone();
+    assert_eq!(
+        sm.content.recipients[0].get(tags::PID_TAG_DISPLAY_NAME),
+        Some(&PropValue::unicode("Carol"))
+    );
+    // These uploads bypassed the replica: the next download brings them.
+    c.sync_contents(fid, &cancel).await.unwrap();
+    let m = c.replica().messages_in_fid(fid).unwrap().remove(0);
+    assert_eq!((m.recipients.len(), m.attachments.len()), (1, 0));
+    assert_eq!(replica_rows(c.replica(), f), server_rows(srv(&mut c), f));
+}

@@ -756,3 +756,120 @@ fn hierarchy_conflict_resolved_not_claimed() {
     assert_eq!(u.c.s.mailbox().folder(fid).unwrap().display_name(), "C");
     assert!(!seen(&mut u), "R-246");
 }
+
+/// R-206 ([MS-OXCFXICS] 3.2.5.9.4.2): the Message object returned by
+/// ImportMessageChange for an existing message starts with its
+/// client-settable properties, recipients and attachments purged, so what
+/// the client uploads replaces the whole message: a SetProperties
+/// upload leaves no old property, recipient or attachment behind; a
+/// messageContent upload's subobjects replace the old ones.
+#[test]
+fn import_change_starts_purged() {
+    use ics_server::mailbox::{Attachment, MessageContent, PropertyBag};
+    use ics_wire::rop::property::GetPropertiesAllRequest;
+    let mut u = Up::new();
+    let inbox = u.c.inbox();
+    let bag = |t: PropTag, v: &str| {
+        PropertyBag::from_values(vec![TaggedValue {
+            tag: t,
+            value: PropValue::unicode(v),
+        }])
+    };
+    let old = MessageContent {
+        props: PropertyBag::from_values(vec![
+            TaggedValue {
+                tag: tags::PID_TAG_SUBJECT,
+                value: PropValue::unicode("old"),
+            },
+            TaggedValue {
+                tag: tags::PID_TAG_BODY,
+                value: PropValue::unicode("old body"),
+            },
+        ]),
+        recipients: vec![bag(tags::PID_TAG_DISPLAY_NAME, "Rcpt")],
+        attachments: vec![Attachment {
+            props: bag(tags::PID_TAG_DISPLAY_NAME, "att"),
+            embedded: None,
+        }],
+    };
+    let mid =
+        u.c.s
+            .mailbox_mut()
+            .create_message(inbox, false, old)
+            .unwrap();
+    let mb = u.c.s.mailbox();
+    let gid = mb.ids().gid_of(mid.0).unwrap();
+    let server_pcl = ics_server::mailbox::message_pcl(mb.message(mid).unwrap(), mb.replguid());
+    let ck = client_xid(1);
+    let pcl = server_pcl.merge(&Pcl::single(ck));
+    let header = vec![
+        tv(
+            tags::PID_TAG_SOURCE_KEY,
+            PropValue::Binary(gid.to_xid().to_bytes()),
+        ),
+        tv(
+            tags::PID_TAG_LAST_MODIFICATION_TIME,
+            PropValue::Time(u64::MAX / 2),
+        ),
+        tv(tags::PID_TAG_CHANGE_KEY, PropValue::Binary(ck.to_bytes())),
+        tv(
+            tags::PID_TAG_PREDECESSOR_CHANGE_LIST,
+            PropValue::Binary(pcl.to_bytes()),
+        ),
+    ];
+    let r = u.c.call(vec![
+        RopRequest::SynchronizationImportMessageChange(SynchronizationImportMessageChangeRequest {
+            logon_id: 0,
+            input_handle_index: 2,
+            output_handle_index: 3,
+            import_flag: ImportFlag(0),
+            property_values: header,
+        }),
+        RopRequest::GetPropertiesAll(GetPropertiesAllRequest {
+            logon_id: 0,
+            input_handle_index: 3,
+            property_size_limit: 0,
+            want_unicode: 1,
+        }),
+    ]);
+    let RopResponse::GetPropertiesAll(all) = &r.rops[1] else {
+        panic!("{:?}", r.rops)
+    };
+    let listed: Vec<u32> = all
+        .result
+        .success()
+        .unwrap()
+        .property_values
+        .iter()
+        .map(|v| v.0.tag.0)
+        .collect();
+    for t in [tags::PID_TAG_SUBJECT, tags::PID_TAG_BODY] {
+        assert!(!listed.contains(&t.0), "{t} not purged: {listed:x?}");
+    }
+    let r = u.c.call(vec![
+        RopRequest::SetProperties(SetPropertiesRequest {
+            logon_id: 0,
+            input_handle_index: 3,
+            property_values: vec![tv(tags::PID_TAG_SUBJECT, PropValue::unicode("new"))],
+        }),
+        RopRequest::SaveChangesMessage(SaveChangesMessageRequest {
+            logon_id: 0,
+            response_handle_index: 3,
+            input_handle_index: 3,
+            save_flags: SaveFlags::KEEP_OPEN_READ_WRITE,
+        }),
+    ]);
+    let RopResponse::SaveChangesMessage(s) = &r.rops[1] else {
+        panic!()
+    };
+    assert_eq!(s.result.return_value(), ErrorCode::Success);
+    let m = u.c.s.mailbox().message(mid).unwrap();
+    assert_eq!(u.subject(mid).as_deref(), Some("new"));
+    assert_eq!(
+        m.content.props.get(tags::PID_TAG_BODY),
+        None,
+        "old body kept"
+    );
+    assert!(m.content.recipients.is_empty(), "old recipients kept");
+    assert!(m.content.attachments.is_empty(), "old attachments kept");
+}
