@@ -1441,7 +1441,7 @@ async fn import_replaces_recipients_and_attachments() {
     assert_eq!((m.recipients.len(), m.attachments.len()), (2, 1));
     let ns = ics_wire::Guid::from_bytes([0xC7; 16]);
     let mut pcl = Pcl::decode_lenient(&m.pcl).unwrap();
-    let mut upload = |n: u64, pcl: &mut Pcl| {
+    let upload = |n: u64, pcl: &mut Pcl| {
         let ck = ics_wire::ids::Xid::new(ns, &n.to_be_bytes()).unwrap();
         pcl.insert(ck);
         ImportHeader {

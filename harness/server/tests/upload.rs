@@ -873,3 +873,245 @@ fn import_change_starts_purged() {
     assert!(m.content.recipients.is_empty(), "old recipients kept");
     assert!(m.content.attachments.is_empty(), "old attachments kept");
 }
+
+/// A messageContent upload (DestinationConfigure CopyTo + PutBuffer in
+/// `piece`-byte portions split at legal points) on the Message object in
+/// `slot`; the destination context is released.
+fn put_message_content(
+    c: &mut Client,
+    slot: u8,
+    m: ics_wire::ftstream::MessageContent,
+    piece: usize,
+) {
+    use ics_wire::ftstream as ft;
+    use ics_wire::rop::fasttransfer::{
+        FastTransferDestinationConfigureRequest, FastTransferDestinationPutBufferRequest,
+    };
+    use ics_wire::rop::flags::{DestinationConfigureCopyFlags, SourceOperation};
+    use ics_wire::rop::state::InputHandleRequest;
+    let pieces = ft::produce_split(&ft::Root::MessageContent(m), piece).unwrap();
+    assert!(pieces.len() > 1, "split into several PutBuffers");
+    let r = c.call(vec![RopRequest::FastTransferDestinationConfigure(
+        FastTransferDestinationConfigureRequest {
+            logon_id: 0,
+            input_handle_index: slot,
+            output_handle_index: 6,
+            source_operation: SourceOperation::COPY_TO,
+            copy_flags: DestinationConfigureCopyFlags(0),
+        },
+    )]);
+    assert!(
+        matches!(&r.rops[0], RopResponse::FastTransferDestinationConfigure(x) if x.return_value == ErrorCode::Success)
+    );
+    for p in pieces {
+        let r = c.call(vec![RopRequest::FastTransferDestinationPutBuffer(
+            FastTransferDestinationPutBufferRequest {
+                logon_id: 0,
+                input_handle_index: 6,
+                transfer_data: p,
+            },
+        )]);
+        assert!(
+            matches!(&r.rops[0], RopResponse::FastTransferDestinationPutBuffer(x) if x.return_value == ErrorCode::Success)
+        );
+    }
+    c.call(vec![RopRequest::Release(InputHandleRequest {
+        logon_id: 0,
+        input_handle_index: 6,
+    })]);
+}
+
+fn save(c: &mut Client, slot: u8) -> ErrorCode {
+    let r = c.call(vec![RopRequest::SaveChangesMessage(
+        SaveChangesMessageRequest {
+            logon_id: 0,
+            response_handle_index: slot,
+            input_handle_index: slot,
+            save_flags: SaveFlags::KEEP_OPEN_READ_WRITE,
+        },
+    )]);
+    let RopResponse::SaveChangesMessage(s) = &r.rops[0] else {
+        panic!()
+    };
+    s.result.return_value()
+}
+
+fn recipient_stream(name: &str) -> ics_wire::ftstream::Recipient {
+    ics_wire::ftstream::Recipient {
+        props: vec![
+            ics_wire::ftstream::FtProp::with_tag(PropTag(0x3000_0003), PropValue::I32(0)),
+            ics_wire::ftstream::FtProp::with_tag(
+                tags::PID_TAG_DISPLAY_NAME,
+                PropValue::unicode(name),
+            ),
+        ],
+    }
+}
+
+/// [MS-OXCFXICS] 3.2.5.9.4.2 / 3.2.5.10: a FastTransfer
+/// upload into a Message object adds to what is staged there — properties
+/// set before it stay unless the stream sets them again — and
+/// MetaTagFXDelProp clears the staged subobjects of its kind; the stream
+/// may come in several PutBuffers (each a legal prefix).
+#[test]
+fn message_content_upload_adds_to_staged_content() {
+    use ics_wire::ftstream as ft;
+    let mut u = Up::new();
+    let inbox = u.c.inbox();
+    let mid =
+        u.c.s
+            .mailbox_mut()
+            .create_message(inbox, false, Default::default())
+            .unwrap();
+    let mb = u.c.s.mailbox();
+    let gid = mb.ids().gid_of(mid.0).unwrap();
+    let pcl = ics_server::mailbox::message_pcl(mb.message(mid).unwrap(), mb.replguid());
+    let ck = client_xid(1);
+    let header = vec![
+        tv(
+            tags::PID_TAG_SOURCE_KEY,
+            PropValue::Binary(gid.to_xid().to_bytes()),
+        ),
+        tv(
+            tags::PID_TAG_LAST_MODIFICATION_TIME,
+            PropValue::Time(u64::MAX / 2),
+        ),
+        tv(tags::PID_TAG_CHANGE_KEY, PropValue::Binary(ck.to_bytes())),
+        tv(
+            tags::PID_TAG_PREDECESSOR_CHANGE_LIST,
+            PropValue::Binary(pcl.merge(&Pcl::single(ck)).to_bytes()),
+        ),
+    ];
+    u.c.call(vec![
+        RopRequest::SynchronizationImportMessageChange(SynchronizationImportMessageChangeRequest {
+            logon_id: 0,
+            input_handle_index: 2,
+            output_handle_index: 3,
+            import_flag: ImportFlag(0),
+            property_values: header,
+        }),
+        RopRequest::SetProperties(SetPropertiesRequest {
+            logon_id: 0,
+            input_handle_index: 3,
+            property_values: vec![tv(tags::PID_TAG_SUBJECT, PropValue::unicode("set first"))],
+        }),
+    ]);
+    let stream = ft::MessageContent {
+        dn_prefix: None,
+        props: vec![ft::FtProp::with_tag(
+            tags::PID_TAG_BODY,
+            PropValue::unicode("body from the stream, long enough to need several pieces"),
+        )],
+        children: ft::MessageChildren {
+            del_recipients: true,
+            recipients: vec![recipient_stream("Carol"), recipient_stream("Dave")],
+            del_attachments: true,
+            attachments: vec![],
+        },
+    };
+    put_message_content(&mut u.c, 3, stream, 40);
+    assert_eq!(save(&mut u.c, 3), ErrorCode::Success);
+    let m = u.c.s.mailbox().message(mid).unwrap();
+    assert_eq!(
+        u.subject(mid).as_deref(),
+        Some("set first"),
+        "SetProperties kept"
+    );
+    assert!(m.content.props.get(tags::PID_TAG_BODY).is_some());
+    assert_eq!(m.content.recipients.len(), 2, "each recipient once");
+}
+
+/// [MS-OXCFXICS] 3.2.5.10: on an opened message, MetaTagFXDelProp with no
+/// subobjects after it deletes them all; subobjects without it are added.
+#[test]
+fn message_content_upload_on_opened_message() {
+    use ics_server::mailbox::{MessageContent, PropertyBag};
+    use ics_wire::ftstream as ft;
+    use ics_wire::rop::message::OpenMessageRequest;
+    let mut c = Client::new(Profile::default());
+    let inbox = c.inbox();
+    c.open(inbox);
+    let rcpt = |n: &str| {
+        PropertyBag::from_values(vec![TaggedValue {
+            tag: tags::PID_TAG_DISPLAY_NAME,
+            value: PropValue::unicode(n),
+        }])
+    };
+    let content = MessageContent {
+        props: PropertyBag::from_values(vec![TaggedValue {
+            tag: tags::PID_TAG_SUBJECT,
+            value: PropValue::unicode("kept"),
+        }]),
+        recipients: vec![rcpt("Alice"), rcpt("Bob")],
+        attachments: vec![],
+    };
+    let mid =
+        c.s.mailbox_mut()
+            .create_message(inbox, false, content)
+            .unwrap();
+    let open = |c: &mut Client| {
+        c.call(vec![RopRequest::OpenMessage(OpenMessageRequest {
+            logon_id: 0,
+            input_handle_index: 1,
+            output_handle_index: 3,
+            code_page_id: 0x0FFF,
+            folder_id: inbox,
+            open_mode_flags: ics_wire::rop::flags::MessageOpenModeFlags(1),
+            message_id: mid,
+        })]);
+    };
+    let body = |s: &str| {
+        vec![ft::FtProp::with_tag(
+            tags::PID_TAG_BODY,
+            PropValue::unicode(s),
+        )]
+    };
+    // Recipients without FXDelProp are added.
+    open(&mut c);
+    let add = ft::MessageContent {
+        dn_prefix: None,
+        props: body("adding a recipient to the two there"),
+        children: ft::MessageChildren {
+            del_recipients: false,
+            recipients: vec![recipient_stream("Carol")],
+            del_attachments: false,
+            attachments: vec![],
+        },
+    };
+    put_message_content(&mut c, 3, add, 40);
+    assert_eq!(save(&mut c, 3), ErrorCode::Success);
+    let names = |c: &Client| -> Vec<PropValue> {
+        c.s.mailbox()
+            .message(mid)
+            .unwrap()
+            .content
+            .recipients
+            .iter()
+            .map(|r| r.get(tags::PID_TAG_DISPLAY_NAME).cloned().unwrap())
+            .collect()
+    };
+    assert_eq!(
+        names(&c),
+        ["Alice", "Bob", "Carol"].map(PropValue::unicode).to_vec()
+    );
+    // FXDelProp with nothing after it clears them.
+    open(&mut c);
+    let clear = ft::MessageContent {
+        dn_prefix: None,
+        props: body("and now removing every recipient of it"),
+        children: ft::MessageChildren {
+            del_recipients: true,
+            recipients: vec![],
+            del_attachments: false,
+            attachments: vec![],
+        },
+    };
+    put_message_content(&mut c, 3, clear, 40);
+    assert_eq!(save(&mut c, 3), ErrorCode::Success);
+    assert!(names(&c).is_empty());
+    let m = c.s.mailbox().message(mid).unwrap();
+    assert_eq!(
+        m.content.props.get(tags::PID_TAG_SUBJECT),
+        Some(&PropValue::unicode("kept"))
+    );
+}

@@ -61,7 +61,21 @@ pub struct MessageCtx {
     /// Staged content (edits apply on save, R-065, R-206).
     content: MessageContent,
     deleted: Vec<PropTag>,
+    /// A MetaTagFXDelProp cleared the recipients / attachments: the staged
+    /// ones replace the stored ones instead of adding to them (3.2.5.10).
+    replace_recipients: bool,
+    replace_attachments: bool,
     collector: Option<u32>,
+}
+
+/// What a Message object has staged, kept by a FastTransfer destination
+/// context so each re-parse of the growing stream applies to the same base.
+#[derive(Clone, Debug)]
+pub(super) struct Stage {
+    content: MessageContent,
+    deleted: Vec<PropTag>,
+    replace_recipients: bool,
+    replace_attachments: bool,
 }
 
 impl MessageCtx {
@@ -70,10 +84,43 @@ impl MessageCtx {
         &self.content.props
     }
 
-    /// Replaces the staged content (a FastTransfer upload of messageContent).
-    pub(super) fn stage_content(&mut self, content: MessageContent) {
-        self.content = content;
-        self.deleted.clear();
+    /// The staged state, as a base for [`Self::apply_stream`].
+    pub(super) fn stage(&self) -> Stage {
+        Stage {
+            content: self.content.clone(),
+            deleted: self.deleted.clone(),
+            replace_recipients: self.replace_recipients,
+            replace_attachments: self.replace_attachments,
+        }
+    }
+
+    /// A FastTransfer upload of messageContent on top of `base`
+    /// ([MS-OXCFXICS] 3.2.5.10): its properties are set; its recipients and
+    /// attachments are added, after MetaTagFXDelProp cleared that kind.
+    pub(super) fn apply_stream(
+        &mut self,
+        base: &Stage,
+        stream: MessageContent,
+        del_recipients: bool,
+        del_attachments: bool,
+    ) {
+        let base = base.clone();
+        self.content = base.content;
+        self.deleted = base.deleted;
+        self.replace_recipients = base.replace_recipients || del_recipients;
+        self.replace_attachments = base.replace_attachments || del_attachments;
+        for v in stream.props.values().iter().filter(|v| !is_computed(v.tag)) {
+            self.content.props.set(v.tag, v.value.clone());
+            self.deleted.retain(|t| t.id() != v.tag.id());
+        }
+        if del_recipients {
+            self.content.recipients.clear();
+        }
+        self.content.recipients.extend(stream.recipients);
+        if del_attachments {
+            self.content.attachments.clear();
+        }
+        self.content.attachments.extend(stream.attachments);
     }
 
     pub(super) fn new(folder: Fid, fai: bool, pending: Pending, collector: Option<u32>) -> Self {
@@ -83,8 +130,20 @@ impl MessageCtx {
             pending,
             content: MessageContent::default(),
             deleted: Vec::new(),
+            replace_recipients: false,
+            replace_attachments: false,
             collector,
         }
+    }
+}
+
+/// Subobjects of an edited message after a FastTransfer upload: the staged
+/// ones replace the stored ones (after MetaTagFXDelProp) or are added.
+fn merged<T: Clone>(replace: bool, old: &[T], new: Vec<T>) -> Option<Vec<T>> {
+    match replace {
+        true => Some(new),
+        false if new.is_empty() => None,
+        false => Some(old.iter().cloned().chain(new).collect()),
     }
 }
 
@@ -427,6 +486,10 @@ impl Session {
         };
         let content = std::mem::take(&mut ctx.content);
         let deleted = std::mem::take(&mut ctx.deleted);
+        let replace = (
+            std::mem::take(&mut ctx.replace_recipients),
+            std::mem::take(&mut ctx.replace_attachments),
+        );
         let (folder, fai, collector) = (ctx.folder, ctx.fai, ctx.collector);
         let pending = std::mem::replace(&mut ctx.pending, Pending::New);
         let e = |_| ErrorCode::GeneralFailure;
@@ -436,14 +499,14 @@ impl Session {
         let mid = match pending {
             Pending::New => self.mb.create_message(folder, fai, content).map_err(e)?,
             Pending::Edit(mid) => {
-                // Subobjects staged by a FastTransfer upload replace the old ones.
+                // Subobjects staged by a FastTransfer upload replace the old
+                // ones after MetaTagFXDelProp, else they are added (3.2.5.10).
+                let old = self.mb.message(mid).ok_or(ErrorCode::ObjectDeleted)?;
                 let edit = crate::mailbox::MessageEdit {
                     set: content.props.values().to_vec(),
                     delete: deleted,
-                    recipients: (!content.recipients.is_empty())
-                        .then(|| content.recipients.clone()),
-                    attachments: (!content.attachments.is_empty())
-                        .then(|| content.attachments.clone()),
+                    recipients: merged(replace.0, &old.content.recipients, content.recipients),
+                    attachments: merged(replace.1, &old.content.attachments, content.attachments),
                 };
                 self.mb.modify_message(mid, edit, None).map_err(e)?;
                 mid
