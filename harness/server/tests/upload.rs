@@ -621,6 +621,7 @@ fn server_resolved_conflict_is_not_claimed() {
     };
     // The server version is newer by LastModificationTime: it wins.
     server_edit(&mut u, "server");
+    u.c.s.mailbox_mut().set_read(mid, true).unwrap();
     let ck2 = client_xid(2);
     let stale = Pcl::single(ck1).merge(&Pcl::single(ck2));
     assert_eq!(
@@ -628,6 +629,10 @@ fn server_resolved_conflict_is_not_claimed() {
         (ErrorCode::Success, Some(ErrorCode::Success))
     );
     assert_eq!(u.subject(mid).as_deref(), Some("server"));
+    assert!(
+        u.c.s.mailbox().message(mid).unwrap().read,
+        "the kept server version keeps its read state"
+    );
     let g = u.c.s.mailbox().replguid();
     let pcl = ics_server::mailbox::message_pcl(u.c.s.mailbox().message(mid).unwrap(), g);
     assert!(pcl.includes(&stale), "R-238: the result succeeds both");
@@ -1113,5 +1118,69 @@ fn message_content_upload_on_opened_message() {
     assert_eq!(
         m.content.props.get(tags::PID_TAG_SUBJECT),
         Some(&PropValue::unicode("kept"))
+    );
+}
+
+/// R-219 with a stale client version: the client moves the version it
+/// knows, the server's newer version is what moves. The collector's state
+/// records the move's CN but the moved message then carries a CN
+/// the state does not claim, so the server's version comes down in the
+/// next download instead of being hidden behind the move.
+#[test]
+fn import_message_move_of_a_stale_version_is_not_hidden() {
+    let mut u = Up::new();
+    let inbox = u.c.inbox();
+    let other = u.c.s.mailbox_mut().create_folder(inbox, "Other").unwrap();
+    let mid =
+        u.c.s
+            .mailbox_mut()
+            .create_message(other, false, Default::default())
+            .unwrap();
+    let g = u.c.s.mailbox().replguid();
+    let known = ics_server::mailbox::message_pcl(u.c.s.mailbox().message(mid).unwrap(), g);
+    // The server changes the message after the client last saw it.
+    u.c.s
+        .mailbox_mut()
+        .modify_message(
+            mid,
+            ics_server::mailbox::MessageEdit {
+                set: vec![TaggedValue {
+                    tag: tags::PID_TAG_SUBJECT,
+                    value: PropValue::unicode("server"),
+                }],
+                ..Default::default()
+            },
+            None,
+        )
+        .unwrap();
+    let dst = u.new_gid();
+    let mb = u.c.s.mailbox();
+    let req = SynchronizationImportMessageMoveRequest {
+        logon_id: 0,
+        input_handle_index: 2,
+        source_folder_id: mb.source_key_of(other.0),
+        source_message_id: mb.source_key_of(mid.0),
+        predecessor_change_list: known.to_bytes(),
+        destination_message_id: dst.to_xid().to_bytes(),
+        change_number: client_xid(9).to_bytes(),
+    };
+    let r =
+        u.c.call(vec![RopRequest::SynchronizationImportMessageMove(req)]);
+    assert!(
+        matches!(&r.rops[0], RopResponse::SynchronizationImportMessageMove(x) if x.result.return_value() == ErrorCode::Success)
+    );
+    let new = Mid::new(ics_server::mailbox::LOCAL_REPLID, dst.globcnt);
+    assert_eq!(u.subject(new).as_deref(), Some("server"));
+    let m = u.c.s.mailbox().message(new).unwrap();
+    let (cn, pcl) = (m.cn, ics_server::mailbox::message_pcl(m, g));
+    assert!(pcl.includes(&known), "a successor of the client's version");
+    let st = u.collector_state();
+    assert!(
+        !st.cnset_seen.contains(u.guid, cn),
+        "the server's version is not claimed"
+    );
+    assert!(
+        !st.cnset_seen.is_empty(),
+        "R-219: the move's CN is recorded"
     );
 }

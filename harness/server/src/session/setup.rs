@@ -526,15 +526,9 @@ impl Session {
             }
             Pending::KeepServer { mid, pcl } => {
                 claimed = false;
-                let m = self.mb.message(mid).ok_or(ErrorCode::ObjectDeleted)?;
-                let g = self.mb.replguid();
-                let keep = ImportedChange {
-                    change_key: crate::mailbox::message_change_key(m, g),
-                    pcl,
-                    last_modified: m.last_modified,
-                };
-                let c = m.content.clone();
-                self.mb.replace_message(mid, c, Some(keep)).map_err(e)?;
+                // The server version stays (content and read state), as a
+                // successor of both versions, with a new CN.
+                self.mb.renew_cn(mid, Some(pcl)).map_err(e)?;
                 mid
             }
         };

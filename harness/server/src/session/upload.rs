@@ -659,6 +659,15 @@ impl Session {
             &mut c.seen_add
         }
         .insert(cn);
+        if ordering == PclOrdering::Older || ordering == PclOrdering::Conflict {
+            // The version that moved is not the one the client moved: after
+            // the move (whose CN the state records, R-219) it gets a CN the
+            // state does not claim, same ChangeKey and PCL, so it comes down
+            // in the next download (3.2.5.9.4.4; idset.md §14).
+            self.mb
+                .renew_cn(dst, None)
+                .map_err(|_| ErrorCode::GeneralFailure)?;
+        }
         Ok(if client_newer {
             ErrorCode::SyncClientChangeNewer
         } else {
