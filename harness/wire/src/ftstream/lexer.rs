@@ -438,8 +438,9 @@ pub fn lex_one(input: &[u8], base: usize, max_value: u64) -> Result<Lexed<'_>, L
 }
 
 /// Fast path of [`lex_one`] + [`ElementRef::to_owned`] for the commonest
-/// element: a complete tagged property with id below 0x4000 (never a marker,
-/// a meta-property or a named property) and a fixed-size or varSizeValue
+/// element: a complete tagged property with an id below 0x8000 outside
+/// 0x4000-0x40FF (so never a marker, a meta-property, MetaTagIdsetGiven or
+/// a named property) and a fixed-size or varSizeValue
 /// type other than a code-page string. Returns the owned property and its
 /// encoded length, or `None` for anything else (multi-valued, code-page
 /// types, incomplete or erroneous input), which [`lex_one`] then handles.
@@ -448,7 +449,9 @@ pub fn lex_one(input: &[u8], base: usize, max_value: u64) -> Result<Lexed<'_>, L
 pub(crate) fn lex_plain_prop(input: &[u8]) -> Option<(FtProp, usize)> {
     let head: [u8; 4] = input.get(..4)?.try_into().ok()?;
     let tag = PropTag(u32::from_le_bytes(head));
-    if tag.id() >= 0x4000 {
+    // Markers, meta-properties and MetaTagIdsetGiven all have ids
+    // 0x4000-0x40FF; named properties have ids >= 0x8000.
+    if matches!(tag.id(), 0x4000..=0x40FF | 0x8000..) {
         return None;
     }
     let ty = tag.prop_type();
@@ -716,7 +719,7 @@ mod tests {
             0x001E, 0x001F, 0x00FB, 0x0102, 0x000D, 0x1003, 0x101F, 0x84B0, 0x0001, 0x0003,
         ];
         for (i, ty) in types.into_iter().enumerate() {
-            for id in [0x0001u16, 0x3FFF, 0x4000, 0x4017, 0x8001] {
+            for id in [0x0001u16, 0x3FFF, 0x4000, 0x4017, 0x4100, 0x6796, 0x8001] {
                 for len in [0u32, 1, 2, 5, 6] {
                     let mut b = PropTag::new(id, PropType(ty)).0.to_le_bytes().to_vec();
                     b.extend_from_slice(&len.to_le_bytes());
@@ -742,5 +745,23 @@ mod tests {
             }
         }
         assert!(accepted > 100);
+    }
+
+    /// Markers, meta-properties and MetaTagIdsetGiven never take the fast path.
+    #[test]
+    fn lex_plain_prop_declines_markers_and_meta_properties() {
+        for id in 0..=0xFFFFu16 {
+            for ty in [0x0003u16, 0x0102, 0x001E, 0x001F, 0x0014] {
+                let tag = PropTag::new(id, PropType(ty));
+                let special = Marker::from_u32(tag.0).is_some()
+                    || crate::ftstream::markers::MetaProp::from_tag(tag).is_some()
+                    || tag == ics_tags::META_TAG_IDSET_GIVEN;
+                if special {
+                    let mut b = tag.0.to_le_bytes().to_vec();
+                    b.extend_from_slice(&[0; 16]);
+                    assert_eq!(lex_plain_prop(&b), None, "{tag}");
+                }
+            }
+        }
     }
 }
