@@ -184,11 +184,13 @@ fn level5(out: &mut Out, r: &[(u64, u64)]) {
             j += 1;
         }
         if j - i >= 2 {
+            // Bit v-sv-1 for each value v in sv+1..=sv+8 the ranges cover:
+            // per range, the bits [from, to) as one mask, no per-value loop.
             let mut bm = 0u32;
             for &(lo, hi) in &r[i..j] {
-                for v in (lo & 0xFF).max(sv + 1)..=(hi & 0xFF) {
-                    bm |= 1 << (v - sv - 1);
-                }
+                let from = (lo & 0xFF).max(sv + 1) - sv - 1;
+                let to = (hi & 0xFF) - sv;
+                bm |= ((1u32 << to) - 1) & !((1u32 << from) - 1);
             }
             out.put8(
                 ((BITMASK as u64) << 56) | (sv << 48) | ((bm as u64) << 40),
