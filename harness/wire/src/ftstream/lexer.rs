@@ -502,6 +502,7 @@ fn check_len(offset: usize, length: u64, limit: u64) -> Result<(), LexError> {
 }
 
 /// Decodes a fixed-size value of type `ty` from exactly its width in bytes.
+#[inline(always)]
 fn fixed_value(ty: PropType, b: &[u8]) -> PropValue {
     let u16le = |b: &[u8]| u16::from_le_bytes([b[0], b[1]]);
     let u64le = |b: &[u8]| {
@@ -544,6 +545,7 @@ fn strip_terminator(utf16: bool, b: &[u8]) -> &[u8] {
     }
 }
 
+#[inline(always)]
 fn var_value(ty: PropType, b: &[u8]) -> PropValue {
     if let Some(cpid) = ty.code_page() {
         let utf16 = is_utf16(ty);
