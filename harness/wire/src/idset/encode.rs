@@ -184,24 +184,54 @@ fn level5(out: &mut Out, r: &[(u64, u64)]) {
             j += 1;
         }
         if j - i >= 2 {
-            // Bit v-sv-1 for each value v in sv+1..=sv+8 the ranges cover:
-            // per range, the bits [from, to) as one mask, no per-value loop.
-            let mut bm = 0u32;
-            for &(lo, hi) in &r[i..j] {
-                let from = (lo & 0xFF).max(sv + 1) - sv - 1;
-                let to = (hi & 0xFF) - sv;
-                bm |= ((1u32 << to) - 1) & !((1u32 << from) - 1);
-            }
-            out.put8(
-                ((BITMASK as u64) << 56) | (sv << 48) | ((bm as u64) << 40),
-                3,
-            );
+            bitmask(out, &r[i..j]);
             i = j;
         } else {
             single(out, r[i].0, r[i].1, 5);
             i += 1;
         }
     }
+}
+
+/// One Bitmask for ranges under the 5 stacked bytes that all end within the
+/// 9 values from the first one's low byte `sv`.
+#[inline(always)]
+fn bitmask(out: &mut Out, r: &[(u64, u64)]) {
+    let sv = r[0].0 & 0xFF;
+    // Bit v-sv-1 for each value v in sv+1..=sv+8 the ranges cover:
+    // per range, the bits [from, to) as one mask, no per-value loop.
+    let mut bm = 0u32;
+    for &(lo, hi) in r {
+        let from = (lo & 0xFF).max(sv + 1) - sv - 1;
+        let to = (hi & 0xFF) - sv;
+        bm |= ((1u32 << to) - 1) & !((1u32 << from) - 1);
+    }
+    out.put8(
+        ((BITMASK as u64) << 56) | (sv << 48) | ((bm as u64) << 40),
+        3,
+    );
+}
+
+/// Two ranges alone under the same 5 bytes, at depth 4: what [`level_k`]
+/// writes for them (the flat/push choice and [`level5`]), in closed form.
+/// Two singletons that no Bitmask covers stay flat (6 bytes against 7);
+/// otherwise Push the 5th byte, one Bitmask or two 1-byte singles, Pop.
+#[inline(always)]
+fn pair4(out: &mut Out, a: (u64, u64), b: (u64, u64)) {
+    let fits = (b.1 & 0xFF) <= ((a.0 & 0xFF) + 8).min(0xFF);
+    if !fits && a.0 == a.1 && b.0 == b.1 {
+        single(out, a.0, a.1, 4);
+        single(out, b.0, b.1, 4);
+        return;
+    }
+    out.put8((0x0100 | ((a.0 >> 8) & 0xFF)) << 48, 2);
+    if fits {
+        bitmask(out, &[a, b]);
+    } else {
+        single(out, a.0, a.1, 5);
+        single(out, b.0, b.1, 5);
+    }
+    out.byte(POP);
 }
 
 /// Ranges sharing the `k` stacked bytes.
@@ -245,6 +275,11 @@ fn level_k<const K: usize>(out: &mut Out, r: &[(u64, u64)]) {
         } else {
             run_end(r, i, shift, key)
         };
+        if K == 4 && j == i + 2 {
+            pair4(out, r[i], r[i + 1]);
+            i = j;
+            continue;
+        }
         let g = &r[i..j];
         let c = common_len(g[0].0, g[g.len() - 1].1);
         // Pushing saves >= (c-k) per range against 2 + (c-k) overhead, so
