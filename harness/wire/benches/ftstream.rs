@@ -4,6 +4,11 @@
 //! 100 MB runs in the same process for comparison.
 //!
 //! `cargo bench -p ics-wire --bench ftstream` (throughput in bytes/s).
+//!
+//! On a loaded machine wall-clock samples are noisy: `ICS_CPU=N cargo bench
+//! -p ics-wire --bench ftstream` instead runs N parses and N produces of each
+//! stream and prints the CPU time (utime + stime from /proc/self/stat, Linux)
+//! per operation, the dropping of the result excluded.
 
 use std::sync::LazyLock;
 
@@ -149,7 +154,47 @@ fn pick(which: &str) -> &'static Data {
 
 const ARGS: [&str; 2] = ["attach", "dense"];
 
+/// utime + stime of this process in clock ticks (/proc/self/stat fields 14, 15).
+fn cpu_ticks() -> u64 {
+    let s = std::fs::read_to_string("/proc/self/stat").unwrap();
+    let rest = &s[s.rfind(')').unwrap() + 2..];
+    let f: Vec<&str> = rest.split(' ').collect();
+    f[11].parse::<u64>().unwrap() + f[12].parse::<u64>().unwrap()
+}
+
 fn main() {
+    if let Ok(n) = std::env::var("ICS_CPU") {
+        let n: usize = n.parse().unwrap();
+        for which in ARGS {
+            let d = pick(which);
+            let mut parse_t = 0;
+            let mut prod_t = 0;
+            for _ in 0..n {
+                let t0 = cpu_ticks();
+                let r = parse(RootKind::ContentsSync, divan::black_box(&d.bytes)).unwrap();
+                let t1 = cpu_ticks();
+                drop(r);
+                let t2 = cpu_ticks();
+                let b = produce(divan::black_box(&d.tree)).unwrap();
+                let t3 = cpu_ticks();
+                drop(b);
+                parse_t += t1 - t0;
+                prod_t += t3 - t2;
+            }
+            let mb = d.bytes.len() as f64 / 1e6;
+            let ps = parse_t as f64 / 100.0 / n as f64;
+            let qs = prod_t as f64 / 100.0 / n as f64;
+            println!(
+                "{which}: {} bytes; CPU per parse {:.1} ms = {:.0} MB/s; per produce {:.1} ms = {:.0} MB/s",
+                d.bytes.len(),
+                ps * 1e3,
+                mb / ps,
+                qs * 1e3,
+                mb / qs
+            );
+        }
+        return;
+    }
     divan::main();
 }
 

@@ -437,6 +437,58 @@ pub fn lex_one(input: &[u8], base: usize, max_value: u64) -> Result<Lexed<'_>, L
     Ok(Lexed::Done(e, end))
 }
 
+/// Fast path of [`lex_one`] + [`ElementRef::to_owned`] for the commonest
+/// element: a complete tagged property with an id below 0x8000 outside
+/// 0x4000-0x40FF (so never a marker, a meta-property, MetaTagIdsetGiven or
+/// a named property) and a fixed-size or varSizeValue
+/// type other than a code-page string. Returns the owned property and its
+/// encoded length, or `None` for anything else (multi-valued, code-page
+/// types, incomplete or erroneous input), which [`lex_one`] then handles.
+/// For the elements it accepts, the result equals `lex_one(..).to_owned()`.
+#[inline]
+pub(crate) fn lex_plain_prop(input: &[u8]) -> Option<(FtProp, usize)> {
+    let head: [u8; 4] = input.get(..4)?.try_into().ok()?;
+    let tag = PropTag(u32::from_le_bytes(head));
+    // Markers, meta-properties and MetaTagIdsetGiven all have ids
+    // 0x4000-0x40FF; named properties have ids >= 0x8000.
+    if matches!(tag.id(), 0x4000..=0x40FF | 0x8000..) {
+        return None;
+    }
+    let ty = tag.prop_type();
+    if let Some(w) = fixed_width(ty.0) {
+        let b = input.get(4..4 + w)?;
+        let value = fixed_value(ty, b);
+        return Some((
+            FtProp {
+                tag,
+                name: None,
+                value,
+            },
+            4 + w,
+        ));
+    }
+    let utf16 = match ty.0 {
+        0x001F => true,
+        0x001E | 0x00FB | 0x0102 | 0x000D => false,
+        _ => return None,
+    };
+    let len: [u8; 4] = input.get(4..8)?.try_into().ok()?;
+    let len = u32::from_le_bytes(len);
+    if utf16 && !len.is_multiple_of(2) {
+        return None;
+    }
+    let end = 8usize.checked_add(len as usize)?;
+    let bytes = input.get(8..end)?;
+    Some((
+        FtProp {
+            tag,
+            name: None,
+            value: var_value(ty, bytes),
+        },
+        end,
+    ))
+}
+
 fn check_len(offset: usize, length: u64, limit: u64) -> Result<(), LexError> {
     if length > limit {
         Err(LexError::TooLong {
@@ -450,6 +502,7 @@ fn check_len(offset: usize, length: u64, limit: u64) -> Result<(), LexError> {
 }
 
 /// Decodes a fixed-size value of type `ty` from exactly its width in bytes.
+#[inline(always)]
 fn fixed_value(ty: PropType, b: &[u8]) -> PropValue {
     let u16le = |b: &[u8]| u16::from_le_bytes([b[0], b[1]]);
     let u64le = |b: &[u8]| {
@@ -492,6 +545,7 @@ fn strip_terminator(utf16: bool, b: &[u8]) -> &[u8] {
     }
 }
 
+#[inline(always)]
 fn var_value(ty: PropType, b: &[u8]) -> PropValue {
     if let Some(cpid) = ty.code_page() {
         let utf16 = is_utf16(ty);
@@ -609,6 +663,16 @@ impl<'a> Lexer<'a> {
     pub fn offset(&self) -> usize {
         self.pos
     }
+
+    /// True once an error was returned (the iterator then yields nothing).
+    pub(crate) fn failed(&self) -> bool {
+        self.failed
+    }
+
+    /// Continues at `pos`, the end of elements consumed by a fast path.
+    pub(crate) fn seek(&mut self, pos: usize) {
+        self.pos = pos;
+    }
 }
 
 impl<'a> Iterator for Lexer<'a> {
@@ -641,4 +705,65 @@ impl<'a> Iterator for Lexer<'a> {
 /// Lexes a whole stream into owned elements.
 pub fn lex_all(input: &[u8]) -> Result<Vec<Element>, StreamError> {
     Lexer::new(input).map(|r| r.map(|e| e.to_owned())).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The fast path either declines or gives exactly what the general
+    /// lexer gives, for every type, every truncation and odd string lengths.
+    #[test]
+    fn lex_plain_prop_agrees_with_lex_one() {
+        let mut cases: Vec<Vec<u8>> = Vec::new();
+        let types: [u16; 21] = [
+            0x0002, 0x0003, 0x0004, 0x0005, 0x0006, 0x0007, 0x000A, 0x000B, 0x0014, 0x0040, 0x0048,
+            0x001E, 0x001F, 0x00FB, 0x0102, 0x000D, 0x1003, 0x101F, 0x84B0, 0x0001, 0x0003,
+        ];
+        for (i, ty) in types.into_iter().enumerate() {
+            for id in [0x0001u16, 0x3FFF, 0x4000, 0x4017, 0x4100, 0x6796, 0x8001] {
+                for len in [0u32, 1, 2, 5, 6] {
+                    let mut b = PropTag::new(id, PropType(ty)).0.to_le_bytes().to_vec();
+                    b.extend_from_slice(&len.to_le_bytes());
+                    b.extend((0..24u8).map(|x| x.wrapping_mul(i as u8 + 3)));
+                    cases.push(b);
+                }
+            }
+        }
+        let mut accepted = 0;
+        for b in &cases {
+            for cut in 0..=b.len() {
+                let input = &b[..cut];
+                if let Some((p, used)) = lex_plain_prop(input) {
+                    accepted += 1;
+                    match lex_one(input, 0, u64::MAX) {
+                        Ok(Lexed::Done(e, n)) => {
+                            assert_eq!(n, used);
+                            assert_eq!(e.to_owned().kind, ElementKind::Prop(p));
+                        }
+                        other => panic!("fast path accepted {input:02x?}, lex_one: {other:?}"),
+                    }
+                }
+            }
+        }
+        assert!(accepted > 100);
+    }
+
+    /// Markers, meta-properties and MetaTagIdsetGiven never take the fast path.
+    #[test]
+    fn lex_plain_prop_declines_markers_and_meta_properties() {
+        for id in 0..=0xFFFFu16 {
+            for ty in [0x0003u16, 0x0102, 0x001E, 0x001F, 0x0014] {
+                let tag = PropTag::new(id, PropType(ty));
+                let special = Marker::from_u32(tag.0).is_some()
+                    || crate::ftstream::markers::MetaProp::from_tag(tag).is_some()
+                    || tag == ics_tags::META_TAG_IDSET_GIVEN;
+                if special {
+                    let mut b = tag.0.to_le_bytes().to_vec();
+                    b.extend_from_slice(&[0; 16]);
+                    assert_eq!(lex_plain_prop(&b), None, "{tag}");
+                }
+            }
+        }
+    }
 }

@@ -53,8 +53,14 @@ impl ParseError {
 
 /// Parses a whole stream held in memory as root `kind`.
 pub fn parse(kind: RootKind, bytes: &[u8]) -> Result<Root, ParseError> {
-    let it = Lexer::new(bytes).map(|r| r.map(|e| e.to_owned()));
-    parse_iter(kind, it, bytes.len())
+    run(
+        kind,
+        InMemory {
+            lexer: Lexer::new(bytes),
+            bytes,
+        },
+        bytes.len(),
+    )
 }
 
 /// Parses already-lexed elements (e.g. from a [`crate::ftstream::StreamParser`]);
@@ -72,6 +78,61 @@ pub fn parse_iter<I>(kind: RootKind, it: I, end: usize) -> Result<Root, ParseErr
 where
     I: Iterator<Item = Result<Element, StreamError>>,
 {
+    run(kind, Elements(it), end)
+}
+
+/// Where the parser gets its elements from.
+trait Source {
+    /// The next element (as an iterator's `next`).
+    fn next_element(&mut self) -> Option<Result<Element, StreamError>>;
+
+    /// Appends the ordinary properties that follow directly, as far as a
+    /// fast path recognises them (each with its offset); the rest goes
+    /// through [`Self::next_element`]. The default recognises none.
+    fn plain_props(&mut self, _offsets: &mut Vec<usize>, _props: &mut Vec<FtProp>) {}
+}
+
+/// Any iterator of owned elements.
+struct Elements<I>(I);
+
+impl<I: Iterator<Item = Result<Element, StreamError>>> Source for Elements<I> {
+    fn next_element(&mut self) -> Option<Result<Element, StreamError>> {
+        self.0.next()
+    }
+}
+
+/// A whole stream in memory: the lexer, plus a fast path that builds
+/// ordinary tagged properties straight from the bytes (no borrowed element
+/// in between, see [`crate::ftstream::lexer::lex_plain_prop`]).
+struct InMemory<'a> {
+    lexer: Lexer<'a>,
+    bytes: &'a [u8],
+}
+
+impl Source for InMemory<'_> {
+    fn next_element(&mut self) -> Option<Result<Element, StreamError>> {
+        self.lexer.next().map(|r| r.map(|e| e.to_owned()))
+    }
+
+    fn plain_props(&mut self, offsets: &mut Vec<usize>, props: &mut Vec<FtProp>) {
+        if self.lexer.failed() {
+            return;
+        }
+        let mut pos = self.lexer.offset();
+        while let Some((p, used)) = self
+            .bytes
+            .get(pos..)
+            .and_then(crate::ftstream::lexer::lex_plain_prop)
+        {
+            offsets.push(pos);
+            props.push(p);
+            pos += used;
+        }
+        self.lexer.seek(pos);
+    }
+}
+
+fn run<S: Source>(kind: RootKind, it: S, end: usize) -> Result<Root, ParseError> {
     let mut p = Parser {
         it,
         peeked: None,
@@ -201,8 +262,8 @@ impl fmt::Display for Tok {
 /// A path segment: rule name and optional index.
 type Seg = (&'static str, Option<usize>);
 
-struct Parser<I> {
-    it: I,
+struct Parser<S> {
+    it: S,
     peeked: Option<Element>,
     end: usize,
     path: Vec<Seg>,
@@ -212,12 +273,12 @@ struct Parser<I> {
     scratch: Vec<FtProp>,
 }
 
-impl<I: Iterator<Item = Result<Element, StreamError>>> Parser<I> {
+impl<S: Source> Parser<S> {
     // ------------------------------------------------------------ plumbing
 
     fn fill(&mut self) -> Result<(), ParseError> {
         if self.peeked.is_none() {
-            match self.it.next() {
+            match self.it.next_element() {
                 Some(Ok(e)) => self.peeked = Some(e),
                 Some(Err(e)) => return Err(e.into()),
                 None => {}
@@ -313,7 +374,11 @@ impl<I: Iterator<Item = Result<Element, StreamError>>> Parser<I> {
     fn prop_list(&mut self) -> R<PropList> {
         self.offsets.clear();
         self.scratch.clear();
-        while let Tok::Prop(_) = self.tok()? {
+        loop {
+            if self.peeked.is_none() {
+                self.it.plain_props(&mut self.offsets, &mut self.scratch);
+            }
+            let Tok::Prop(_) = self.tok()? else { break };
             let e = self.take();
             self.offsets.push(e.offset);
             if let ElementKind::Prop(p) = e.kind {
@@ -1000,7 +1065,7 @@ pub(crate) fn parse_segment(
     let next_off = next.map_or(end, |e| e.offset);
     let it = elements.into_iter().chain(next.cloned()).map(Ok);
     let mut p = Parser {
-        it,
+        it: Elements(it),
         peeked: None,
         end,
         path: vec![(root.name(), None)],

@@ -24,33 +24,69 @@ fn bytes(v: u64, from: usize, to: usize) -> u128 {
     ((v & (0xFFFF_FFFF_FFFF >> (8 * from))) >> (8 * (6 - to))) as u128
 }
 
-/// The output vector. Each command goes out as one fixed-size copy and a
-/// truncate: cheaper than a variable-length append.
+/// The output: a buffer already sized (zero-filled) past the bytes written
+/// so far, `pos` the end of the output. Each command goes out as one
+/// fixed-size store and a position update, with a single bounds check; the
+/// rare store that does not fit grows the buffer first.
 struct Out {
     v: Vec<u8>,
+    pos: usize,
 }
 
 impl Out {
+    /// Output appended to `v`, with room for about `hint` bytes.
+    fn new(mut v: Vec<u8>, hint: usize) -> Self {
+        let pos = v.len();
+        v.resize(pos + hint + 16, 0);
+        Out { v, pos }
+    }
+
+    /// The output vector, cut to the bytes written.
+    fn finish(mut self) -> Vec<u8> {
+        self.v.truncate(self.pos);
+        self.v
+    }
+
+    /// Makes room for `n` more bytes after `pos`.
+    #[cold]
+    #[inline(never)]
+    fn grow(&mut self, n: usize) {
+        let want = (self.pos + n).max(2 * self.v.len());
+        self.v.resize(want, 0);
+    }
+
     /// Appends the first `n` (at most 8) bytes of `x`, big-endian.
     #[inline(always)]
     fn put8(&mut self, x: u64, n: usize) {
-        let len = self.v.len();
-        self.v.extend_from_slice(&x.to_be_bytes());
-        self.v.truncate(len + n);
+        let pos = self.pos;
+        match self.v.get_mut(pos..pos + 8) {
+            Some(d) => d.copy_from_slice(&x.to_be_bytes()),
+            None => {
+                self.grow(8);
+                self.v[pos..pos + 8].copy_from_slice(&x.to_be_bytes());
+            }
+        }
+        self.pos = pos + n;
     }
 
     /// Appends the first `n` (at most 16) bytes of `x`, big-endian.
     #[inline(always)]
     fn put16(&mut self, x: u128, n: usize) {
-        let len = self.v.len();
-        self.v.extend_from_slice(&x.to_be_bytes());
-        self.v.truncate(len + n);
+        let pos = self.pos;
+        match self.v.get_mut(pos..pos + 16) {
+            Some(d) => d.copy_from_slice(&x.to_be_bytes()),
+            None => {
+                self.grow(16);
+                self.v[pos..pos + 16].copy_from_slice(&x.to_be_bytes());
+            }
+        }
+        self.pos = pos + n;
     }
 
     /// Appends one byte.
     #[inline(always)]
     fn byte(&mut self, b: u8) {
-        self.v.push(b);
+        self.put8((b as u64) << 56, 1);
     }
 
     /// Appends bytes `from..to` of a 48-bit value.
@@ -66,7 +102,16 @@ fn single(out: &mut Out, lo: u64, hi: u64, k: usize) {
     let d = common_len(lo, hi);
     let m = 6 - k;
     let low = (1u64 << (8 * m)) - 1;
-    if d == 6 {
+    if m <= 3 {
+        // k >= 3 (a constant in `level_k`): always a singleton Push or a
+        // Range with m-byte operands; whether the range is a singleton
+        // follows the data, so select without a branch.
+        let push = (((m as u64) << (8 * m)) | (lo & low)) << (8 * (7 - m));
+        let range = (((RANGE as u64) << (16 * m)) | ((lo & low) << (8 * m)) | (hi & low))
+            << (8 * (7 - 2 * m));
+        let (v, n) = std::hint::select_unpredictable(d == 6, (push, 1 + m), (range, 1 + 2 * m));
+        out.put8(v, n);
+    } else if d == 6 {
         // Push completing the stack: a singleton, popped automatically.
         let v = ((m as u64) << (8 * m)) | (lo & low);
         out.put8(v << (8 * (7 - m)), 1 + m);
@@ -139,16 +184,7 @@ fn level5(out: &mut Out, r: &[(u64, u64)]) {
             j += 1;
         }
         if j - i >= 2 {
-            let mut bm = 0u32;
-            for &(lo, hi) in &r[i..j] {
-                for v in (lo & 0xFF).max(sv + 1)..=(hi & 0xFF) {
-                    bm |= 1 << (v - sv - 1);
-                }
-            }
-            out.put8(
-                ((BITMASK as u64) << 56) | (sv << 48) | ((bm as u64) << 40),
-                3,
-            );
+            bitmask(out, &r[i..j]);
             i = j;
         } else {
             single(out, r[i].0, r[i].1, 5);
@@ -157,45 +193,115 @@ fn level5(out: &mut Out, r: &[(u64, u64)]) {
     }
 }
 
+/// One Bitmask for ranges under the 5 stacked bytes that all end within the
+/// 9 values from the first one's low byte `sv`.
+#[inline(always)]
+fn bitmask(out: &mut Out, r: &[(u64, u64)]) {
+    let sv = r[0].0 & 0xFF;
+    // Bit v-sv-1 for each value v in sv+1..=sv+8 the ranges cover:
+    // per range, the bits [from, to) as one mask, no per-value loop.
+    let mut bm = 0u32;
+    for &(lo, hi) in r {
+        let from = (lo & 0xFF).max(sv + 1) - sv - 1;
+        let to = (hi & 0xFF) - sv;
+        bm |= ((1u32 << to) - 1) & !((1u32 << from) - 1);
+    }
+    out.put8(
+        ((BITMASK as u64) << 56) | (sv << 48) | ((bm as u64) << 40),
+        3,
+    );
+}
+
+/// Two ranges alone under the same 5 bytes, at depth 4: what [`level_k`]
+/// writes for them (the flat/push choice and [`level5`]), in closed form.
+/// Two singletons that no Bitmask covers stay flat (6 bytes against 7);
+/// otherwise Push the 5th byte, one Bitmask or two 1-byte singles, Pop.
+#[inline(always)]
+fn pair4(out: &mut Out, a: (u64, u64), b: (u64, u64)) {
+    let fits = (b.1 & 0xFF) <= ((a.0 & 0xFF) + 8).min(0xFF);
+    if !fits && a.0 == a.1 && b.0 == b.1 {
+        single(out, a.0, a.1, 4);
+        single(out, b.0, b.1, 4);
+        return;
+    }
+    out.put8((0x0100 | ((a.0 >> 8) & 0xFF)) << 48, 2);
+    if fits {
+        bitmask(out, &[a, b]);
+    } else {
+        single(out, a.0, a.1, 5);
+        single(out, b.0, b.1, 5);
+    }
+    out.byte(POP);
+}
+
 /// Ranges sharing the `k` stacked bytes.
 fn level(out: &mut Out, r: &[(u64, u64)], k: usize) {
-    if k == 5 {
-        return level5(out, r);
+    // One instance per depth, so shifts, masks and operand widths in the
+    // inner loop (and in the inlined `single`) are constants.
+    match k {
+        0 => level_k::<0>(out, r),
+        1 => level_k::<1>(out, r),
+        2 => level_k::<2>(out, r),
+        3 => level_k::<3>(out, r),
+        4 => level_k::<4>(out, r),
+        _ => level5(out, r),
     }
+}
+
+/// [`level`] at depth `K` < 5.
+fn level_k<const K: usize>(out: &mut Out, r: &[(u64, u64)]) {
+    let k = K;
     let shift = 8 * (5 - k) as u32;
     let mut i = 0;
     while i < r.len() {
         let (lo, hi) = r[i];
         let key = lo >> shift;
-        if hi >> shift != key {
-            // Spans several values of byte k: a Range at this depth.
+        let next_inside = r.get(i + 1).is_some_and(|x| x.1 >> shift == key);
+        // One test, not two: a range spanning several values of byte k, and
+        // one alone under its k+1 bytes, are both a single at this depth.
+        if (hi >> shift != key) | !next_inside {
             single(out, lo, hi, k);
             i += 1;
             continue;
         }
-        // The run of ranges lying wholly under the same k+1 bytes.
-        let j = run_end(r, i, shift, key);
-        if j == i + 1 {
-            single(out, lo, hi, k);
-        } else {
-            let g = &r[i..j];
-            let c = common_len(g[0].0, g[g.len() - 1].1);
-            // Pushing saves >= (c-k) per range against 2 + (c-k) overhead, so
-            // it can only lose for two ranges and a 1-byte push: compare then.
-            let flat = g.len() == 2 && c == k + 1 && {
-                let (a, b) = (g[0], g[1]);
-                let flat = single_len(a.0, a.1, k) + single_len(b.0, b.1, k);
-                flat < 2 + (c - k) + pair_len(a, b, c)
-            };
-            if flat {
-                single(out, g[0].0, g[0].1, k);
-                single(out, g[1].0, g[1].1, k);
-            } else {
-                out.byte((c - k) as u8);
-                out.bytes(lo, k, c);
-                level(out, g, c);
-                out.byte(POP);
+        // The run (2 or more) of ranges lying wholly under the same k+1 bytes.
+        let j = if K == 4 {
+            // At most 128 ranges share 5 bytes: a linear scan beats galloping.
+            let mut j = i + 2;
+            while r.get(j).is_some_and(|x| x.1 >> shift == key) {
+                j += 1;
             }
+            j
+        } else {
+            run_end(r, i, shift, key)
+        };
+        if K == 4 && j == i + 2 {
+            pair4(out, r[i], r[i + 1]);
+            i = j;
+            continue;
+        }
+        let g = &r[i..j];
+        let c = common_len(g[0].0, g[g.len() - 1].1);
+        // Pushing saves >= (c-k) per range against 2 + (c-k) overhead, so
+        // it can only lose for two ranges and a 1-byte push: compare then.
+        let flat = g.len() == 2 && c == k + 1 && {
+            let (a, b) = (g[0], g[1]);
+            let flat = single_len(a.0, a.1, k) + single_len(b.0, b.1, k);
+            flat < 2 + (c - k) + pair_len(a, b, c)
+        };
+        if flat {
+            single(out, g[0].0, g[0].1, k);
+            single(out, g[1].0, g[1].1, k);
+        } else {
+            out.byte((c - k) as u8);
+            out.bytes(lo, k, c);
+            if K == 4 {
+                // Ranges under the same 5 bytes share exactly 5 (c == 5).
+                level5(out, g);
+            } else {
+                level(out, g, c);
+            }
+            out.byte(POP);
         }
         i = j;
     }
@@ -227,14 +333,11 @@ impl GlobSet {
     /// Appends the canonical GLOBSET command encoding, End included
     /// ([MS-OXCFXICS] 2.2.2.6). The empty set is the single byte `00`.
     pub fn encode(&self, out: &mut Vec<u8>) {
-        let mut w = Out {
-            v: std::mem::take(out),
-        };
-        // Typical outputs take 2-8 bytes per range; one reservation up front.
-        w.v.reserve(6 * self.ranges.len() + 16);
+        // Outputs typically take 1-6 bytes per range (more grows the buffer).
+        let mut w = Out::new(std::mem::take(out), 5 * self.ranges.len());
         level(&mut w, &self.ranges, 0);
         w.byte(END);
-        *out = w.v;
+        *out = w.finish();
     }
 
     /// The canonical GLOBSET command encoding.
