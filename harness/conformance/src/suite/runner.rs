@@ -88,7 +88,16 @@ fn parse_opts<Wr: cucumber::Writer<SuiteWorld>>(
     _writer: &Wr,
     args: &[String],
 ) -> Result<Opts<Wr>, clap::Error> {
-    <Opts<Wr> as clap::Parser>::try_parse_from(args)
+    use clap::{CommandFactory as _, FromArgMatches as _};
+    const ABOUT: &str = "Runs the Gherkin features of features/ against a target (the \
+                         in-process reference server by default) and reports which requirement \
+                         ids it conforms to.";
+    let command = <Opts<Wr>>::command()
+        .name("ics-harness run")
+        .about(ABOUT)
+        .long_about(ABOUT);
+    let matches = command.try_get_matches_from(args)?;
+    <Opts<Wr>>::from_arg_matches(&matches)
 }
 
 /// The features directory: the option, else `./features`, else the repository's.
