@@ -14,6 +14,8 @@ pub struct RunArgs {
 
 /// Runs the suite; the exit code is failure if a scenario failed.
 pub fn run(args: RunArgs) -> ExitCode {
-    let argv = std::iter::once("ics-harness run".to_owned()).chain(args.args).collect();
+    let argv = std::iter::once("ics-harness run".to_owned())
+        .chain(args.args)
+        .collect();
     ics_conformance::runner::run(argv)
 }
