@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 
 use ics_conformance::catalog::Catalog;
 use ics_conformance::expectations::Expectations;
+use ics_conformance::outcome;
 use ics_conformance::requirements::{self, ReqId};
 use ics_conformance::selection::{NEEDS, WIP};
 use ics_conformance::targets::KNOWN_CAPABILITIES;
@@ -40,6 +41,14 @@ fn every_step_is_exactly_one_phrase_of_the_readme_and_every_phrase_is_used() {
             match vocabulary.check(step) {
                 Ok(phrase) => {
                     used.insert(phrase.pattern.clone());
+                    if let Some(expr) = phrase.outcome_of(step)
+                        && let Err(e) = outcome::parse(expr)
+                    {
+                        problems.push(format!(
+                            "{}: the runner cannot judge it ({e}): {step}",
+                            s.key
+                        ));
+                    }
                 }
                 Err(StepProblem::Unknown) => {
                     problems.push(format!("{}: not in the vocabulary: {step}", s.key))

@@ -7,6 +7,7 @@
 pub mod catalog;
 pub mod expectations;
 pub mod libtest;
+pub mod outcome;
 pub mod report;
 pub mod requirements;
 pub mod results;
