@@ -6,6 +6,7 @@
 
 pub mod catalog;
 pub mod expectations;
+pub mod invariants;
 pub mod libtest;
 pub mod outcome;
 pub mod report;
