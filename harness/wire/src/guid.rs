@@ -83,9 +83,10 @@ impl FromStr for Guid {
         let parts: Vec<&str> = t.split('-').collect();
         let lens = [8, 4, 4, 4, 12];
         if parts.len() != 5
-            || parts.iter().zip(lens).any(|(p, l)| {
-                p.len() != l || !p.bytes().all(|c| c.is_ascii_hexdigit())
-            })
+            || parts
+                .iter()
+                .zip(lens)
+                .any(|(p, l)| p.len() != l || !p.bytes().all(|c| c.is_ascii_hexdigit()))
         {
             return Err(err());
         }
@@ -126,7 +127,11 @@ mod tests {
 
     #[test]
     fn rejects_bad_text() {
-        for s in ["", "0002032-0000-0000-C000-000000000046", "zz020329-0000-0000-C000-000000000046"] {
+        for s in [
+            "",
+            "0002032-0000-0000-C000-000000000046",
+            "zz020329-0000-0000-C000-000000000046",
+        ] {
             assert!(s.parse::<Guid>().is_err(), "{s}");
         }
     }

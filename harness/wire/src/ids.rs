@@ -53,7 +53,11 @@ impl GlobCnt {
 
     /// The counter with value `v`, or `None` if `v` needs more than 48 bits.
     pub const fn new(v: u64) -> Option<Self> {
-        if v <= Self::MAX.0 { Some(GlobCnt(v)) } else { None }
+        if v <= Self::MAX.0 {
+            Some(GlobCnt(v))
+        } else {
+            None
+        }
     }
 
     /// The counter with value `v & 0xFFFF_FFFF_FFFF`.
@@ -74,7 +78,9 @@ impl GlobCnt {
 
     /// From the 6 wire bytes, most significant first.
     pub const fn from_bytes(b: [u8; 6]) -> Self {
-        GlobCnt(u64::from_be_bytes([0, 0, b[0], b[1], b[2], b[3], b[4], b[5]]))
+        GlobCnt(u64::from_be_bytes([
+            0, 0, b[0], b[1], b[2], b[3], b[4], b[5],
+        ]))
     }
 
     /// The next counter, or `None` past [`GlobCnt::MAX`].
@@ -490,9 +496,15 @@ mod tests {
         let mut r = Reader::new(&[0x10, 0, 0]);
         assert_eq!(
             sized_xid::read(&mut r),
-            Err(IdError::BadXidSize { offset: 0, size: 16 })
+            Err(IdError::BadXidSize {
+                offset: 0,
+                size: 16
+            })
         );
         let mut r = Reader::new(&[0x11, 0, 0]);
-        assert!(matches!(sized_xid::read(&mut r), Err(IdError::Truncated(_))));
+        assert!(matches!(
+            sized_xid::read(&mut r),
+            Err(IdError::Truncated(_))
+        ));
     }
 }

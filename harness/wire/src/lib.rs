@@ -13,6 +13,7 @@ pub mod ids;
 pub mod prop;
 
 pub mod idset;
+pub mod pcl;
 pub mod state;
 
 pub mod ftstream;

@@ -58,12 +58,20 @@ impl PropType {
 
     /// The single-valued base of a multi-valued type (identity otherwise).
     pub const fn base(self) -> PropType {
-        if self.is_multi() { PropType(self.0 & !Self::MV_FLAG) } else { self }
+        if self.is_multi() {
+            PropType(self.0 & !Self::MV_FLAG)
+        } else {
+            self
+        }
     }
 
     /// A code page string type `0x8000 | cpid` ([MS-OXCFXICS] 2.2.4.1.1.1).
     pub const fn code_page(self) -> Option<u16> {
-        if self.0 & 0x8000 != 0 { Some(self.0 & 0x7FFF) } else { None }
+        if self.0 & 0x8000 != 0 {
+            Some(self.0 & 0x7FFF)
+        } else {
+            None
+        }
     }
 
     /// The spec name (`PtypString` ...), if known.
@@ -376,8 +384,14 @@ impl PartialEq for PropValue {
             (Time(a), Time(b)) => a == b,
             (Guid(a), Guid(b)) => a == b,
             (
-                CodePageString { cpid: c1, bytes: b1 },
-                CodePageString { cpid: c2, bytes: b2 },
+                CodePageString {
+                    cpid: c1,
+                    bytes: b1,
+                },
+                CodePageString {
+                    cpid: c2,
+                    bytes: b2,
+                },
             ) => c1 & 0x7FFF == c2 & 0x7FFF && b1 == b2,
             (MvI16(a), MvI16(b)) => a == b,
             (MvI32(a), MvI32(b)) => a == b,

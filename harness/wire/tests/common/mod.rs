@@ -14,10 +14,16 @@ pub fn corpus(target: &str) -> Vec<(PathBuf, Vec<u8>)> {
     let dir = repo_root().join("corpus").join(target);
     let mut files = Vec::new();
     for d in [dir.clone(), dir.join("regressions")] {
-        let Ok(rd) = std::fs::read_dir(&d) else { continue };
+        let Ok(rd) = std::fs::read_dir(&d) else {
+            continue;
+        };
         for e in rd.flatten() {
             let p = e.path();
-            if p.is_file() && !p.file_name().is_some_and(|n| n.to_string_lossy().starts_with('.')) {
+            if p.is_file()
+                && !p
+                    .file_name()
+                    .is_some_and(|n| n.to_string_lossy().starts_with('.'))
+            {
                 files.push(p);
             }
         }

@@ -1,0 +1,2 @@
+#![no_main]
+libfuzzer_sys::fuzz_target!(|data: &[u8]| ics_wire::fuzz_bodies::ftstream::ftstream_chunked(data));

@@ -1,0 +1,17 @@
+//! The ICS engine: download planning and production, the state it works on,
+//! and the invariants every download must keep ([MS-OXCFXICS] 3.2.5.3).
+
+pub mod download;
+pub mod invariants;
+pub mod materialize;
+pub mod options;
+pub mod replica;
+pub mod restriction;
+pub mod state;
+
+pub use download::{
+    ChangeBody, Download, DownloadError, Element, FolderChange, MessageChange, ProgressTotal,
+};
+pub use options::{StringForm, SyncKind, SyncOptions};
+pub use restriction::{RelOp, Restriction};
+pub use state::SyncState;

@@ -1,0 +1,456 @@
+//! Setup ROPs, so a mailbox can be prepared over the wire on any server
+//! ([MS-OXCFOLD], [MS-OXCMSG], [MS-OXCPRPT]): folders, messages, properties,
+//! read flags, named property ids; and the Message object that
+//! RopSynchronizationImportMessageChange returns.
+
+use ics_wire::ids::{Fid, Mid};
+use ics_wire::pcl::Pcl;
+use ics_wire::prop::{PropTag, PropValue, TaggedValue, tags};
+use ics_wire::rop::common::RopResult;
+use ics_wire::rop::flags::{GetPropertyIdsFromNamesFlags, ReadFlags};
+use ics_wire::rop::folder::{
+    CreateFolderResponse, CreateFolderSuccess, FolderString, PartialCompletionResponse,
+};
+use ics_wire::rop::message::*;
+use ics_wire::rop::property::*;
+use ics_wire::rop::value::{RopPropertyName, TypedString};
+use ics_wire::rop::{ErrorCode, RopRequest, RopResponse};
+
+use super::{Object, Session, SessionError};
+use crate::mailbox::{DeleteKind, ImportedChange, MessageContent, is_computed};
+
+/// What SaveChangesMessage does with a Message object.
+#[derive(Debug)]
+pub enum Pending {
+    /// RopCreateMessage: a new message with a new MID.
+    New,
+    /// RopOpenMessage: edits of an existing message.
+    Edit(Mid),
+    /// Imported new message with this MID and change identity.
+    Create {
+        /// MID from the SourceKey.
+        mid: Mid,
+        /// ChangeKey, PCL, LMT as given.
+        change: ImportedChange,
+    },
+    /// Imported newer version of an existing message.
+    Replace {
+        /// The message.
+        mid: Mid,
+        /// ChangeKey, PCL (merged on a won conflict), LMT.
+        change: ImportedChange,
+    },
+    /// Imported version lost a conflict: keep the server content, merge the PCL.
+    KeepServer {
+        /// The message.
+        mid: Mid,
+        /// The merged PCL.
+        pcl: Pcl,
+    },
+}
+
+/// A Message object.
+#[derive(Debug)]
+pub struct MessageCtx {
+    folder: Fid,
+    fai: bool,
+    pending: Pending,
+    /// Staged content (edits apply on save, R-065, R-206).
+    content: MessageContent,
+    deleted: Vec<PropTag>,
+    collector: Option<u32>,
+}
+
+impl MessageCtx {
+    pub(super) fn new(folder: Fid, fai: bool, pending: Pending, collector: Option<u32>) -> Self {
+        MessageCtx {
+            folder,
+            fai,
+            pending,
+            content: MessageContent::default(),
+            deleted: Vec::new(),
+            collector,
+        }
+    }
+}
+
+fn folder_string(s: &FolderString) -> String {
+    match s {
+        FolderString::Unicode(u) => u.to_string_lossy(),
+        FolderString::String8(b) => String::from_utf8_lossy(b).into_owned(),
+    }
+}
+
+impl Session {
+    /// ROPs beyond the download path; `None` = not implemented.
+    pub(super) fn dispatch_more(
+        &mut self,
+        rop: &RopRequest,
+        handles: &mut [u32],
+    ) -> Result<Option<RopResponse>, SessionError> {
+        if let Some(r) = self.dispatch_upload(rop, handles)? {
+            return Ok(Some(r));
+        }
+        use RopRequest as Q;
+        Ok(Some(match rop {
+            Q::CreateFolder(r) => {
+                let result = self
+                    .folder_of_handle(handles, r.input_handle_index)
+                    .and_then(|parent| {
+                        let name = folder_string(&r.display_name);
+                        if r.open_existing != 0
+                            && let Some(existing) = self
+                                .mb
+                                .folder(parent)
+                                .into_iter()
+                                .flat_map(|p| p.children())
+                                .map(|k| Fid(crate::mailbox::ids::id_of(k)))
+                                .find(|f| {
+                                    self.mb.folder(*f).is_some_and(|x| x.display_name() == name)
+                                })
+                        {
+                            return Ok(existing);
+                        }
+                        self.mb
+                            .create_folder(parent, &name)
+                            .map_err(|_| ErrorCode::GeneralFailure)
+                    });
+                let result = match result {
+                    Ok(fid) => {
+                        let h = self.alloc(Object::Folder(fid));
+                        Self::set_output(handles, r.output_handle_index, h);
+                        RopResult::Success(CreateFolderSuccess {
+                            folder_id: fid,
+                            existing_folder: None,
+                        })
+                    }
+                    Err(e) => RopResult::Failure(e),
+                };
+                RopResponse::CreateFolder(CreateFolderResponse {
+                    output_handle_index: r.output_handle_index,
+                    result,
+                })
+            }
+            Q::DeleteFolder(r) => {
+                let rv = match self.folder_of_handle(handles, r.input_handle_index) {
+                    Err(e) => e,
+                    Ok(_) => match self.mb.delete_folder(r.folder_id, DeleteKind::Hard) {
+                        Ok(()) => ErrorCode::Success,
+                        Err(_) => ErrorCode::NotFound,
+                    },
+                };
+                RopResponse::DeleteFolder(PartialCompletionResponse {
+                    input_handle_index: r.input_handle_index,
+                    return_value: rv,
+                    partial_completion: 0,
+                })
+            }
+            Q::CreateMessage(r) => {
+                let result = self
+                    .folder_of_handle(handles, r.input_handle_index)
+                    .and_then(|_| {
+                        if self.mb.folder(r.folder_id).is_none() {
+                            return Err(ErrorCode::NotFound);
+                        }
+                        Ok(MessageCtx::new(
+                            r.folder_id,
+                            r.associated_flag != 0,
+                            Pending::New,
+                            None,
+                        ))
+                    });
+                let result = match result {
+                    Ok(ctx) => {
+                        let h = self.alloc(Object::Message(Box::new(ctx)));
+                        Self::set_output(handles, r.output_handle_index, h);
+                        RopResult::Success(CreateMessageSuccess { message_id: None })
+                    }
+                    Err(e) => RopResult::Failure(e),
+                };
+                RopResponse::CreateMessage(CreateMessageResponse {
+                    output_handle_index: r.output_handle_index,
+                    result,
+                })
+            }
+            Q::OpenMessage(r) => {
+                let ok = self.resolve(handles, r.input_handle_index).is_ok()
+                    && self.mb.folder_of(r.message_id) == Some(r.folder_id);
+                let result = match (ok, self.mb.message(r.message_id)) {
+                    (true, Some(m)) => {
+                        let subject = match m.content.props.get(tags::PID_TAG_SUBJECT) {
+                            Some(PropValue::Unicode(s)) => TypedString::Unicode(s.clone()),
+                            _ => TypedString::Empty,
+                        };
+                        let ctx =
+                            MessageCtx::new(r.folder_id, m.fai, Pending::Edit(r.message_id), None);
+                        let h = self.alloc(Object::Message(Box::new(ctx)));
+                        Self::set_output(handles, r.output_handle_index, h);
+                        RopResult::Success(OpenMessageSuccess {
+                            has_named_properties: 0,
+                            subject_prefix: TypedString::Empty,
+                            normalized_subject: subject,
+                            recipient_count: 0,
+                            recipient_columns: vec![],
+                            recipient_rows: vec![],
+                        })
+                    }
+                    _ => RopResult::Failure(ErrorCode::NotFound),
+                };
+                RopResponse::OpenMessage(OpenMessageResponse {
+                    output_handle_index: r.output_handle_index,
+                    result,
+                })
+            }
+            Q::SetProperties(r) => {
+                let vals: Vec<TaggedValue> =
+                    r.property_values.iter().map(|v| v.0.clone()).collect();
+                let rv = self.set_props(handles, r.input_handle_index, &vals, &[]);
+                let result = match rv {
+                    ErrorCode::Success => RopResult::Success(PropertyProblemsSuccess {
+                        property_problems: vec![],
+                    }),
+                    e => RopResult::Failure(e),
+                };
+                RopResponse::SetProperties(PropertyProblemsResponse {
+                    input_handle_index: r.input_handle_index,
+                    result,
+                })
+            }
+            Q::DeleteProperties(r) => {
+                let rv = self.set_props(handles, r.input_handle_index, &[], &r.property_tags);
+                let result = match rv {
+                    ErrorCode::Success => RopResult::Success(PropertyProblemsSuccess {
+                        property_problems: vec![],
+                    }),
+                    e => RopResult::Failure(e),
+                };
+                RopResponse::DeleteProperties(PropertyProblemsResponse {
+                    input_handle_index: r.input_handle_index,
+                    result,
+                })
+            }
+            Q::SaveChangesMessage(r) => {
+                let result = match self.save(handles, r.input_handle_index) {
+                    Ok(mid) => RopResult::Success(SaveChangesMessageSuccess {
+                        input_handle_index: r.input_handle_index,
+                        message_id: mid,
+                    }),
+                    Err(e) => RopResult::Failure(e),
+                };
+                RopResponse::SaveChangesMessage(SaveChangesMessageResponse {
+                    response_handle_index: r.response_handle_index,
+                    result,
+                })
+            }
+            Q::DeleteMessages(r) | Q::HardDeleteMessages(r) => {
+                let kind = if matches!(rop, Q::HardDeleteMessages(_)) {
+                    DeleteKind::Hard
+                } else {
+                    DeleteKind::Soft
+                };
+                let rv = match self.folder_of_handle(handles, r.input_handle_index) {
+                    Err(e) => e,
+                    Ok(fid) => {
+                        let mut partial = false;
+                        for mid in &r.message_ids {
+                            if self.mb.folder_of(*mid) == Some(fid) {
+                                self.mb.delete_message(*mid, kind).ok();
+                            } else {
+                                partial = true;
+                            }
+                        }
+                        if partial {
+                            ErrorCode::ErrorsReturned
+                        } else {
+                            ErrorCode::Success
+                        }
+                    }
+                };
+                let resp = PartialCompletionResponse {
+                    input_handle_index: r.input_handle_index,
+                    return_value: rv,
+                    partial_completion: 0,
+                };
+                if kind == DeleteKind::Hard {
+                    RopResponse::HardDeleteMessages(resp)
+                } else {
+                    RopResponse::DeleteMessages(resp)
+                }
+            }
+            Q::SetMessageReadFlag(r) => {
+                let result = match self.resolve(handles, r.input_handle_index).map(|h| {
+                    self.objects.get(&h).map(|o| match o {
+                        Object::Message(m) => match m.pending {
+                            Pending::Edit(mid) => Some(mid),
+                            _ => None,
+                        },
+                        _ => None,
+                    })
+                }) {
+                    Ok(Some(Some(mid))) => {
+                        let read = !r.read_flags.contains(ReadFlags::RF_CLEAR_READ_FLAG);
+                        match self.mb.set_read(mid, read) {
+                            Ok(_) => RopResult::Success(SetMessageReadFlagSuccess {
+                                read_status_changed: None,
+                            }),
+                            Err(_) => RopResult::Failure(ErrorCode::NotFound),
+                        }
+                    }
+                    Ok(_) => RopResult::Failure(ErrorCode::NotSupported),
+                    Err(e) => RopResult::Failure(e),
+                };
+                RopResponse::SetMessageReadFlag(SetMessageReadFlagResponse {
+                    response_handle_index: r.response_handle_index,
+                    result,
+                })
+            }
+            Q::SetReadFlags(r) => {
+                let rv = match self.folder_of_handle(handles, r.input_handle_index) {
+                    Err(e) => e,
+                    Ok(fid) => {
+                        let read = !r.read_flags.contains(ReadFlags::RF_CLEAR_READ_FLAG);
+                        for mid in &r.message_ids {
+                            if self.mb.folder_of(*mid) == Some(fid) {
+                                self.mb.set_read(*mid, read).ok();
+                            }
+                        }
+                        ErrorCode::Success
+                    }
+                };
+                RopResponse::SetReadFlags(PartialCompletionResponse {
+                    input_handle_index: r.input_handle_index,
+                    return_value: rv,
+                    partial_completion: 0,
+                })
+            }
+            Q::GetPropertyIdsFromNames(r) => {
+                let create = r.flags.contains(GetPropertyIdsFromNamesFlags::CREATE);
+                let mut ids = Vec::new();
+                let mut missing = false;
+                for n in &r.property_names {
+                    let id = match n {
+                        RopPropertyName::Named(name) => {
+                            if create {
+                                self.mb.named_mut().get_or_create(name)
+                            } else {
+                                self.mb.named().id_of(name)
+                            }
+                        }
+                        RopPropertyName::NoPropertyName { .. } => None,
+                    };
+                    missing |= id.is_none();
+                    ids.push(id.unwrap_or(0));
+                }
+                let result = if missing && !ids.is_empty() && ids.iter().all(|i| *i == 0) {
+                    RopResult::Failure(ErrorCode::NotFound)
+                } else {
+                    RopResult::Success(GetPropertyIdsFromNamesSuccess { property_ids: ids })
+                };
+                RopResponse::GetPropertyIdsFromNames(GetPropertyIdsFromNamesResponse {
+                    input_handle_index: r.input_handle_index,
+                    result,
+                })
+            }
+            _ => return Ok(None),
+        }))
+    }
+
+    fn folder_of_handle(&self, handles: &[u32], idx: u8) -> Result<Fid, ErrorCode> {
+        let h = self.resolve(handles, idx)?;
+        match self.objects.get(&h) {
+            Some(Object::Folder(f)) => Ok(*f),
+            _ => Err(ErrorCode::NotSupported),
+        }
+    }
+
+    fn set_props(
+        &mut self,
+        handles: &[u32],
+        idx: u8,
+        set: &[TaggedValue],
+        delete: &[PropTag],
+    ) -> ErrorCode {
+        let h = match self.resolve(handles, idx) {
+            Ok(h) => h,
+            Err(e) => return e,
+        };
+        match self.objects.get_mut(&h) {
+            Some(Object::Message(m)) => {
+                for v in set.iter().filter(|v| !is_computed(v.tag)) {
+                    m.content.props.set(v.tag, v.value.clone());
+                    m.deleted.retain(|t| t.id() != v.tag.id());
+                }
+                for t in delete {
+                    m.content.props.remove(*t);
+                    m.deleted.push(*t);
+                }
+                ErrorCode::Success
+            }
+            Some(Object::Folder(f)) => {
+                let f = *f;
+                match self.mb.set_folder_properties(f, set, delete, None) {
+                    Ok(()) => ErrorCode::Success,
+                    Err(_) => ErrorCode::NotFound,
+                }
+            }
+            _ => ErrorCode::NotSupported,
+        }
+    }
+
+    fn save(&mut self, handles: &[u32], idx: u8) -> Result<Mid, ErrorCode> {
+        let h = self.resolve(handles, idx)?;
+        let Some(Object::Message(ctx)) = self.objects.get_mut(&h) else {
+            return Err(ErrorCode::NotSupported);
+        };
+        let content = std::mem::take(&mut ctx.content);
+        let deleted = std::mem::take(&mut ctx.deleted);
+        let (folder, fai, collector) = (ctx.folder, ctx.fai, ctx.collector);
+        let pending = std::mem::replace(&mut ctx.pending, Pending::New);
+        let e = |_| ErrorCode::GeneralFailure;
+        let mid = match pending {
+            Pending::New => self.mb.create_message(folder, fai, content).map_err(e)?,
+            Pending::Edit(mid) => {
+                let edit = crate::mailbox::MessageEdit {
+                    set: content.props.values().to_vec(),
+                    delete: deleted,
+                    ..Default::default()
+                };
+                self.mb.modify_message(mid, edit, None).map_err(e)?;
+                mid
+            }
+            Pending::Create { mid, change } => {
+                self.mb
+                    .create_message_with_id(folder, mid, fai, content, Some(change))
+                    .map_err(e)?;
+                mid
+            }
+            Pending::Replace { mid, change } => {
+                self.mb
+                    .replace_message(mid, content, Some(change))
+                    .map_err(e)?;
+                mid
+            }
+            Pending::KeepServer { mid, pcl } => {
+                let m = self.mb.message(mid).ok_or(ErrorCode::ObjectDeleted)?;
+                let g = self.mb.replguid();
+                let keep = ImportedChange {
+                    change_key: crate::mailbox::message_change_key(m, g),
+                    pcl,
+                    last_modified: m.last_modified,
+                };
+                let c = m.content.clone();
+                self.mb.replace_message(mid, c, Some(keep)).map_err(e)?;
+                mid
+            }
+        };
+        // Later edits through the same object edit the saved message.
+        if let Some(Object::Message(ctx)) = self.objects.get_mut(&h) {
+            ctx.pending = Pending::Edit(mid);
+        }
+        if let (Some(c), Some(m)) = (collector, self.mb.message(mid)) {
+            let cn = m.cn;
+            self.note_import_saved(c, fai, cn);
+        }
+        Ok(mid)
+    }
+}

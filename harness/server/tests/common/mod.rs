@@ -1,0 +1,200 @@
+//! A minimal ROP client over an in-process [`Session`], for the tests.
+#![allow(dead_code)]
+
+use ics_server::session::profile::Profile;
+use ics_server::session::{Session, SessionError};
+use ics_wire::ids::Fid;
+use ics_wire::prop::PropValue;
+use ics_wire::rop::fasttransfer::{BUFFER_SIZE_SENTINEL, FastTransferSourceGetBufferRequest};
+use ics_wire::rop::flags::{
+    LogonFlags, OpenFlags, SendOptions, SynchronizationExtraFlags, SynchronizationFlags,
+    SynchronizationType, TransferStatus,
+};
+use ics_wire::rop::folder::OpenFolderRequest;
+use ics_wire::rop::logon::LogonRequest;
+use ics_wire::rop::state::{
+    InputHandleRequest, SynchronizationUploadStateStreamBeginRequest,
+    SynchronizationUploadStateStreamContinueRequest,
+};
+use ics_wire::rop::sync::SynchronizationConfigureRequest;
+use ics_wire::rop::{
+    ErrorCode, ResponseContext, RopRequest, RopRequestBuffer, RopResponse, RopResponseBuffer,
+};
+use ics_wire::state::IcsState;
+
+pub const EMPTY: u32 = 0xFFFF_FFFF;
+
+pub struct Client {
+    pub s: Session,
+    /// Server handles by slot: 0 logon, 1 folder, 2 context, 3 state stream.
+    pub h: [u32; 8],
+}
+
+impl Client {
+    pub fn new(profile: Profile) -> Self {
+        let s = Session::new(ics_server::mailbox::Mailbox::default(), profile);
+        let mut c = Client { s, h: [EMPTY; 8] };
+        c.logon();
+        c
+    }
+
+    pub fn logon(&mut self) {
+        let c = self;
+        let r = c.call(vec![RopRequest::Logon(LogonRequest {
+            logon_id: 0,
+            output_handle_index: 0,
+            logon_flags: LogonFlags::PRIVATE,
+            open_flags: OpenFlags::USE_PER_MDB_REPLID_MAPPING,
+            store_state: 0,
+            essdn: Some(b"/o=test/cn=user".to_vec()),
+        })]);
+        assert!(
+            matches!(&r.rops[0], RopResponse::Logon(x) if matches!(x.result, ics_wire::rop::logon::LogonResult::PrivateSuccess(_)))
+        );
+    }
+
+    pub fn inbox(&self) -> Fid {
+        self.s.special_folders()[4]
+    }
+
+    pub fn call(&mut self, rops: Vec<RopRequest>) -> RopResponseBuffer {
+        self.try_call(rops).unwrap()
+    }
+
+    pub fn try_call(&mut self, rops: Vec<RopRequest>) -> Result<RopResponseBuffer, SessionError> {
+        let req = RopRequestBuffer {
+            rops,
+            handles: self.h.to_vec(),
+        };
+        let bytes = self.s.execute(&req.encode().unwrap())?;
+        let resp = RopResponseBuffer::decode(&bytes, &req, &ResponseContext::default()).unwrap();
+        for (i, h) in resp.handles.iter().enumerate().take(8) {
+            self.h[i] = *h;
+        }
+        Ok(resp)
+    }
+
+    pub fn open(&mut self, fid: Fid) {
+        let r = self.call(vec![RopRequest::OpenFolder(OpenFolderRequest {
+            logon_id: 0,
+            input_handle_index: 0,
+            output_handle_index: 1,
+            folder_id: fid,
+            ..Default::default()
+        })]);
+        assert!(
+            matches!(&r.rops[0], RopResponse::OpenFolder(x) if x.result.return_value() == ErrorCode::Success)
+        );
+    }
+
+    pub fn configure(
+        &mut self,
+        kind: SynchronizationType,
+        so: u8,
+        flags: u16,
+        extra: u32,
+    ) -> ErrorCode {
+        let r = self.call(vec![RopRequest::SynchronizationConfigure(
+            SynchronizationConfigureRequest {
+                logon_id: 0,
+                input_handle_index: 1,
+                output_handle_index: 2,
+                synchronization_type: kind,
+                send_options: SendOptions(so),
+                synchronization_flags: SynchronizationFlags(flags),
+                restriction_data: None,
+                synchronization_extra_flags: SynchronizationExtraFlags(extra),
+                property_tags: vec![],
+            },
+        )]);
+        match &r.rops[0] {
+            RopResponse::SynchronizationConfigure(x) => x.return_value,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    /// Uploads the state (Begin / one Continue per `chunk` bytes / End per property).
+    pub fn upload_state(
+        &mut self,
+        st: &IcsState,
+        kind: ics_wire::state::SynchronizationType,
+        chunk: usize,
+    ) {
+        let mut rops = Vec::new();
+        for p in st.to_props(kind) {
+            let PropValue::Binary(data) = p.value else {
+                panic!()
+            };
+            rops.push(RopRequest::SynchronizationUploadStateStreamBegin(
+                SynchronizationUploadStateStreamBeginRequest {
+                    logon_id: 0,
+                    input_handle_index: 2,
+                    state_property: p.tag,
+                    transfer_buffer_size: data.len() as u32,
+                },
+            ));
+            for c in data.chunks(chunk) {
+                rops.push(RopRequest::SynchronizationUploadStateStreamContinue(
+                    SynchronizationUploadStateStreamContinueRequest {
+                        logon_id: 0,
+                        input_handle_index: 2,
+                        stream_data: c.to_vec(),
+                    },
+                ));
+            }
+            rops.push(RopRequest::SynchronizationUploadStateStreamEnd(
+                InputHandleRequest {
+                    logon_id: 0,
+                    input_handle_index: 2,
+                },
+            ));
+        }
+        let r = self.call(rops);
+        for x in &r.rops {
+            let rv = match x {
+                RopResponse::SynchronizationUploadStateStreamBegin(x)
+                | RopResponse::SynchronizationUploadStateStreamContinue(x)
+                | RopResponse::SynchronizationUploadStateStreamEnd(x) => x.return_value,
+                other => panic!("{other:?}"),
+            };
+            assert_eq!(rv, ErrorCode::Success);
+        }
+    }
+
+    pub fn get_buffer(
+        &mut self,
+        slot: u8,
+        size: u16,
+    ) -> ics_wire::rop::fasttransfer::FastTransferSourceGetBufferResponse {
+        let r = self.call(vec![RopRequest::FastTransferSourceGetBuffer(
+            FastTransferSourceGetBufferRequest {
+                logon_id: 0,
+                input_handle_index: slot,
+                buffer_size: size,
+                maximum_buffer_size: (size == BUFFER_SIZE_SENTINEL).then_some(0x7000),
+            },
+        )]);
+        match r.rops.into_iter().next() {
+            Some(RopResponse::FastTransferSourceGetBuffer(x)) => x,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    /// GetBuffer until Done; returns the portions.
+    pub fn download(&mut self, slot: u8, size: u16) -> Vec<Vec<u8>> {
+        let mut out = Vec::new();
+        for _ in 0..100_000 {
+            let x = self.get_buffer(slot, size);
+            assert_eq!(x.return_value, ErrorCode::Success);
+            if size != BUFFER_SIZE_SENTINEL {
+                assert!(x.transfer_buffer.len() <= size as usize);
+            }
+            out.push(x.transfer_buffer);
+            if x.transfer_status == TransferStatus::DONE {
+                return out;
+            }
+            assert_eq!(x.transfer_status, TransferStatus::PARTIAL);
+        }
+        panic!("no Done");
+    }
+}
