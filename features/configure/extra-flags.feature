@@ -1,6 +1,5 @@
 # Spec: [MS-OXCFXICS] 2.2.3.2.1.1.1, 3.2.5.9.1.1, 3.3.5.9.1, 2.2.4.3.14; [MS-OXCSYNC] 3.1.5.3.8.
 # Digest: server-rules.md group H, R-079, R-332, R-333.
-@wip
 Feature: SynchronizationExtraFlags: unknown bits ignored, known bits honoured
   The server does not validate SynchronizationExtraFlags strictly: unknown bits are ignored, and the
   known ones (Eid, MessageSize, CN, OrderByDeliveryTime) still change the stream as specified. A

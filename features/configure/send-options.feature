@@ -1,7 +1,6 @@
 # Spec: [MS-OXCSYNC] 3.1.5.3.8 (2010 edition: strict SendOptions validation); [MS-OXCFXICS]
 #       2.2.3.1.1.1.1, 3.2.5.9.1.1 (current edition: unknown bit SHOULD fail, Reserved bits MUST be
 #       ignored). Digest: server-rules.md R-037, R-077, R-331 and the "Project decision" note in group Y.
-@wip
 Feature: Strict SendOptions validation on RopSynchronizationConfigure
   The editions disagree on the Reserved bits. The unknown bit 0x80 fails the configure; each Reserved
   bit (0x20, 0x40) either fails the same way (2010 edition) or is ignored with an identical stream

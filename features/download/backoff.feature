@@ -1,6 +1,5 @@
 # Spec: [MS-OXCFXICS] 2.2.3.1.1.5.2, 3.2.5.8.1.5, 3.3.5.9.1; [MS-OXCROPS] 2.2.12.4.2;
 #       [MS-OXCSYNC] 3.1.5.3.7. Digest: server-rules.md R-054..R-057, R-329, R-330 and Note D-1.
-@wip
 Feature: ecServerBusy back-off during GetBuffer
   The server may answer GetBuffer with the busy code 0x00000480 and a BackoffTime in milliseconds.
   The client waits at least that long before re-issuing the same GetBuffer, and then completes. The

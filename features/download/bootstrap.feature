@@ -1,6 +1,5 @@
 # Spec: [MS-OXCFXICS] 3.1.5.2, 3.3.4.3.1 (empty-state bootstrap), 3.2.5.3 (final state);
 #       [MS-OXCSYNC] 3.1.3.2.2, 1.3.2. Digest: server-rules.md groups K, J, L, Z.
-@wip
 Feature: Empty-state bootstrap of a contents synchronization
   A first synchronization of a scope uploads zero-length state properties; the server then sends
   every message of the folder and a final state that covers them. Syncing again with that state

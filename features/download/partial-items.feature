@@ -1,6 +1,5 @@
 # Spec: [MS-OXCFXICS] 2.2.4.3.11, 2.2.4.3.15, 2.2.2.8, 3.2.5.7; [MS-OXCSYNC] 3.1.5.3.2, 3.1.5.3.4.
 # Digest: server-rules.md group P, R-319, R-323..R-325.
-@wip
 Feature: Partial item changes and property groups
   With PartialItem, a server that supports it sends only the changed property groups of a message the
   client already has. The client then deletes only the properties of that group that are missing from
@@ -77,7 +76,9 @@ Feature: Partial item changes and property groups
     And the replica's message m1 equals the server's
 
   # [MS-OXCSYNC] 1.7 (R-315): no capability detection, the client uses the server version
-  @R-315 @R-323 @client-duty
+  # @wip: the server version comes from the transport (EcDoConnectEx), which the in-process
+  # target does not model, and the harness (not the client engine) builds this configure.
+  @R-315 @R-323 @client-duty @wip
   Scenario: The client asks for partial items only from a server of major version 8 or later (MS-OXCSYNC 1.7)
     When the client synchronizes contents with its saved state
     Then the client set PartialItem if and only if the server's major version is 8 or later

@@ -5,6 +5,7 @@
 #![forbid(unsafe_code)]
 
 pub mod catalog;
+pub mod driver;
 pub mod expectations;
 pub mod invariants;
 pub mod libtest;
@@ -14,6 +15,8 @@ pub mod requirements;
 pub mod results;
 pub mod runner;
 pub mod selection;
+pub mod steps;
+pub mod target;
 pub mod targets;
 pub mod vocabulary;
 pub mod world;

@@ -17,6 +17,7 @@ use crate::expectations::{Expectations, Expected};
 use crate::report;
 use crate::results::{RunOutcome, ScenarioRecord, Summary, Verdict};
 use crate::selection::{Selection, Selector};
+use crate::steps;
 use crate::targets::{self, Target};
 use crate::world::{self, SuiteWorld};
 
@@ -234,6 +235,9 @@ async fn run_async(args: Vec<String>) -> ExitCode {
         }
     };
     let finished = SuiteWorld::cucumber::<PathBuf>()
+        .given(steps::any(), steps::step())
+        .when(steps::any(), steps::step())
+        .then(steps::any(), steps::step())
         .with_writer(writer)
         .with_cli(opts)
         .after({

@@ -5,6 +5,8 @@
 
 use std::sync::Mutex;
 
+use crate::driver::Harness;
+use crate::target::Control;
 use crate::targets::{self, Target};
 
 /// The target of the current run, set by the runner before any scenario starts.
@@ -33,6 +35,9 @@ pub struct SuiteWorld {
     pub target: Target,
     /// Notes for the report, in the order the steps made them.
     pub notes: Vec<String>,
+    /// The connection to the target, the client and the scenario's records (made at the
+    /// first step that needs them).
+    pub harness: Option<Box<Harness>>,
 }
 
 impl SuiteWorld {
@@ -40,7 +45,30 @@ impl SuiteWorld {
         Self {
             target: current_target(),
             notes: Vec::new(),
+            harness: None,
         }
+    }
+
+    /// The harness of this scenario, connected on first use.
+    pub async fn harness(&mut self) -> Result<&mut Harness, String> {
+        if self.harness.is_none() {
+            if self.target.name != targets::REFERENCE {
+                return Err(format!("no connection for target `{}`", self.target));
+            }
+            self.harness = Some(Box::new(Harness::reference().await?));
+        }
+        self.harness
+            .as_deref_mut()
+            .ok_or_else(|| "no harness".to_string())
+    }
+
+    /// The target's control API for a capability; a target without it cannot run the step
+    /// (the runner skips such scenarios before they start).
+    pub async fn control(&mut self, capability: &str) -> Result<&mut dyn Control, String> {
+        if !self.target.has(capability) {
+            return Err(format!("target lacks {capability}"));
+        }
+        Ok(&mut self.harness().await?.target)
     }
 
     /// Records a SHOULD-level miss: reported, never a failure (features/README.md).
