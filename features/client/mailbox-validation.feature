@@ -1,5 +1,4 @@
 # Spec: [MS-OXCFXICS] 3.3.5.4; [MS-OXCSYNC] 3.1.3.1.1.2. Digest: R-270..R-272, R-313, R-314.
-@wip
 Feature: A replica never synchronizes with another mailbox
 
   Background:

@@ -1,5 +1,4 @@
 # Spec: [MS-OXCFXICS] 2.2.3.2.1.1.1, 3.2.5.9.1.1. Digest: server-rules.md group F (R-072..R-078), group Y.
-@wip
 Feature: SynchronizationFlags validation on RopSynchronizationConfigure
 
   Background:

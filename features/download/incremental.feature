@@ -1,6 +1,5 @@
 # Spec: [MS-OXCFXICS] 3.2.5.3 (difference computation), 3.1.5.2, 3.1.5.3, 3.2.5.1;
 #       [MS-OXCSYNC] 3.1.5.3.2. Digest: server-rules.md group L, R-253, R-319.
-@wip
 Feature: Incremental contents synchronization
   With a saved state the server sends only what changed since that state, each change once, and a
   final state that combines the initial state with what was downloaded.

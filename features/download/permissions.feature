@@ -1,5 +1,4 @@
 # Spec: [MS-OXCFXICS] 3.2.5.8.1, 2.2.4.1.5 (MetaTagEcWarning). Digest: server-rules.md R-192.
-@wip
 Feature: Objects the client may not read
 
   # [MS-OXCFXICS] 3.2.5.8.1 (R-192): skip the object and emit MetaTagEcWarning where the syntax allows

@@ -1,6 +1,5 @@
 # Spec: [MS-OXCFXICS] 3.2.5.3, 2.2.4.3.5 (folderChange), 3.2.5.5, 3.2.5.9.1.1, 2.2.4.3.3, 2.2.4.3.25;
 #       [MS-OXCSYNC] 3.1.1.1. Digest: server-rules.md R-094, R-100, R-105, R-115, R-116, R-132, R-140, R-158.
-@wip
 Feature: Hierarchy synchronization of a folder tree
 
   Background:

@@ -1,5 +1,4 @@
 # Spec: [MS-OXCFXICS] 3.3.5.2.3, 2.2.2.2, 2.2.2.3, 3.1.5.3, 3.1.5.6.1. Digest: R-263..R-265, R-253.
-@wip
 Feature: Foreign identifiers and PCLs of client changes
 
   Background:

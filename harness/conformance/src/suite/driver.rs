@@ -152,6 +152,7 @@ pub struct Named {
 #[derive(Clone, Debug)]
 pub struct ServerMessage {
     pub source_key: Vec<u8>,
+    pub last_modified: u64,
     pub cn: Option<u64>,
     pub fai: bool,
     pub props: Vec<ft::FtProp>,
@@ -168,9 +169,11 @@ pub struct Harness {
     pub replguid: ReplGuid,
     pub ipm: Fid,
     pub folders: BTreeMap<String, Fid>,
+    /// The parent of each created folder.
+    pub parents: BTreeMap<String, String>,
     pub messages: BTreeMap<String, Named>,
-    next_normal: u32,
-    next_fai: u32,
+    /// The last message number per folder and kind (names are `m<n>` / `f<n>` per folder).
+    numbering: BTreeMap<(u64, bool), u32>,
     created: u64,
     pub params: Params,
     pub downloads: Vec<DownloadRec>,
@@ -178,8 +181,20 @@ pub struct Harness {
     pub last: Option<(String, Observed)>,
     /// The saved state of the scope before the last synchronization.
     pub state_before: Option<StateBlobs>,
+    /// The uploads of the scenario.
+    pub uploads: Vec<UploadRec>,
     /// The ReturnValue and the returned handle of the last configure-only action.
     pub last_configure_handle: Option<(u32, u32)>,
+}
+
+/// One upload of local changes by the client engine.
+#[derive(Clone, Debug, Default)]
+pub struct UploadRec {
+    pub report: Option<ics_client::sync::engine::UploadReport>,
+    pub error: Option<String>,
+    /// The saved state right after the upload (the upload state merged by the client).
+    pub state: Option<StateBlobs>,
+    pub trace: (usize, usize),
 }
 
 /// One exchange of the ROP trace, decoded.
@@ -280,15 +295,16 @@ impl Harness {
             admin,
             ipm,
             folders,
+            parents: BTreeMap::new(),
             messages: BTreeMap::new(),
-            next_normal: 0,
-            next_fai: 0,
+            numbering: BTreeMap::new(),
             created: 0,
             params: Params::default(),
             downloads: Vec::new(),
             last: None,
             state_before: None,
             last_configure_handle: None,
+            uploads: Vec::new(),
         })
     }
 
@@ -365,13 +381,14 @@ impl Harness {
     pub fn name_of_key(&self, sk: &[u8]) -> Option<String> {
         self.messages
             .iter()
+            .filter(|(n, _)| !n.contains('/'))
             .find(|(_, m)| source_key(self.replguid, m.mid.globcnt()) == sk)
             .map(|(n, _)| n.clone())
     }
 
     /// RopCreateFolder under `parent` (setup ROPs of the other session).
-    pub fn create_folder(&mut self, parent: &str, name: &str) -> Result<Fid, String> {
-        let parent = self.folder(parent)?;
+    pub fn create_folder(&mut self, parent_name: &str, name: &str) -> Result<Fid, String> {
+        let parent = self.folder(parent_name)?;
         let rops = vec![
             Self::open_folder_rop(parent),
             RopRequest::CreateFolder(CreateFolderRequest {
@@ -398,7 +415,124 @@ impl Harness {
             })
             .ok_or("RopCreateFolder: no FolderId")?;
         self.folders.insert(name.to_owned(), fid);
+        self.parents.insert(name.to_owned(), parent_name.to_owned());
         Ok(fid)
+    }
+
+    /// The name of the folder with that source key.
+    pub fn folder_of_key(&self, sk: &[u8]) -> Option<String> {
+        self.folders
+            .iter()
+            .find(|(_, f)| source_key(self.replguid, f.0.globcnt) == sk)
+            .map(|(n, _)| n.clone())
+    }
+
+    /// Renames a folder on the server (RopSetProperties on the folder).
+    pub fn rename_folder(&mut self, name: &str, new: &str) -> Result<(), String> {
+        let fid = self.folder(name)?;
+        let rops = vec![
+            Self::open_folder_rop(fid),
+            RopRequest::SetProperties(SetPropertiesRequest {
+                logon_id: 0,
+                input_handle_index: 1,
+                property_values: vec![TaggedPropertyValue::new(
+                    tags::PID_TAG_DISPLAY_NAME,
+                    PropValue::unicode(new),
+                )],
+            }),
+            Self::release_rop(1),
+        ];
+        let resps = self.admin_call(rops, 1)?;
+        Self::check(&resps, "renaming a folder")
+    }
+
+    /// RopDeleteFolder with hard delete on the parent.
+    pub fn hard_delete_folder(&mut self, name: &str) -> Result<(), String> {
+        let fid = self.folder(name)?;
+        let parent = self
+            .parents
+            .get(name)
+            .cloned()
+            .ok_or_else(|| format!("the parent of {name} is unknown"))?;
+        let rops = vec![
+            Self::open_folder_rop(self.folder(&parent)?),
+            RopRequest::DeleteFolder(ics_wire::rop::folder::DeleteFolderRequest {
+                logon_id: 0,
+                input_handle_index: 1,
+                delete_folder_flags: ics_wire::rop::flags::DeleteFolderFlags(0x01 | 0x04 | 0x10),
+                folder_id: fid,
+            }),
+            Self::release_rop(1),
+        ];
+        let resps = self.admin_call(rops, 1)?;
+        Self::check(&resps, "deleting a folder")
+    }
+
+    /// The folders below `root` as the server has them, read back with a fresh hierarchy
+    /// download on the other session: (source key, parent source key, display name).
+    pub async fn server_folders(
+        &mut self,
+        root: &str,
+    ) -> Result<Vec<(Vec<u8>, Vec<u8>, String)>, String> {
+        let fid = self.folder(root)?;
+        let ops = &mut self.admin;
+        let f = ops
+            .open_folder(fid.to_u64_le())
+            .await
+            .map_err(|e| e.to_string())?;
+        let cfg = Configure {
+            sync_type: SyncType::Hierarchy,
+            send_options: 0x01,
+            sync_flags: 0x0001 | 0x0100,
+            restriction: Vec::new(),
+            extra_flags: 0x1,
+            property_tags: Vec::new(),
+        };
+        let ctx = ops.configure(f, &cfg).await.map_err(|e| e.to_string())?;
+        let mut bytes = Vec::new();
+        loop {
+            match ops
+                .get_buffer(ctx, BufferSize::Babe { max: 32767 })
+                .await
+                .map_err(|e| e.to_string())?
+            {
+                GetBufferReply::Data { status, buffer, .. } => {
+                    bytes.extend_from_slice(&buffer);
+                    if status == TransferStatus::Done {
+                        break;
+                    }
+                    if status != TransferStatus::Partial {
+                        return Err(format!("read-back download: {status:?}"));
+                    }
+                }
+                other => return Err(format!("read-back download: {other:?}")),
+            }
+        }
+        let _ = ops.release(ctx).await;
+        let _ = ops.release(f).await;
+        let Ok(ft::Root::HierarchySync(hs)) = ft::parse(RootKind::HierarchySync, &bytes) else {
+            return Err("read-back download: not a hierarchySync".into());
+        };
+        let bin = |p: &[ft::FtProp], t| match find_prop(p, t) {
+            Some(PropValue::Binary(b)) => b.clone(),
+            _ => Vec::new(),
+        };
+        Ok(hs
+            .folder_changes
+            .iter()
+            .map(|c| {
+                let name = match find_prop(&c.props, tags::PID_TAG_DISPLAY_NAME) {
+                    Some(PropValue::Unicode(u)) => u.to_string_lossy(),
+                    Some(PropValue::String8(b)) => String::from_utf8_lossy(b).into_owned(),
+                    _ => String::new(),
+                };
+                (
+                    bin(&c.props, tags::PID_TAG_SOURCE_KEY),
+                    bin(&c.props, tags::PID_TAG_PARENT_SOURCE_KEY),
+                    name,
+                )
+            })
+            .collect())
     }
 
     /// The properties every set-up message gets.
@@ -437,13 +571,7 @@ impl Harness {
         extra: &[TaggedValue],
     ) -> Result<String, String> {
         let fid = self.folder(folder)?;
-        let name = if fai {
-            self.next_fai += 1;
-            format!("f{}", self.next_fai)
-        } else {
-            self.next_normal += 1;
-            format!("m{}", self.next_normal)
-        };
+        let name = self.next_name(fid, fai);
         let mut props = self.setup_props(&name);
         for e in extra {
             props.retain(|p| p.tag.id() != e.tag.id());
@@ -485,8 +613,9 @@ impl Harness {
                 _ => None,
             })
             .ok_or("RopSaveChangesMessage: no MessageId")?;
-        self.messages.insert(
-            name.clone(),
+        self.name_message(
+            folder,
+            &name,
             Named {
                 folder: fid,
                 mid,
@@ -494,6 +623,21 @@ impl Harness {
             },
         );
         Ok(name)
+    }
+
+    /// The next message name in a folder.
+    pub fn next_name(&mut self, fid: Fid, fai: bool) -> String {
+        let n = self.numbering.entry((fid.to_u64_le(), fai)).or_insert(0);
+        *n += 1;
+        format!("{}{n}", if fai { 'f' } else { 'm' })
+    }
+
+    /// Records a message under `folder/name`, and under `name` unless the scope folder has it.
+    pub fn name_message(&mut self, folder: &str, name: &str, m: Named) {
+        self.messages.insert(format!("{folder}/{name}"), m);
+        if folder == "Sync" || !self.messages.contains_key(name) {
+            self.messages.insert(name.to_owned(), m);
+        }
     }
 
     /// Opens a message and applies `rop` (SetProperties, DeleteProperties,
@@ -525,6 +669,82 @@ impl Harness {
         rops.push(Self::release_rop(1));
         let resps = self.admin_call(rops, 2)?;
         Self::check(&resps, &format!("changing message {name}"))
+    }
+
+    /// The request buffer that modifies a message (a new PidTagSubject), for a change that
+    /// races a download.
+    pub fn modify_request(&self, name: &str) -> Result<Vec<u8>, String> {
+        let m = self.message(name)?;
+        let rops = vec![
+            Self::open_folder_rop(m.folder),
+            RopRequest::OpenMessage(OpenMessageRequest {
+                logon_id: 0,
+                input_handle_index: 1,
+                output_handle_index: 2,
+                code_page_id: 0x0FFF,
+                folder_id: m.folder,
+                open_mode_flags: MessageOpenModeFlags::READ_WRITE,
+                message_id: m.mid,
+            }),
+            RopRequest::SetProperties(SetPropertiesRequest {
+                logon_id: 0,
+                input_handle_index: 2,
+                property_values: vec![TaggedPropertyValue::new(
+                    tags::PID_TAG_SUBJECT,
+                    PropValue::unicode(&format!("raced subject of {name}")),
+                )],
+            }),
+            RopRequest::SaveChangesMessage(SaveChangesMessageRequest {
+                logon_id: 0,
+                response_handle_index: 2,
+                input_handle_index: 2,
+                save_flags: SaveFlags::KEEP_OPEN_READ_WRITE,
+            }),
+            Self::release_rop(2),
+            Self::release_rop(1),
+        ];
+        RopRequestBuffer {
+            rops,
+            handles: vec![self.admin_logon, NO_HANDLE, NO_HANDLE],
+        }
+        .encode()
+        .map_err(|e| e.to_string())
+    }
+
+    /// RopMoveCopyMessages: move to a folder outside the scope, or copy into the same folder
+    /// (the copy is the next `m` name).
+    pub fn move_copy(&mut self, name: &str, copy: bool) -> Result<(), String> {
+        let m = self.message(name)?;
+        let dest = if copy {
+            m.folder
+        } else {
+            match self.folders.get("Elsewhere") {
+                Some(f) => *f,
+                None => self.create_folder("root", "Elsewhere")?,
+            }
+        };
+        let rops = vec![
+            Self::open_folder_rop(m.folder),
+            RopRequest::OpenFolder(OpenFolderRequest {
+                logon_id: 0,
+                input_handle_index: 0,
+                output_handle_index: 2,
+                folder_id: dest,
+                open_mode_flags: Default::default(),
+            }),
+            RopRequest::MoveCopyMessages(ics_wire::rop::message::MoveCopyMessagesRequest {
+                logon_id: 0,
+                source_handle_index: 1,
+                dest_handle_index: 2,
+                message_ids: vec![m.mid],
+                want_asynchronous: 0,
+                want_copy: u8::from(copy),
+            }),
+            Self::release_rop(2),
+            Self::release_rop(1),
+        ];
+        let resps = self.admin_call(rops, 2)?;
+        Self::check(&resps, "RopMoveCopyMessages")
     }
 
     /// RopSetProperties + RopSaveChangesMessage on the server.
@@ -602,6 +822,26 @@ impl Harness {
                 ..Scope::contents(fid)
             }
         })
+    }
+
+    /// The client engine uploads the local changes of a folder (ICS upload: collector,
+    /// state upload, imports, GetTransferState), then its state is saved.
+    pub async fn upload(&mut self, folder: &str) -> UploadRec {
+        let start = self.trace_len();
+        let mut rec = UploadRec::default();
+        match self.folder(folder) {
+            Err(e) => rec.error = Some(e),
+            Ok(fid) => match self.client.upload_contents(fid.to_u64_le()).await {
+                Ok(r) => rec.report = Some(r),
+                Err(e) => rec.error = Some(e.to_string()),
+            },
+        }
+        if let Ok(scope) = self.scope(folder, false) {
+            rec.state = self.client.replica().state(&scope).ok();
+        }
+        rec.trace = (start, self.trace_len());
+        self.uploads.push(rec.clone());
+        rec
     }
 
     /// The ROP trace from position `from`, decoded.
@@ -970,8 +1210,14 @@ impl Harness {
                 find_prop(&full.header, tags::PID_TAG_ASSOCIATED),
                 Some(PropValue::Boolean(true))
             );
+            let last_modified = match find_prop(&full.header, tags::PID_TAG_LAST_MODIFICATION_TIME)
+            {
+                Some(PropValue::Time(t)) => *t,
+                _ => 0,
+            };
             out.push(ServerMessage {
                 source_key: sk,
+                last_modified,
                 cn,
                 fai,
                 props: full.props.clone(),

@@ -47,6 +47,8 @@ struct Arming {
     busy_at: Option<(u32, u32)>,
     /// GetBuffer calls seen since arming.
     get_buffers: u32,
+    /// A request buffer (another session's change) to run right after the next GetBuffer.
+    after_get_buffer: Option<Vec<u8>>,
 }
 
 /// The in-process reference server shared by the connections of one scenario.
@@ -82,6 +84,12 @@ impl Reference {
         }
     }
 
+    /// `@needs-fault-injection`: runs `request` (a ROP buffer of another session) right
+    /// after the next GetBuffer, so that the change races the download.
+    pub fn after_first_get_buffer(&mut self, request: Vec<u8>) {
+        lock(&self.arming).after_get_buffer = Some(request);
+    }
+
     /// A connection; `trace` records its exchanges.
     pub fn connect(&self, trace: Option<Trace>) -> InProc {
         InProc {
@@ -115,10 +123,9 @@ impl Control for Reference {
     }
 
     fn busy_at(&mut self, n: u32, backoff_ms: u32) {
-        *lock(&self.arming) = Arming {
-            busy_at: Some((n, backoff_ms)),
-            get_buffers: 0,
-        };
+        let mut a = lock(&self.arming);
+        a.busy_at = Some((n, backoff_ms));
+        a.get_buffers = 0;
     }
 
     fn unreadable(&mut self, mid: Mid) -> Result<(), String> {
@@ -175,7 +182,12 @@ impl InProc {
             }
         }
         let now = self.target.start.elapsed().as_millis() as u64;
-        match s.execute_at(request, now) {
+        let result = s.execute_at(request, now);
+        if get_buffer && let Some(race) = lock(&self.target.arming).after_get_buffer.take() {
+            // The racing change's own result is not the client's business.
+            let _ = s.execute_at(&race, now);
+        }
+        match result {
             Ok(r) => Ok(r),
             Err(SessionError::ConnectionLost) => {
                 s.reconnect();

@@ -25,6 +25,7 @@ pub(super) fn steps() -> Vec<(&'static str, super::Handler)> {
         r"^the download ends with a state element$" => ends_with_state,
         r"^the download is identical to the previous download$" => identical,
         r"^the message changes are ordered by delivery time, newest first$" => ordered_by_delivery,
+        r"^(every|no) (folder change) holds ((?:(?:PidTag|MetaTag)\w+|0x[0-9A-Fa-f]{8})(?:, (?:(?:PidTag|MetaTag)\w+|0x[0-9A-Fa-f]{8}))*)(, or a SHOULD-level warning is recorded)?$" => every_folder_holds,
         r"^(every|no) (message change header|message change|normal message change) holds ((?:(?:PidTag|MetaTag)\w+|0x[0-9A-Fa-f]{8})(?:, (?:(?:PidTag|MetaTag)\w+|0x[0-9A-Fa-f]{8}))*)(, or a SHOULD-level warning is recorded)?$" => every_holds,
         r"^every message change header holds PidTagSourceKey, PidTagLastModificationTime, PidTagChangeKey, PidTagPredecessorChangeList, PidTagAssociated in this order, then (.+) and nothing else$" => header_layout,
         r"^every message change header's ((?:PidTag|MetaTag)\w+|0x[0-9A-Fa-f]{8}) is greater than 0$" => header_greater_than_zero,
@@ -99,6 +100,7 @@ async fn holds_count(w: &mut SuiteWorld, a: Args) -> Res {
     let want = if a.s(2) == "no" { 0 } else { a.n(2)? as usize };
     let got = match a.s(3) {
         "folder" => d.hierarchy()?.folder_changes.len(),
+        _ if matches!(d.root, Some(ft::Root::HierarchySync(_))) => 0,
         kind => {
             let fai = kind == "FAI message";
             changes(h, d)?.iter().filter(|c| c.fai == fai).count()
@@ -123,9 +125,11 @@ async fn holds_changes_for(w: &mut SuiteWorld, a: Args) -> Res {
         d.hierarchy()?
             .folder_changes
             .iter()
-            .map(|f| match find_prop(&f.props, tags::PID_TAG_DISPLAY_NAME) {
-                Some(PropValue::Unicode(s)) => s.to_string_lossy(),
-                _ => "?".into(),
+            .map(|f| match find_prop(&f.props, tags::PID_TAG_SOURCE_KEY) {
+                Some(PropValue::Binary(sk)) => h
+                    .folder_of_key(sk)
+                    .unwrap_or_else(|| "an unknown folder".into()),
+                _ => "a folder without PidTagSourceKey".into(),
             })
             .collect()
     } else {
@@ -411,6 +415,39 @@ async fn every_holds(w: &mut SuiteWorld, a: Args) -> Res {
         bad.join(", ")
     );
     if warn_only {
+        w.warn(msg);
+        Ok(())
+    } else {
+        Err(msg)
+    }
+}
+
+async fn every_folder_holds(w: &mut SuiteWorld, a: Args) -> Res {
+    let every = a.s(1) == "every";
+    let tags_ = parse::props(a.s(3))?;
+    let h = h_of(w)?;
+    let hs = last(h)?.hierarchy()?;
+    if hs.folder_changes.is_empty() && every {
+        return Err("the download holds no folder change".into());
+    }
+    let mut bad = Vec::new();
+    for c in &hs.folder_changes {
+        for t in &tags_ {
+            if c.props.iter().any(|p| p.tag.id() == t.id()) != every {
+                bad.push(format!("{:#010x}", t.0));
+            }
+        }
+    }
+    if bad.is_empty() {
+        return Ok(());
+    }
+    let msg = format!(
+        "{} folder change holds {}: not so for {}",
+        a.s(1),
+        a.s(3),
+        bad.join(", ")
+    );
+    if a.has(4) {
         w.warn(msg);
         Ok(())
     } else {

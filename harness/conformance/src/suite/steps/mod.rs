@@ -7,6 +7,9 @@
 
 mod client;
 mod download;
+mod hierarchy;
+mod local;
+mod more;
 mod parse;
 mod setup;
 mod state;
@@ -66,6 +69,9 @@ static STEPS: LazyLock<Vec<(Regex, Handler)>> = LazyLock::new(|| {
     all.extend(sync::steps());
     all.extend(download::steps());
     all.extend(state::steps());
+    all.extend(hierarchy::steps());
+    all.extend(local::steps());
+    all.extend(more::steps());
     all.extend(client::steps());
     all.into_iter()
         .map(|(re, h): (&str, Handler)| {

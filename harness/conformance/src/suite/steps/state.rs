@@ -19,8 +19,8 @@ use crate::world::SuiteWorld;
 
 pub(super) fn steps() -> Vec<(&'static str, super::Handler)> {
     steps![
-        r"^the (final|saved) state's (IdsetGiven|CnsetSeen|CnsetSeenFAI|CnsetRead|MetaTag\w+) (holds|holds exactly|does not hold) (\w+(?:, \w+)*)$" => state_holds,
-        r"^the (final|saved) state's (IdsetGiven|CnsetSeen|CnsetSeenFAI|CnsetRead|MetaTag\w+) (covers|does not cover) the( new)? change numbers? of (\w+(?:, \w+)*)$" => state_covers,
+        r"^the (final|saved|upload) state's (IdsetGiven|CnsetSeen|CnsetSeenFAI|CnsetRead|MetaTag\w+) (holds|holds exactly|does not hold) (\w+(?:, \w+)*)$" => state_holds,
+        r"^the (final|saved|upload) state's (IdsetGiven|CnsetSeen|CnsetSeenFAI|CnsetRead|MetaTag\w+) (covers|does not cover) the( new)? change numbers? of (\w+(?:, \w+)*)$" => state_covers,
         r"^the final state's (IdsetGiven|CnsetSeen|CnsetSeenFAI|CnsetRead|MetaTag\w+) equals the previous final state's (IdsetGiven|CnsetSeen|CnsetSeenFAI|CnsetRead|MetaTag\w+)$" => prop_equals_previous,
         r"^the final state equals the previous final state$" => equals_previous,
         r"^the final state satisfies the invariants of MS-OXCFXICS 3\.2\.5\.3$" => invariants_hold,
@@ -55,6 +55,10 @@ fn blobs_state(s: &StateBlobs) -> Result<IcsState, String> {
 fn which(h: &Harness, which: &str) -> Result<IcsState, String> {
     match which {
         "final" => Ok(last(h)?.state()?.clone()),
+        "upload" => {
+            let u = h.uploads.last().ok_or("no upload yet")?;
+            blobs_state(u.state.as_ref().ok_or("the upload saved no state")?)
+        }
         _ => {
             let d = last(h)?;
             let scope = d.scope.as_ref().ok_or("no scope")?;
