@@ -1,5 +1,4 @@
 # Spec: [MS-OXCFXICS] 2.2.3.2.1.1.1, 3.2.5.9.1.1; [MS-OXCSYNC] 3.1.1.1. Digest: R-069, R-070, R-298, group Y.
-@wip
 Feature: SynchronizationType validation
 
   Background:

@@ -1,5 +1,4 @@
 # Spec: [MS-OXCFXICS] 3.2.5.3, 2.2.4.3.3, 2.2.1.3, 3.2.5.9.1.1 (NoDeletions). Digest: group M, R-083, R-084, R-099.
-@wip
 Feature: Hard and soft deletions in a contents download
 
   Background:

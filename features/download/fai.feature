@@ -1,6 +1,5 @@
 # Spec: [MS-OXCFXICS] 3.2.5.3, 3.2.5.9.1.1 (FAI, Normal), 3.3.5.5, 2.2.4.3.11, 2.2.1.1.3.
 # Digest: server-rules.md group O, R-087, R-088, R-098, R-142, R-175.
-@wip
 Feature: FAI versus normal messages
 
   Background:

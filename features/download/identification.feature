@@ -1,6 +1,5 @@
 # Spec: [MS-OXCFXICS] 3.2.5.5 (SourceKey), 3.2.5.9.1.1 (NoForeignIdentifiers, Unicode), 3.2.5.8.1.1
 #       (string types), 3.1.5.3. Digest: server-rules.md R-044, R-082, R-093, R-116, R-251..R-254.
-@wip
 Feature: Identification and string properties in a contents download
 
   Background:

@@ -1,6 +1,5 @@
 # Spec: [MS-OXCFXICS] 3.2.5.3, 3.2.5.9.1.1 (IgnoreNoLongerInScope, NoDeletions), 2.2.4.3.3, 2.2.3.2.1.1.1
 #       (RestrictionData). Digest: R-072, R-084, R-085, R-134, R-156, R-158.
-@wip
 Feature: Messages leaving a restricted scope (NoLongerInScope)
 
   Background:

@@ -1,6 +1,5 @@
 # Spec: [MS-OXCFXICS] 3.2.5.9.1.1 (Progress), 2.2.4.3.18, 2.2.4.3.19, 2.2.2.7, 3.2.5.4.
 # Digest: server-rules.md R-096, R-097, R-193, R-106.
-@wip
 Feature: Progress information in a contents download
 
   Background:
@@ -23,7 +22,9 @@ Feature: Progress information in a contents download
     Then the download holds no progress elements
 
   # [MS-OXCSYNC] 3.1.1.5 (R-304): the client may use progress to estimate the remaining time
-  @R-304 @R-096 @client-duty
+  # @wip: the reference client exposes no progress report (the sync engine records only the
+  # last InProgressCount/TotalStepCount), so R-304 has nothing of the client's to check yet.
+  @R-304 @R-096 @client-duty @wip
   Scenario: The client reports progress from the stream (MS-OXCSYNC 3.1.1.5)
     Given the synchronization flags are Unicode, Normal, FAI, ReadState, Progress
     When the client synchronizes contents with an empty state

@@ -1,6 +1,5 @@
 # Spec: [MS-OXCFXICS] 3.2.5.8.1.1 (RecoverMode), 2.2.4.3.4 (errorInfo), 2.2.2.10, 3.3.5.10;
 #       [MS-OXCSYNC] 3.1.5.3.3. Digest: server-rules.md group Q, R-274, R-320..R-322.
-@wip
 Feature: RecoverMode with an unreadable item
 
   Background:

@@ -183,6 +183,8 @@ pub struct Harness {
     pub state_before: Option<StateBlobs>,
     /// The uploads of the scenario.
     pub uploads: Vec<UploadRec>,
+    /// The download context of the last synchronization, still open.
+    pub open_ctx: Option<Obj>,
     /// The ReturnValue and the returned handle of the last configure-only action.
     pub last_configure_handle: Option<(u32, u32)>,
 }
@@ -305,6 +307,7 @@ impl Harness {
             state_before: None,
             last_configure_handle: None,
             uploads: Vec::new(),
+            open_ctx: None,
         })
     }
 
@@ -871,8 +874,71 @@ impl Harness {
         lock(&self.trace).len()
     }
 
+    /// RopSynchronizationConfigure with a raw SynchronizationType, on the client's traced
+    /// connection (a probe the reference client would not send).
+    pub async fn configure_raw_type(&mut self, sync_type: u8) -> Result<Observed, String> {
+        self.release_open_context().await;
+        let fid = self.sync_folder()?;
+        let folder = self
+            .client
+            .ops_mut()
+            .open_folder(fid.to_u64_le())
+            .await
+            .map_err(|e| format!("RopOpenFolder: {e}"))?;
+        let req = RopRequestBuffer {
+            rops: vec![RopRequest::SynchronizationConfigure(
+                ics_wire::rop::sync::SynchronizationConfigureRequest {
+                    logon_id: 0,
+                    input_handle_index: 0,
+                    output_handle_index: 1,
+                    synchronization_type: ics_wire::rop::flags::SynchronizationType(sync_type),
+                    send_options: ics_wire::rop::flags::SendOptions(self.params.send_options),
+                    synchronization_flags: ics_wire::rop::flags::SynchronizationFlags(
+                        self.params.contents_flags,
+                    ),
+                    restriction_data: None,
+                    synchronization_extra_flags: ics_wire::rop::flags::SynchronizationExtraFlags(
+                        self.params.extra_flags,
+                    ),
+                    property_tags: Vec::new(),
+                },
+            )],
+            handles: vec![folder.0, NO_HANDLE],
+        };
+        let bytes = req.encode().map_err(|e| e.to_string())?;
+        let out = {
+            use ics_client::transport::RopTransport as _;
+            self.client.ops_mut().transport_mut().execute(bytes).await
+        };
+        let obs = match out {
+            Err(ics_client::transport::TransportError::RpcStatus(c)) => Observed {
+                rpc_failure: Some(c),
+                ..Observed::default()
+            },
+            Err(e) => return Err(e.to_string()),
+            Ok(out) => {
+                let resp = RopResponseBuffer::decode(&out, &req, &ResponseContext::default())
+                    .map_err(|e| e.to_string())?;
+                let rv = resp.rops.first().and_then(return_value);
+                let handle = resp.handles.get(1).copied().unwrap_or(NO_HANDLE);
+                self.last_configure_handle = Some((rv.unwrap_or(u32::MAX), handle));
+                if rv == Some(0) && handle != NO_HANDLE {
+                    let _ = self.client.ops_mut().release(Obj(handle)).await;
+                }
+                Observed {
+                    return_value: rv,
+                    buffer_too_small: rv.is_none(),
+                    ..Observed::default()
+                }
+            }
+        };
+        let _ = self.client.ops_mut().release(folder).await;
+        Ok(obs)
+    }
+
     /// RopOpenFolder + RopSynchronizationConfigure only (then the context is released).
     pub async fn configure_only(&mut self, scope: &Scope) -> Result<Observed, String> {
+        self.release_open_context().await;
         let cfg = self.configure_request(scope);
         let ops = self.client.ops_mut();
         let folder = ops
@@ -927,6 +993,7 @@ impl Harness {
     /// busy answers with the client's policy), then the client applies it to its replica with
     /// the final state. Failures are recorded in the returned download, never panics.
     pub async fn synchronize(&mut self, scope: &Scope, mode: StateMode) -> DownloadRec {
+        self.release_open_context().await;
         let start = lock(&self.trace).len();
         let mut rec = DownloadRec {
             scope: Some(scope.clone()),
@@ -970,11 +1037,51 @@ impl Harness {
             }
         };
         let r = self.download_on(ctx, scope, mode, rec).await;
-        let ops = self.client.ops_mut();
-        let _ = ops.release(ctx).await;
-        let _ = ops.release(folder).await;
+        // The folder is released at once; the download context stays open until the next
+        // action, so that a probe can call GetBuffer again on the finished or failed context.
+        let _ = self.client.ops_mut().release(folder).await;
+        self.open_ctx = Some(ctx);
         r?;
         self.apply(scope, rec)
+    }
+
+    /// Releases the download context kept open by the last synchronization.
+    pub async fn release_open_context(&mut self) {
+        if let Some(ctx) = self.open_ctx.take() {
+            let _ = self.client.ops_mut().release(ctx).await;
+        }
+    }
+
+    /// One more GetBuffer on the context of the last synchronization (a probe).
+    pub async fn get_buffer_again(&mut self) -> Result<Observed, String> {
+        let ctx = self
+            .open_ctx
+            .ok_or("no context of the last synchronization is open")?;
+        let earlier = self
+            .downloads
+            .last()
+            .and_then(|d| d.download.return_value)
+            .filter(|c| *c != 0);
+        let r = self
+            .client
+            .ops_mut()
+            .get_buffer(ctx, self.params.buffer)
+            .await;
+        let mut obs = match r {
+            Ok(GetBufferReply::Data { status, buffer, .. }) => Observed {
+                return_value: Some(0),
+                transfer_status_error: status == TransferStatus::Error,
+                done_empty: status == TransferStatus::Done && buffer.is_empty(),
+                ..Observed::default()
+            },
+            Ok(GetBufferReply::Busy { code, .. } | GetBufferReply::Failed(code)) => Observed {
+                return_value: Some(code),
+                ..Observed::default()
+            },
+            Err(e) => observed_of(&Err(e)),
+        };
+        obs.earlier_getbuffer_failure = earlier;
+        Ok(obs)
     }
 
     async fn download_on(

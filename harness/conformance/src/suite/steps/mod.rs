@@ -72,6 +72,7 @@ static STEPS: LazyLock<Vec<(Regex, Handler)>> = LazyLock::new(|| {
     all.extend(hierarchy::steps());
     all.extend(local::steps());
     all.extend(more::steps());
+    all.extend(more::steps2());
     all.extend(client::steps());
     all.into_iter()
         .map(|(re, h): (&str, Handler)| {

@@ -591,3 +591,269 @@ async fn string_types(w: &mut SuiteWorld, a: Args) -> Res {
         .then_some(())
         .ok_or_else(|| "no string property in the download".into())
 }
+
+pub(super) fn steps2() -> Vec<(&'static str, super::Handler)> {
+    steps![
+        r"^the client calls GetBuffer again on the (finished|failed) context$" => get_buffer_again,
+        r"^the client configures a synchronization of type (\d+|0x[0-9A-Fa-f]+)$" => configure_type,
+        r"^the download holds (an errorInfo for ([mf]\d+)|no errorInfo)$" => error_info,
+        r"^the errorInfo's ExtendedErrorInfo has Version (\d+|0x[0-9A-Fa-f]+) and the MessageGID of ([mf]\d+)$" => extended_error_info,
+        r"^the replica holds (\w+(?:, \w+)*) in (a local folder that is not synchronized|the synchronized folder)$" => replica_holds_in,
+        r"^the client uploaded (an empty state|a non-empty ((?:PidTag|MetaTag)\w+|0x[0-9A-Fa-f]{8}))(?: for the hierarchy of folder ([A-Z]\w*))?$" => uploaded_state_kind,
+        r"^every message change header's PidTagSourceKey is a 22-byte GID of the mailbox's REPLGUID$" => sk_gid,
+        r"^every message change header's PidTagChangeKey is an XID whose LocalId is the message's change number$" => ck_is_cn,
+        r"^every message change header's PidTagPredecessorChangeList holds its PidTagChangeKey$" => pcl_holds_ck,
+        r"^([mf]\d+) has a MID different from every MID the client had$" => new_mid,
+        r"^the client keeps (\d+) saved(?: contents)? states(?: for the folder)?$" => saved_states,
+    ]
+}
+
+async fn get_buffer_again(w: &mut SuiteWorld, _: Args) -> Res {
+    let h = w.harness().await?;
+    let obs = h.get_buffer_again().await?;
+    h.last = Some(("GetBuffer".into(), obs));
+    Ok(())
+}
+
+async fn configure_type(w: &mut SuiteWorld, a: Args) -> Res {
+    let t = a.n(1)? as u8;
+    let h = w.harness().await?;
+    let obs = h.configure_raw_type(t).await?;
+    h.last = Some(("configure".into(), obs));
+    Ok(())
+}
+
+fn error_infos(h: &Harness) -> Result<Vec<&ft::ErrorInfo>, String> {
+    let d = last(h)?;
+    Ok(match &d.root {
+        Some(ft::Root::ContentsSync(cs)) => cs
+            .changes
+            .iter()
+            .filter_map(|i| match i {
+                ft::ContentsSyncItem::Error(e) => Some(e),
+                _ => None,
+            })
+            .collect(),
+        _ => Vec::new(),
+    })
+}
+
+fn eei(e: &ft::ErrorInfo) -> Result<ics_client::adapt::ExtendedErrorInfo, String> {
+    let b = e
+        .extended_error_info()
+        .ok_or("an errorInfo without ExtendedErrorInfo")?;
+    ics_client::adapt::extended_error_info(b).map_err(|e| e.to_string())
+}
+
+async fn error_info(w: &mut SuiteWorld, a: Args) -> Res {
+    let h = h_of(w)?;
+    let infos = error_infos(h)?;
+    if !a.has(2) {
+        // Also no errorInfo bytes in a failed stream: FXErrorInfo 0x40180003.
+        let raw = last(h)?
+            .bytes
+            .windows(4)
+            .any(|x| x == [0x03, 0x00, 0x18, 0x40]);
+        return (infos.is_empty() && !raw)
+            .then_some(())
+            .ok_or_else(|| "the download holds an errorInfo".into());
+    }
+    let sk = h.message_key(a.s(2))?;
+    for e in infos {
+        if eei(e)?.message_gid.map(|g| g.to_vec()) == Some(sk.clone()) {
+            return Ok(());
+        }
+    }
+    Err(format!("no errorInfo names {}", a.s(2)))
+}
+
+async fn extended_error_info(w: &mut SuiteWorld, a: Args) -> Res {
+    let h = h_of(w)?;
+    let sk = h.message_key(a.s(2))?;
+    let want = a.n(1)? as u16;
+    let e = error_infos(h)?.into_iter().next().ok_or("no errorInfo")?;
+    let b = e.extended_error_info().ok_or("no ExtendedErrorInfo")?;
+    let version = u16::from_le_bytes([*b.first().unwrap_or(&0xFF), *b.get(1).unwrap_or(&0xFF)]);
+    let x = eei(e)?;
+    (version == want && x.message_gid.map(|g| g.to_vec()) == Some(sk.clone()))
+        .then_some(())
+        .ok_or_else(|| {
+            format!(
+                "ExtendedErrorInfo Version {version}, MessageGID {:02x?}",
+                x.message_gid
+            )
+        })
+}
+
+async fn replica_holds_in(w: &mut SuiteWorld, a: Args) -> Res {
+    let h = h_of(w)?;
+    let r = h.client.replica();
+    let msgs = if a.s(2) == "the synchronized folder" {
+        r.messages_in_fid(h.sync_folder()?.to_u64_le())
+    } else {
+        r.unsynchronized_folder()
+            .and_then(|f| r.messages_in_folder(f))
+    }
+    .map_err(|e| e.to_string())?;
+    for n in parse::names(a.s(1)) {
+        let sk = h.message_key(&n)?;
+        if !msgs.iter().any(|m| m.source_key == sk) {
+            return Err(format!("{n} is not in {}", a.s(2)));
+        }
+    }
+    Ok(())
+}
+
+async fn uploaded_state_kind(w: &mut SuiteWorld, a: Args) -> Res {
+    let h = h_of(w)?;
+    // The configure of the named scope, then its state upload.
+    let hierarchy = a.has(3);
+    let reqs: Vec<RopRequest> = h
+        .trace_from(0)
+        .into_iter()
+        .filter_map(|x| x.request)
+        .flat_map(|r| r.rops)
+        .collect();
+    let start = reqs
+        .iter()
+        .rposition(|r| matches!(r, RopRequest::SynchronizationConfigure(c) if (c.synchronization_type.0 == 0x02) == hierarchy))
+        .ok_or("no such configure")?;
+    let mut sizes: Vec<(u32, u32)> = Vec::new();
+    for r in &reqs[start + 1..] {
+        match r {
+            RopRequest::SynchronizationUploadStateStreamBegin(b) => {
+                sizes.push((b.state_property.0, b.transfer_buffer_size))
+            }
+            RopRequest::SynchronizationConfigure(_) => break,
+            _ => {}
+        }
+    }
+    if sizes.is_empty() {
+        return Err("no state upload after that configure".into());
+    }
+    if a.has(2) {
+        let tag = parse::prop(a.s(2))?;
+        return sizes
+            .iter()
+            .any(|(t, n)| *t == tag.0 && *n > 0)
+            .then_some(())
+            .ok_or_else(|| format!("no non-empty {} was uploaded: {sizes:x?}", a.s(2)));
+    }
+    sizes
+        .iter()
+        .all(|(_, n)| *n == 0)
+        .then_some(())
+        .ok_or_else(|| format!("the uploaded state was not empty: {sizes:x?}"))
+}
+
+async fn sk_gid(w: &mut SuiteWorld, _: Args) -> Res {
+    let h = h_of(w)?;
+    let cs = changes(h, last(h)?)?;
+    if cs.is_empty() {
+        return Err("no message change".into());
+    }
+    for c in cs {
+        match find_prop(c.header, tags::PID_TAG_SOURCE_KEY) {
+            Some(PropValue::Binary(b)) if b.len() == 22 && b[..16] == h.replguid.0.to_bytes() => {}
+            other => return Err(format!("a PidTagSourceKey is {other:02x?}")),
+        }
+    }
+    Ok(())
+}
+
+async fn ck_is_cn(w: &mut SuiteWorld, _: Args) -> Res {
+    let h = w.harness().await?;
+    let server = h.server_messages("Sync").await?;
+    let d = last(h)?;
+    let cs = changes(h, d)?;
+    if cs.is_empty() {
+        return Err("no message change".into());
+    }
+    for c in cs {
+        let sk = match find_prop(c.header, tags::PID_TAG_SOURCE_KEY) {
+            Some(PropValue::Binary(b)) => b.clone(),
+            _ => return Err("no PidTagSourceKey".into()),
+        };
+        let ck = match find_prop(c.header, tags::PID_TAG_CHANGE_KEY) {
+            Some(PropValue::Binary(b)) => Xid::decode(b).map_err(|e| e.to_string())?,
+            _ => return Err("no PidTagChangeKey".into()),
+        };
+        let cn = server
+            .iter()
+            .find(|m| m.source_key == sk)
+            .and_then(|m| m.cn)
+            .ok_or("the server sent no change number")?;
+        let g = ExchangeId::from_u64_le(cn).globcnt;
+        if ck.namespace_guid != h.replguid.0 || ck.local_id() != g.to_bytes() {
+            return Err(format!(
+                "the ChangeKey {ck:?} is not the change number {g:?}"
+            ));
+        }
+    }
+    Ok(())
+}
+
+async fn pcl_holds_ck(w: &mut SuiteWorld, _: Args) -> Res {
+    let h = h_of(w)?;
+    let cs = changes(h, last(h)?)?;
+    if cs.is_empty() {
+        return Err("no message change".into());
+    }
+    for c in cs {
+        let (Some(PropValue::Binary(ck)), Some(PropValue::Binary(pcl))) = (
+            find_prop(c.header, tags::PID_TAG_CHANGE_KEY),
+            find_prop(c.header, tags::PID_TAG_PREDECESSOR_CHANGE_LIST),
+        ) else {
+            return Err("a header without ChangeKey or PCL".into());
+        };
+        let mut sized = vec![u8::try_from(ck.len()).map_err(|_| "a huge ChangeKey")?];
+        sized.extend_from_slice(ck);
+        if !pcl.windows(sized.len()).any(|x| x == sized.as_slice()) {
+            return Err(format!(
+                "the PCL of {:?} does not hold its ChangeKey",
+                c.name
+            ));
+        }
+    }
+    Ok(())
+}
+
+async fn new_mid(w: &mut SuiteWorld, a: Args) -> Res {
+    let h = h_of(w)?;
+    let m = h.message(a.s(1))?.mid;
+    let n = h.downloads.len();
+    for d in &h.downloads[..n.saturating_sub(1)] {
+        for c in changes(h, d)? {
+            if let Some(PropValue::Binary(sk)) = find_prop(c.header, tags::PID_TAG_SOURCE_KEY)
+                && *sk == crate::driver::source_key(h.replguid, m.globcnt())
+            {
+                return Err(format!("the client already had {}", a.s(1)));
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn saved_states(w: &mut SuiteWorld, a: Args) -> Res {
+    let h = h_of(w)?;
+    let mut scopes: Vec<&ics_client::model::Scope> = Vec::new();
+    for d in &h.downloads {
+        if let Some(s) = &d.scope
+            && s.sync_type == ics_client::model::SyncType::Contents
+            && !scopes.contains(&s)
+        {
+            scopes.push(s);
+        }
+    }
+    let mut n = 0;
+    for s in scopes {
+        let st = h.client.replica().state(s).map_err(|e| e.to_string())?;
+        if st != ics_client::model::StateBlobs::default() {
+            n += 1;
+        }
+    }
+    let want = a.n(1)? as usize;
+    (n == want)
+        .then_some(())
+        .ok_or_else(|| format!("the client keeps {n} saved states"))
+}
