@@ -395,3 +395,155 @@ fn get_transfer_state() {
         PropTag(0),
     );
 }
+
+/// Behaviour profiles pick among the outcomes tables X/Y allow: legacy busy
+/// code 0x8004010B (Note D-1), Exchange 2007 accepting SendOptions 0x80.
+#[test]
+fn profile_variants() {
+    let mut c = Client::new(Profile {
+        legacy_busy_code: true,
+        ..Profile::exchange2007()
+    });
+    seed(&mut c, 1);
+    let inbox = c.inbox();
+    c.open(inbox);
+    assert_eq!(
+        c.configure(SynchronizationType::CONTENTS, 0x81, CONTENTS_FLAGS, 0),
+        ErrorCode::Success
+    );
+    c.s.faults_mut().busy_remaining = 1;
+    let x = c.get_buffer(2, BUFFER_SIZE_SENTINEL);
+    assert_eq!(x.return_value, ErrorCode::Busy);
+    assert_eq!(x.backoff_time, None);
+    assert_eq!(
+        c.get_buffer(2, BUFFER_SIZE_SENTINEL).transfer_status,
+        TransferStatus::DONE
+    );
+}
+
+/// Hierarchy sync over ROPs (R-115, R-116, 2.2.4.3.9): parents before
+/// children, zero-length ParentSourceKey below the sync root, FolderId with Eid.
+#[test]
+fn hierarchy_sync_over_rops() {
+    let mut c = Client::new(Profile::default());
+    let inbox = c.inbox();
+    let a = c.s.mailbox_mut().create_folder(inbox, "A").unwrap();
+    c.s.mailbox_mut().create_folder(a, "B").unwrap();
+    c.open(inbox);
+    assert_eq!(
+        c.configure(SynchronizationType::HIERARCHY, 0x01, 0x0001, 0x1),
+        ErrorCode::Success
+    );
+    c.upload_state(
+        &IcsState::new(),
+        ics_wire::state::SynchronizationType::Hierarchy,
+        8,
+    );
+    let bytes = c.download(2, 50).concat();
+    let Root::HierarchySync(h) = ft::parse(RootKind::HierarchySync, &bytes).unwrap() else {
+        panic!()
+    };
+    assert_eq!(h.folder_changes.len(), 2);
+    let first = &h.folder_changes[0].props;
+    assert_eq!(first[0].tag, tags::PID_TAG_PARENT_SOURCE_KEY);
+    assert_eq!(first[0].as_binary(), Some(&[][..]));
+    assert!(first.iter().any(|p| p.tag == tags::PID_TAG_FOLDER_ID));
+    let second = &h.folder_changes[1].props;
+    assert_eq!(
+        second[0].as_binary(),
+        first[1].as_binary(),
+        "B's parent is A"
+    );
+    assert!(
+        h.state.cnset_seen_fai().is_none() && h.state.cnset_read().is_none(),
+        "R-132"
+    );
+    // Contents-only restriction on hierarchy fails (R-072, table Y).
+    let _ = PropTag(0);
+}
+
+/// R-195 Exchange 2007 variant (<2>): GetTransferState during a download
+/// returns a checkpoint of what was produced so far.
+#[test]
+fn checkpoint_transfer_state_profile() {
+    let mut c = Client::new(Profile::exchange2007());
+    seed(&mut c, 30);
+    let inbox = c.inbox();
+    c.open(inbox);
+    c.configure(SynchronizationType::CONTENTS, 0x01, CONTENTS_FLAGS, 0);
+    assert_eq!(
+        c.get_buffer(2, 300).transfer_status,
+        TransferStatus::PARTIAL
+    );
+    c.call(vec![RopRequest::SynchronizationGetTransferState(
+        InputOutputHandleRequest {
+            logon_id: 0,
+            input_handle_index: 2,
+            output_handle_index: 3,
+        },
+    )]);
+    let bytes = c.download(3, BUFFER_SIZE_SENTINEL).concat();
+    let Root::State(s) = ft::parse(RootKind::State, &bytes).unwrap() else {
+        panic!()
+    };
+    let props: Vec<TaggedValue> = s
+        .props
+        .iter()
+        .map(|p| TaggedValue {
+            tag: p.tag,
+            value: p.value.clone(),
+        })
+        .collect();
+    let n = IcsState::from_props(&props).unwrap().idset_given.count();
+    assert!(n > 0 && n < 30, "checkpoint holds {n} ids");
+}
+
+/// Two connections on one mailbox: each has its own handles; using the
+/// other's handle is ecAccessDenied; a change made through one is
+/// downloaded by the other.
+#[test]
+fn two_connections_share_the_mailbox() {
+    let mut c = Client::new(Profile::default());
+    seed(&mut c, 2);
+    let inbox = c.inbox();
+    c.open(inbox);
+    let other = c.s.connect();
+    // Logon and a download on the second connection.
+    let req = RopRequestBuffer {
+        rops: vec![RopRequest::Logon(ics_wire::rop::logon::LogonRequest {
+            logon_id: 0,
+            output_handle_index: 0,
+            logon_flags: ics_wire::rop::flags::LogonFlags::PRIVATE,
+            open_flags: ics_wire::rop::flags::OpenFlags(0),
+            store_state: 0,
+            essdn: Some(b"/o=x".to_vec()),
+        })],
+        handles: vec![EMPTY],
+    };
+    let out = c.s.execute_on(other, &req.encode().unwrap(), 0).unwrap();
+    let resp = RopResponseBuffer::decode(&out, &req, &ResponseContext::default()).unwrap();
+    let logon2 = resp.handles[0];
+    assert_ne!(logon2, c.h[0]);
+    // Connection 0's folder handle used on connection 1.
+    let req = RopRequestBuffer {
+        rops: vec![RopRequest::FastTransferSourceGetBuffer(
+            FastTransferSourceGetBufferRequest {
+                logon_id: 0,
+                input_handle_index: 0,
+                buffer_size: 100,
+                maximum_buffer_size: None,
+            },
+        )],
+        handles: vec![c.h[1]],
+    };
+    let out = c.s.execute_on(other, &req.encode().unwrap(), 0).unwrap();
+    let resp = RopResponseBuffer::decode(&out, &req, &ResponseContext::default()).unwrap();
+    let RopResponse::FastTransferSourceGetBuffer(x) = &resp.rops[0] else {
+        panic!()
+    };
+    assert_eq!(x.return_value, ErrorCode::AccessDenied);
+    // Closing connection 1 leaves connection 0 working.
+    c.s.disconnect(other);
+    let (cs, _) = sync_contents(&mut c, &IcsState::new(), BUFFER_SIZE_SENTINEL);
+    assert_eq!(cs.changes.len(), 2);
+}

@@ -508,3 +508,80 @@ fn setup_rops_create_folder_and_message() {
         Some(&PropValue::unicode("hello"))
     );
 }
+
+/// Exchange 2007 profile: HardDelete imports are not supported (R-223, <19>).
+#[test]
+fn hard_delete_unsupported_profile() {
+    let mut c = Client::new(Profile::exchange2007());
+    let inbox = c.inbox();
+    let mid =
+        c.s.mailbox_mut()
+            .create_message(inbox, false, Default::default())
+            .unwrap();
+    let sk = c.s.mailbox().source_key_of(mid.0);
+    c.open(inbox);
+    c.call(vec![RopRequest::SynchronizationOpenCollector(
+        SynchronizationOpenCollectorRequest {
+            logon_id: 0,
+            input_handle_index: 1,
+            output_handle_index: 2,
+            is_contents_collector: 1,
+        },
+    )]);
+    let r = c.call(vec![RopRequest::SynchronizationImportDeletes(
+        SynchronizationImportDeletesRequest {
+            logon_id: 0,
+            input_handle_index: 2,
+            import_delete_flags: ImportDeleteFlags::HARD_DELETE,
+            property_values: vec![tv(PropTag(0x0000_1102), PropValue::MvBinary(vec![sk]))],
+        },
+    )]);
+    assert!(
+        matches!(&r.rops[0], RopResponse::SynchronizationImportDeletes(x) if x.return_value == ErrorCode::NotSupported)
+    );
+    assert!(c.s.mailbox().message(mid).is_some());
+}
+
+/// when the client's version is newer than the server's, the move
+/// succeeds with SyncClientChangeNewer and the server keeps its own change
+/// identity; a move of a deleted source is SyncObjectDeleted.
+#[test]
+fn import_message_move_client_newer() {
+    let mut u = Up::new();
+    let inbox = u.c.inbox();
+    let other = u.c.s.mailbox_mut().create_folder(inbox, "Other").unwrap();
+    let mid =
+        u.c.s
+            .mailbox_mut()
+            .create_message(other, false, Default::default())
+            .unwrap();
+    let dst = u.new_gid();
+    let mb = u.c.s.mailbox();
+    let g = mb.replguid();
+    let server_pcl = ics_server::mailbox::message_pcl(mb.message(mid).unwrap(), g);
+    let mut client_pcl = server_pcl.clone();
+    client_pcl.insert(client_xid(40)); // the client changed it offline
+    let req = SynchronizationImportMessageMoveRequest {
+        logon_id: 0,
+        input_handle_index: 2,
+        source_folder_id: mb.source_key_of(other.0),
+        source_message_id: mb.source_key_of(mid.0),
+        predecessor_change_list: client_pcl.to_bytes(),
+        destination_message_id: dst.to_xid().to_bytes(),
+        change_number: client_xid(41).to_bytes(),
+    };
+    let r = u.c.call(vec![RopRequest::SynchronizationImportMessageMove(
+        req.clone(),
+    )]);
+    assert!(
+        matches!(&r.rops[0], RopResponse::SynchronizationImportMessageMove(x) if x.result.return_value() == ErrorCode::SyncClientChangeNewer)
+    );
+    let new = Mid::new(ics_server::mailbox::LOCAL_REPLID, dst.globcnt);
+    let m = u.c.s.mailbox().message(new).unwrap();
+    assert_eq!(m.change_key, None, "server change identity kept");
+    let r =
+        u.c.call(vec![RopRequest::SynchronizationImportMessageMove(req)]);
+    assert!(
+        matches!(&r.rops[0], RopResponse::SynchronizationImportMessageMove(x) if x.result.return_value() == ErrorCode::SyncObjectDeleted)
+    );
+}

@@ -88,6 +88,9 @@ pub struct SyncOptions {
     pub id_min_unused: u64,
     /// ImportDeletes HardDelete.
     pub hard_delete: bool,
+    /// Import with FailOnConflict: conflicts are resolved by this client
+    /// (last writer wins, loser kept and linked, R-340) rather than by the server.
+    pub fail_on_conflict: bool,
 }
 
 impl Default for SyncOptions {
@@ -106,6 +109,7 @@ impl Default for SyncOptions {
             id_batch: 0x200,
             id_min_unused: 16,
             hard_delete: false,
+            fail_on_conflict: true,
         }
     }
 }
@@ -246,6 +250,16 @@ impl<O: IcsOps + Send> Client<O> {
             logon,
             map,
         })
+    }
+
+    /// Logs on again after a lost connection (every handle is gone) and
+    /// compares the mailbox GUID again (R-271: after each RopLogon).
+    pub async fn reconnect(&mut self) -> Result<(), SyncError> {
+        let logon = self.ops.logon().await?;
+        self.replica.bind_mailbox(logon.mailbox_guid)?;
+        self.map.insert(logon.replid, logon.replguid);
+        self.logon = logon;
+        Ok(())
     }
 
     /// The replica.
@@ -563,6 +577,7 @@ impl<O: IcsOps + Send> Client<O> {
                 last_modification_time: m.last_modification_time,
                 change_key: m.change_key.clone(),
                 pcl: m.pcl.clone(),
+                fail_on_conflict: self.opts.fail_on_conflict,
             };
             let mut props = m.props.clone();
             // The read state travels as PidTagMessageFlags with the message.

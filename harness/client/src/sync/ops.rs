@@ -114,6 +114,10 @@ pub struct ImportHeader {
     pub change_key: Vec<u8>,
     /// PidTagPredecessorChangeList.
     pub pcl: Vec<u8>,
+    /// ImportFlag FailOnConflict (0x40): the server refuses a conflicting
+    /// version with SyncConflict instead of resolving it, so the
+    /// client resolves the conflict itself on the next download.
+    pub fail_on_conflict: bool,
 }
 
 /// Outcome of importing one change ([MS-OXCFXICS] 3.3.4.3.3; ).

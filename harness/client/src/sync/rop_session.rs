@@ -470,11 +470,14 @@ impl<T: RopTransport + Send> IcsOps for RopSession<T> {
             logon_id: LOGON_ID,
             input_handle_index: 0,
             output_handle_index: 1,
-            import_flag: if fai {
-                ImportFlag::ASSOCIATED
-            } else {
-                ImportFlag(0)
-            },
+            import_flag: ImportFlag(
+                if fai { ImportFlag::ASSOCIATED.0 } else { 0 }
+                    | if header.fail_on_conflict {
+                        ImportFlag::FAIL_ON_CONFLICT.0
+                    } else {
+                        0
+                    },
+            ),
             property_values: values,
         };
         let (r, handles) = self

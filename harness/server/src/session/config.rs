@@ -31,7 +31,7 @@ pub fn configure(
     // Group Y project decision: the unknown bit 0x80 always fails; Reserved1/2
     // are ignored by default (current [MS-OXCFXICS]) and fail under `strict`
     // (2010 [MS-OXCSYNC] R-331).
-    if so.unknown_bits() != 0 {
+    if so.unknown_bits() != 0 && !profile.accept_unknown_send_options {
         return Err(ErrorCode::InvalidParameter);
     }
     if profile.strict_send_options

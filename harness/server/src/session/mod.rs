@@ -2,23 +2,23 @@
 //! ([MS-OXCROPS] 3.2.5). [`Session::execute`] takes a ROP request buffer
 //! (RopSize, RopsList, handle table) and returns the response buffer.
 //!
-//! Implemented: RopLogon (private), RopOpenFolder, RopRelease,
-//! RopSynchronizationConfigure, RopSynchronizationUploadStateStreamBegin /
-//! Continue / End (download and upload contexts),
-//! RopFastTransferSourceGetBuffer, RopTellVersion,
-//! RopSynchronizationGetTransferState, RopGetLocalReplicaIds,
-//! RopSetLocalReplicaMidsetDeleted, the upload ROPs (OpenCollector,
-//! ImportMessageChange, ImportHierarchyChange, ImportDeletes,
-//! ImportReadStateChanges, ImportMessageMove) and the setup ROPs
-//! (CreateFolder, DeleteFolder, CreateMessage, OpenMessage, SetProperties,
-//! DeleteProperties, SaveChangesMessage, DeleteMessages, HardDeleteMessages,
-//! SetMessageReadFlag, SetReadFlags, GetPropertyIdsFromNames). Every other
-//! ROP that `ics-wire` decodes is answered with ecNotImplemented
-//! (0x80040FFF): tables, GetProperties*, MoveCopyMessages, the FastTransfer
-//! copy and destination ROPs.
+//! Every ROP `ics-wire` decodes is answered: RopLogon (private mailbox),
+//! RopRelease, RopOpenFolder, RopCreateFolder, RopDeleteFolder,
+//! RopGetHierarchyTable, RopGetContentsTable, RopSetColumns, RopQueryRows,
+//! RopOpenMessage, RopCreateMessage, RopSetProperties, RopDeleteProperties,
+//! RopGetPropertiesSpecific, RopGetPropertiesAll, RopSaveChangesMessage,
+//! RopDeleteMessages, RopHardDeleteMessages, RopSetMessageReadFlag,
+//! RopSetReadFlags, RopMoveCopyMessages, RopGetPropertyIdsFromNames, the
+//! FastTransfer source and destination ROPs, RopTellVersion, the
+//! synchronization download and upload ROPs, RopGetLocalReplicaIds and
+//! RopSetLocalReplicaMidsetDeleted. Limits are named where they apply
+//! (public folders, folder-level CopyTo, conflict resolve messages).
 
 pub mod config;
+mod copy;
+mod destination;
 pub mod profile;
+mod read;
 mod setup;
 pub mod stream;
 pub mod structs;
@@ -85,6 +85,8 @@ enum Object {
     Stream(Box<Streamer>),
     Collector(Box<upload::CollectorCtx>),
     Message(Box<setup::MessageCtx>),
+    Destination(Box<destination::DestinationCtx>),
+    Table(Box<read::TableCtx>),
 }
 
 /// Output buffer size this server assumes for each response buffer
@@ -97,13 +99,23 @@ pub struct Session {
     profile: Profile,
     faults: Faults,
     objects: BTreeMap<u32, Object>,
+    /// Connection owning each handle (R-008: another logon's handle is
+    /// ecAccessDenied).
+    owner: BTreeMap<u32, u32>,
+    /// The connection of the request being processed.
+    conn: u32,
+    next_conn: u32,
+    /// Connections cut by fault injection.
+    lost_conns: BTreeSet<u32>,
     released: BTreeSet<u32>,
     next_handle: u32,
     special: [Fid; 13],
     max_output: usize,
-    lost: bool,
     now_ms: u64,
     pending_retry: Option<usize>,
+    check_invariants: bool,
+    checked: usize,
+    violations: Vec<crate::ics::invariants::Violation>,
 }
 
 impl std::fmt::Debug for Session {
@@ -153,9 +165,15 @@ impl Session {
             next_handle: 1,
             special,
             max_output: DEFAULT_MAX_OUTPUT,
-            lost: false,
+            owner: BTreeMap::new(),
+            conn: 0,
+            next_conn: 1,
+            lost_conns: BTreeSet::new(),
             now_ms: 0,
             pending_retry: None,
+            check_invariants: false,
+            checked: 0,
+            violations: Vec::new(),
         }
     }
 
@@ -191,18 +209,58 @@ impl Session {
         self.profile = p;
     }
 
+    /// Check the idset.md §14.5 invariants (I1–I11) of every ICS download
+    /// this session completes; violations are kept for
+    /// [`Session::invariant_violations`]. Costs a copy of each element's ids.
+    pub fn set_check_invariants(&mut self, on: bool) {
+        self.check_invariants = on;
+    }
+
+    /// Number of completed downloads whose invariants were checked.
+    pub fn checked_downloads(&self) -> usize {
+        self.checked
+    }
+
+    /// Invariant violations found in completed downloads (empty when none,
+    /// or when checking is off).
+    pub fn invariant_violations(&self) -> &[crate::ics::invariants::Violation] {
+        &self.violations
+    }
+
     /// The largest response buffer (default [`DEFAULT_MAX_OUTPUT`]).
     pub fn set_max_output(&mut self, n: usize) {
         self.max_output = n;
     }
 
-    /// After a cut connection: a fresh connection to the same mailbox (all
-    /// handles gone).
+    /// After a cut connection: connection 0 starts afresh on the same
+    /// mailbox (its handles gone).
     pub fn reconnect(&mut self) {
-        self.objects.clear();
-        self.released.clear();
-        self.lost = false;
+        self.disconnect(0);
         self.faults.cut_after_bytes = None;
+    }
+
+    /// Opens another connection to the same mailbox (a second client);
+    /// connection 0 exists from the start.
+    pub fn connect(&mut self) -> u32 {
+        let c = self.next_conn;
+        self.next_conn += 1;
+        c
+    }
+
+    /// Closes a connection: its objects are released.
+    pub fn disconnect(&mut self, conn: u32) {
+        let mine: Vec<u32> = self
+            .owner
+            .iter()
+            .filter(|(_, c)| **c == conn)
+            .map(|(h, _)| *h)
+            .collect();
+        for h in mine {
+            self.objects.remove(&h);
+            self.owner.remove(&h);
+            self.released.insert(h);
+        }
+        self.lost_conns.remove(&conn);
     }
 
     /// [`Session::execute_at`] with the time unchanged.
@@ -210,12 +268,23 @@ impl Session {
         self.execute_at(request, self.now_ms)
     }
 
-    /// Processes one ROP request buffer; `now_ms` is the caller's clock, used
-    /// to record when retries after a busy answer arrive.
+    /// Processes one ROP request buffer on connection 0; `now_ms` is the
+    /// caller's clock, used to record when retries after a busy answer arrive.
     pub fn execute_at(&mut self, request: &[u8], now_ms: u64) -> Result<Vec<u8>, SessionError> {
-        if self.lost {
+        self.execute_on(0, request, now_ms)
+    }
+
+    /// Processes one ROP request buffer on connection `conn`.
+    pub fn execute_on(
+        &mut self,
+        conn: u32,
+        request: &[u8],
+        now_ms: u64,
+    ) -> Result<Vec<u8>, SessionError> {
+        if self.lost_conns.contains(&conn) {
             return Err(SessionError::ConnectionLost);
         }
+        self.conn = conn;
         self.now_ms = now_ms;
         let req = RopRequestBuffer::decode(request)
             .map_err(|e| SessionError::RpcFormat(e.to_string()))?;
@@ -260,6 +329,7 @@ impl Session {
         let h = self.next_handle;
         self.next_handle += 1;
         self.objects.insert(h, o);
+        self.owner.insert(h, self.conn);
         h
     }
 
@@ -267,6 +337,9 @@ impl Session {
     fn resolve(&self, handles: &[u32], idx: u8) -> Result<u32, ErrorCode> {
         let h = *handles.get(idx as usize).ok_or(ErrorCode::NullObject)?;
         if self.objects.contains_key(&h) {
+            if self.owner.get(&h) != Some(&self.conn) {
+                return Err(ErrorCode::AccessDenied);
+            }
             Ok(h)
         } else if self.released.contains(&h) {
             Err(ErrorCode::InvalidObject)
@@ -291,7 +364,10 @@ impl Session {
         let resp = match rop {
             Q::Release(r) => {
                 if let Ok(h) = self.resolve(handles, r.input_handle_index) {
-                    self.objects.remove(&h);
+                    self.owner.remove(&h);
+                    if let Some(Object::Destination(d)) = self.objects.remove(&h) {
+                        self.release_destination(*d);
+                    }
                     self.released.insert(h);
                 }
                 return Ok(None);
@@ -611,6 +687,9 @@ impl Session {
                 retry_at: None,
             });
             self.pending_retry = Some(self.faults.busy_log.len() - 1);
+            if self.profile.legacy_busy_code {
+                return Ok(fail(ErrorCode::Busy));
+            }
             return Ok(RopResponse::FastTransferSourceGetBuffer(
                 FastTransferSourceGetBufferResponse::busy(idx, self.faults.busy_backoff),
             ));
@@ -638,7 +717,7 @@ impl Session {
                         _ => 0,
                     };
                     if sent_before + bytes.len() > limit {
-                        self.lost = true;
+                        self.lost_conns.insert(self.conn);
                         return Err(SessionError::ConnectionLost);
                     }
                 }
@@ -674,13 +753,26 @@ impl Session {
                     let initial = self.initial_state(&ctx.upload)?;
                     let d = Download::new(&self.mb, ctx.folder, ctx.opts.clone(), initial)
                         .map_err(|_| ErrorCode::NotFound)?;
-                    ctx.stream = Some(Streamer::new(Source::Ics(Box::new(d)), ctx.opts.kind));
+                    let mut st = Streamer::new(Source::Ics(Box::new(d)), ctx.opts.kind);
+                    if self.check_invariants {
+                        st.record = Some(Vec::new());
+                    }
+                    ctx.stream = Some(st);
                 }
                 let s = ctx.stream.as_mut().expect("just set");
                 if s.is_done() {
                     return Ok((Vec::new(), true));
                 }
                 let r = s.next_portion(&self.mb, size).map_err(stream_error);
+                if matches!(r, Ok((_, true)))
+                    && let Some(rec) = s.record.take()
+                    && let Some(d) = s.download()
+                {
+                    self.checked += 1;
+                    if let Err(v) = crate::ics::invariants::check(d.initial(), &rec) {
+                        self.violations.extend(v);
+                    }
+                }
                 if let Err(e) = r {
                     ctx.failed = Some(e);
                 }
@@ -758,8 +850,22 @@ pub(crate) fn failure_response(
         .unwrap_or(enc.get(2).copied().unwrap_or(0));
     let mut b = vec![rop.rop_id(), idx];
     b.extend_from_slice(&code.to_u32().to_le_bytes());
-    RopResponse::decode(&mut Reader::new(&b), rop.rop_id(), &ResponseHint::default())
-        .map_err(|e| SessionError::Encode(format!("no failure form for {}: {e}", rop.name())))
+    // Some failure forms carry more fields (PutBuffer: TransferStatus,
+    // counts, BufferUsedSize); they are zero in a failure.
+    for pad in 0..=16 {
+        let mut bytes = b.clone();
+        bytes.resize(b.len() + pad, 0);
+        let mut r = Reader::new(&bytes);
+        if let Ok(resp) = RopResponse::decode(&mut r, rop.rop_id(), &ResponseHint::default())
+            && r.is_empty()
+        {
+            return Ok(resp);
+        }
+    }
+    Err(SessionError::Encode(format!(
+        "no failure form for {}",
+        rop.name()
+    )))
 }
 
 /// A PtypBinary state value, for tests that build upload requests.

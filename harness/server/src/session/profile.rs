@@ -12,6 +12,15 @@ pub struct Profile {
     /// sent so far (Exchange 2007, <2>) instead of the initial state
     /// (Exchange 2010+, the default).
     pub checkpoint_transfer_state: bool,
+    /// Busy GetBuffer answers use the legacy [MS-OXCSYNC] 2010 code
+    /// 0x8004010B without BackoffTime (Note D-1) instead of 0x00000480.
+    pub legacy_busy_code: bool,
+    /// Exchange 2007 behaviour: the unknown SendOptions bit 0x80 is accepted
+    /// (a SHOULD not met, table Y).
+    pub accept_unknown_send_options: bool,
+    /// Exchange 2003/2007 behaviour: ImportDeletes HardDelete fails with
+    /// ecNotSupported (R-223, <19>).
+    pub no_hard_delete_import: bool,
 }
 
 impl Profile {
@@ -19,6 +28,16 @@ impl Profile {
     pub fn strict() -> Self {
         Profile {
             strict_send_options: true,
+            ..Profile::default()
+        }
+    }
+
+    /// Exchange 2007-like outcomes where the spec allows several.
+    pub fn exchange2007() -> Self {
+        Profile {
+            checkpoint_transfer_state: true,
+            accept_unknown_send_options: true,
+            no_hard_delete_import: true,
             ..Profile::default()
         }
     }

@@ -54,7 +54,7 @@ pub enum Pending {
 pub struct MessageCtx {
     folder: Fid,
     fai: bool,
-    pending: Pending,
+    pub(super) pending: Pending,
     /// Staged content (edits apply on save, R-065, R-206).
     content: MessageContent,
     deleted: Vec<PropTag>,
@@ -62,6 +62,17 @@ pub struct MessageCtx {
 }
 
 impl MessageCtx {
+    /// The staged properties.
+    pub(super) fn staged(&self) -> &crate::mailbox::PropertyBag {
+        &self.content.props
+    }
+
+    /// Replaces the staged content (a FastTransfer upload of messageContent).
+    pub(super) fn stage_content(&mut self, content: MessageContent) {
+        self.content = content;
+        self.deleted.clear();
+    }
+
     pub(super) fn new(folder: Fid, fai: bool, pending: Pending, collector: Option<u32>) -> Self {
         MessageCtx {
             folder,
@@ -89,6 +100,15 @@ impl Session {
         handles: &mut [u32],
     ) -> Result<Option<RopResponse>, SessionError> {
         if let Some(r) = self.dispatch_upload(rop, handles)? {
+            return Ok(Some(r));
+        }
+        if let Some(r) = self.dispatch_copy(rop, handles) {
+            return Ok(Some(r));
+        }
+        if let Some(r) = self.dispatch_destination(rop, handles) {
+            return Ok(Some(r));
+        }
+        if let Some(r) = self.dispatch_read(rop, handles) {
             return Ok(Some(r));
         }
         use RopRequest as Q;
@@ -355,7 +375,7 @@ impl Session {
         }))
     }
 
-    fn folder_of_handle(&self, handles: &[u32], idx: u8) -> Result<Fid, ErrorCode> {
+    pub(super) fn folder_of_handle(&self, handles: &[u32], idx: u8) -> Result<Fid, ErrorCode> {
         let h = self.resolve(handles, idx)?;
         match self.objects.get(&h) {
             Some(Object::Folder(f)) => Ok(*f),
@@ -410,10 +430,14 @@ impl Session {
         let mid = match pending {
             Pending::New => self.mb.create_message(folder, fai, content).map_err(e)?,
             Pending::Edit(mid) => {
+                // Subobjects staged by a FastTransfer upload replace the old ones.
                 let edit = crate::mailbox::MessageEdit {
                     set: content.props.values().to_vec(),
                     delete: deleted,
-                    ..Default::default()
+                    recipients: (!content.recipients.is_empty())
+                        .then(|| content.recipients.clone()),
+                    attachments: (!content.attachments.is_empty())
+                        .then(|| content.attachments.clone()),
                 };
                 self.mb.modify_message(mid, edit, None).map_err(e)?;
                 mid

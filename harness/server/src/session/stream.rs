@@ -19,50 +19,54 @@ use crate::mailbox::groups::GROUP_MAPPING_ID;
 /// ecNotFound, the ErrorCode an errorInfo reports for an unreadable message.
 pub const EC_NOT_FOUND: u32 = 0x8004_010F;
 
-fn ftp(mb: &Mailbox, v: &TaggedValue) -> FtProp {
-    match mb.named().name_of(v.tag.id()) {
-        Some(name) if v.tag.is_named() => FtProp {
-            tag: v.tag,
-            name: Some(name.clone()),
-            value: v.value.clone(),
-        },
-        _ => FtProp::with_tag(v.tag, v.value.clone()),
+fn ftp(mb: &Mailbox, v: TaggedValue) -> FtProp {
+    let name = if v.tag.is_named() {
+        mb.named().name_of(v.tag.id()).cloned()
+    } else {
+        None
+    };
+    FtProp {
+        tag: v.tag,
+        name,
+        value: v.value,
     }
 }
 
-fn ftps(mb: &Mailbox, vs: &[TaggedValue]) -> Vec<FtProp> {
-    vs.iter().map(|v| ftp(mb, v)).collect()
+fn ftps(mb: &Mailbox, vs: Vec<TaggedValue>) -> Vec<FtProp> {
+    vs.into_iter().map(|v| ftp(mb, v)).collect()
 }
 
-fn children(mb: &Mailbox, c: &ContentOut) -> ft::MessageChildren {
+fn children(mb: &Mailbox, c: ContentOut) -> ft::MessageChildren {
     ft::MessageChildren {
         del_recipients: c.recipients.is_some(),
         recipients: c
             .recipients
-            .iter()
-            .flatten()
+            .unwrap_or_default()
+            .into_iter()
             .map(|r| ft::Recipient { props: ftps(mb, r) })
             .collect(),
         del_attachments: c.attachments.is_some(),
         attachments: c
             .attachments
-            .iter()
-            .flatten()
+            .unwrap_or_default()
+            .into_iter()
             .map(|a| attachment(mb, a))
             .collect(),
     }
 }
 
-fn attachment(mb: &Mailbox, a: &AttachmentOut) -> ft::Attachment {
+fn attachment(mb: &Mailbox, a: AttachmentOut) -> ft::Attachment {
     ft::Attachment {
         attach_number: a.number,
         content: ft::AttachmentContent {
             dn_prefix: None,
-            props: ftps(mb, &a.props),
-            embedded: a.embedded.as_ref().map(|e| {
+            props: ftps(mb, a.props),
+            embedded: a.embedded.map(|e| {
+                let e = *e;
+                let props = ftps(mb, e.props.clone());
                 Box::new(ft::MessageContent {
                     dn_prefix: None,
-                    props: ftps(mb, &e.props),
+                    props,
                     children: children(mb, e),
                 })
             }),
@@ -76,14 +80,14 @@ fn binary(tag: ics_wire::prop::PropTag, b: Vec<u8>) -> FtProp {
 
 /// The stream bytes of one engine element (ftstream.md §5 contentsSync /
 /// hierarchySync productions).
-pub fn element_bytes(mb: &Mailbox, kind: SyncKind, e: &Element) -> Result<Vec<u8>, ProduceError> {
+pub fn element_bytes(mb: &Mailbox, kind: SyncKind, e: Element) -> Result<Vec<u8>, ProduceError> {
     let mut w = Writer { out: Vec::new() };
     match e {
         Element::ProgressTotal(p) => {
             write_marker(&mut w.out, Marker::IncrSyncProgressMode);
             write_prop(
                 &mut w.out,
-                &binary(ics_tags::UNTAGGED_BINARY, progress_information(p)),
+                &binary(ics_tags::UNTAGGED_BINARY, progress_information(&p)),
             )?;
         }
         Element::MessageChange(c) => {
@@ -98,23 +102,27 @@ pub fn element_bytes(mb: &Mailbox, kind: SyncKind, e: &Element) -> Result<Vec<u8
                     &FtProp::with_tag(ics_tags::UNTAGGED_BOOLEAN, PropValue::Boolean(fai)),
                 )?;
             }
-            let change = match &c.body {
-                ChangeBody::Full(content) => ft::MessageChange::Full(ft::MessageChangeFull {
-                    header: ftps(mb, &c.header),
-                    props: ftps(mb, &content.props),
-                    children: children(mb, content),
-                }),
+            let header = ftps(mb, c.header);
+            let change = match c.body {
+                ChangeBody::Full(mut content) => {
+                    let props = ftps(mb, std::mem::take(&mut content.props));
+                    ft::MessageChange::Full(ft::MessageChangeFull {
+                        header,
+                        props,
+                        children: children(mb, content),
+                    })
+                }
                 ChangeBody::Partial(groups) => {
                     ft::MessageChange::Partial(ft::MessageChangePartial {
                         group_info: Some(ft::GroupInfo {
                             props: vec![binary(ics_tags::UNTAGGED_BINARY, property_group_info())],
                         }),
                         group_id: Some(GROUP_MAPPING_ID),
-                        header: ftps(mb, &c.header),
+                        header,
                         groups: groups
-                            .iter()
+                            .into_iter()
                             .map(|(i, p)| ft::PartialGroup {
-                                index: *i,
+                                index: i,
                                 props: ftps(mb, p),
                             })
                             .collect(),
@@ -126,7 +134,7 @@ pub fn element_bytes(mb: &Mailbox, kind: SyncKind, e: &Element) -> Result<Vec<u8
         }
         Element::FolderChange(c) => {
             write_marker(&mut w.out, Marker::IncrSyncChg);
-            for p in ftps(mb, &c.props) {
+            for p in ftps(mb, c.props) {
                 write_prop(&mut w.out, &p)?;
             }
         }
@@ -191,6 +199,33 @@ pub fn element_bytes(mb: &Mailbox, kind: SyncKind, e: &Element) -> Result<Vec<u8
     Ok(w.out)
 }
 
+/// An element without its property values, for invariant checks.
+fn stripped(e: &Element) -> Element {
+    match e {
+        Element::MessageChange(c) => {
+            let mut c = c.clone();
+            c.header.clear();
+            c.body = match c.body {
+                ChangeBody::Full(_) => ChangeBody::Full(ContentOut {
+                    props: vec![],
+                    recipients: None,
+                    attachments: None,
+                }),
+                ChangeBody::Partial(g) => {
+                    ChangeBody::Partial(g.into_iter().map(|(i, _)| (i, vec![])).collect())
+                }
+            };
+            Element::MessageChange(c)
+        }
+        Element::FolderChange(c) => Element::FolderChange(crate::ics::FolderChange {
+            fid: c.fid,
+            cn: c.cn,
+            props: vec![],
+        }),
+        other => other.clone(),
+    }
+}
+
 /// Where a stream's bytes come from.
 #[derive(Debug)]
 pub enum Source {
@@ -219,19 +254,36 @@ pub enum StreamFailure {
     },
 }
 
+/// An atom kind with its absolute byte range.
+type AbsAtom = (AtomKind, usize, usize);
+
 /// A stream being handed out in portions.
+///
+/// Element boundaries are always legal split points; only the element that
+/// straddles a portion's end is lexed into atoms to find the last legal
+/// point inside it (ftstream.md §4.1), so the common case costs no lexing.
 #[derive(Debug)]
 pub struct Streamer {
     source: Source,
     kind: SyncKind,
-    /// Produced, unsent bytes; `buf[0]` is stream offset `base`.
+    /// Bytes from absolute offset `buf_start` (start of the first element
+    /// not yet completely sent).
     buf: Vec<u8>,
-    base: usize,
-    /// Atoms of `buf` by absolute range.
-    atoms: VecDeque<(AtomKind, usize, usize)>,
+    buf_start: usize,
+    /// Absolute offset of the next byte to send.
+    pos: usize,
+    /// Absolute end of the produced bytes.
+    end: usize,
+    /// Absolute ranges of elements not yet completely sent.
+    bounds: VecDeque<(usize, usize)>,
+    /// Atoms (absolute) of the element last lexed, by its start offset.
+    atoms_cache: Option<(usize, Vec<AbsAtom>)>,
     exhausted: bool,
     /// Total bytes handed out.
     pub sent: usize,
+    /// When checking invariants: every element produced, property values
+    /// dropped (ids, CNs and sets kept).
+    pub record: Option<Vec<Element>>,
 }
 
 impl Streamer {
@@ -241,10 +293,14 @@ impl Streamer {
             source: Source::Bytes(Vec::new()),
             kind,
             buf: Vec::new(),
-            base: 0,
-            atoms: VecDeque::new(),
+            buf_start: 0,
+            pos: 0,
+            end: 0,
+            bounds: VecDeque::new(),
+            atoms_cache: None,
             exhausted: false,
             sent: 0,
+            record: None,
         };
         match source {
             Source::Bytes(b) => {
@@ -257,13 +313,12 @@ impl Streamer {
     }
 
     fn push(&mut self, bytes: Vec<u8>) {
-        let start = self.base + self.buf.len();
-        if let Ok(list) = atoms(&bytes) {
-            self.atoms.extend(
-                list.into_iter()
-                    .map(|a| (a.kind, start + a.range.start, start + a.range.end)),
-            );
+        if bytes.is_empty() {
+            return;
         }
+        let start = self.end;
+        self.end += bytes.len();
+        self.bounds.push_back((start, self.end));
         self.buf.extend_from_slice(&bytes);
     }
 
@@ -277,7 +332,37 @@ impl Streamer {
 
     /// True once every byte was handed out.
     pub fn is_done(&self) -> bool {
-        self.exhausted && self.buf.is_empty()
+        self.exhausted && self.pos == self.end
+    }
+
+    /// The largest legal cut in `pos..=limit` inside element `(s, e)`.
+    fn cut_inside(&mut self, s: usize, e: usize, limit: usize) -> usize {
+        if self.atoms_cache.as_ref().is_none_or(|(at, _)| *at != s) {
+            let bytes = &self.buf[s - self.buf_start..e - self.buf_start];
+            let list = atoms(bytes)
+                .map(|v| {
+                    v.into_iter()
+                        .map(|a| (a.kind, s + a.range.start, s + a.range.end))
+                        .collect()
+                })
+                .unwrap_or_default();
+            self.atoms_cache = Some((s, list));
+        }
+        let list = &self.atoms_cache.as_ref().expect("just set").1;
+        let mut cut = self.pos;
+        for &(kind, a, b) in list {
+            if b <= limit {
+                cut = cut.max(b);
+                continue;
+            }
+            if kind == AtomKind::VarSizeValue && a < limit {
+                cut = cut.max(limit);
+            } else if a <= limit {
+                cut = cut.max(a);
+            }
+            break;
+        }
+        cut
     }
 
     /// The next portion of at most `size` bytes, ending at a legal split
@@ -287,45 +372,51 @@ impl Streamer {
         mb: &Mailbox,
         size: usize,
     ) -> Result<(Vec<u8>, bool), StreamFailure> {
-        while !self.exhausted && self.buf.len() < size {
+        while !self.exhausted && self.end - self.pos < size {
             let Source::Ics(d) = &mut self.source else {
                 break;
             };
             match d.next(mb)? {
                 Some(e) => {
-                    let b = element_bytes(mb, self.kind, &e)
+                    if let Some(rec) = &mut self.record {
+                        rec.push(stripped(&e));
+                    }
+                    let b = element_bytes(mb, self.kind, e)
                         .map_err(|e| StreamFailure::Produce(e.to_string()))?;
                     self.push(b);
                 }
                 None => self.exhausted = true,
             }
         }
-        let limit = self.base + size.min(self.buf.len());
-        // Largest legal cut <= limit: between atoms, or inside a varSizeValue.
-        let mut cut = self.base;
-        for &(kind, start, end) in &self.atoms {
-            if end <= limit {
-                cut = end;
-                continue;
+        let limit = self.pos + size.min(self.end - self.pos);
+        let mut cut = self.pos;
+        let mut straddler = None;
+        for &(s, e) in &self.bounds {
+            if e <= limit {
+                cut = e;
+            } else {
+                if s < limit {
+                    straddler = Some((s, e));
+                }
+                break;
             }
-            if kind == AtomKind::VarSizeValue && start < limit {
-                cut = limit;
-            } else if start <= limit {
-                cut = cut.max(start);
-            }
-            break;
         }
-        if cut == self.base && !self.buf.is_empty() {
-            let needed = self.atoms.front().map_or(self.buf.len(), |a| a.2 - a.1);
+        if let Some((s, e)) = straddler {
+            cut = cut.max(self.cut_inside(s, e, limit));
+        }
+        if cut == self.pos && self.pos < self.end {
+            let needed = self.bounds.front().map_or(0, |b| b.1 - b.0);
             return Err(StreamFailure::AtomTooLarge { needed, size });
         }
-        let out: Vec<u8> = self.buf.drain(..cut - self.base).collect();
-        self.base = cut;
-        while self.atoms.front().is_some_and(|a| a.2 <= cut) {
-            self.atoms.pop_front();
+        let out = self.buf[self.pos - self.buf_start..cut - self.buf_start].to_vec();
+        self.pos = cut;
+        while self.bounds.front().is_some_and(|b| b.1 <= cut) {
+            self.bounds.pop_front();
         }
-        if let Some(front) = self.atoms.front_mut() {
-            front.1 = front.1.max(cut);
+        let keep_from = self.bounds.front().map_or(self.end, |b| b.0);
+        if keep_from > self.buf_start {
+            self.buf.drain(..keep_from - self.buf_start);
+            self.buf_start = keep_from;
         }
         self.sent += out.len();
         Ok((out, self.is_done()))

@@ -457,6 +457,9 @@ impl Session {
         if f.unknown_bits() != 0 || f.contains(ImportDeleteFlags::HIERARCHY) == contents {
             return Err(ErrorCode::InvalidParameter);
         }
+        if f.contains(ImportDeleteFlags::HARD_DELETE) && self.profile.no_hard_delete_import {
+            return Err(ErrorCode::NotSupported);
+        }
         let kind = if f.contains(ImportDeleteFlags::HARD_DELETE) {
             DeleteKind::Hard
         } else {
@@ -560,17 +563,36 @@ impl Session {
         let pcl = Pcl::decode_lenient(&r.predecessor_change_list).map_err(|_| bad)?;
         let ck = Xid::decode(&r.change_number).map_err(|_| bad)?;
         if self.mb.folder_of(src) != Some(src_folder) {
-            return Err(ErrorCode::NotFound);
+            let gone = self
+                .mb
+                .folder(src_folder)
+                .is_some_and(|f| f.tombstone(key(src.0)).is_some());
+            return Err(if gone {
+                ErrorCode::SyncObjectDeleted
+            } else {
+                ErrorCode::NotFound
+            });
         }
         let m = self.mb.message(src).ok_or(ErrorCode::NotFound)?;
         let g = self.mb.replguid();
         let server_pcl = message_pcl(m, g);
         let (fai, lmt) = (m.fai, m.last_modified);
-        let newer_on_server = !pcl.includes(&server_pcl);
-        let imported = (!newer_on_server).then_some(ImportedChange {
-            change_key: ck,
-            pcl,
-            last_modified: lmt,
+        // The client's PCL names the version it moved. Same version: the
+        // move carries the client's ChangeNumber. Client newer: the
+        // server moves its older version, applies neither ChangeNumber nor
+        // PCL and answers SyncClientChangeNewer so the client uploads its
+        // change. Server newer or conflicting: the server's version moves and
+        // comes back to the client on the next download.
+        let ordering = pcl.compare(&server_pcl);
+        let client_newer = ordering == PclOrdering::Newer;
+        let imported = (ordering == PclOrdering::Equal).then(|| {
+            let mut p = pcl.clone();
+            p.insert(ck);
+            ImportedChange {
+                change_key: ck,
+                pcl: p,
+                last_modified: lmt,
+            }
         });
         self.mb
             .move_message_to_id(src, folder, dst, imported)
@@ -587,8 +609,7 @@ impl Session {
             &mut c.seen_add
         }
         .insert(cn);
-        // moved, but the server's version was newer than the client's.
-        Ok(if newer_on_server {
+        Ok(if client_newer {
             ErrorCode::SyncClientChangeNewer
         } else {
             ErrorCode::Success

@@ -1,0 +1,474 @@
+//! FastTransfer download ROPs ([MS-OXCFXICS] 2.2.3.1.1, 3.2.5.8.1;
+//! server-rules.md group C): RopFastTransferSourceCopyMessages (messageList,
+//! with SendEntryId for client-header completion, R-040, R-327),
+//! RopFastTransferSourceCopyFolder (topFolder), RopFastTransferSourceCopyTo
+//! and RopFastTransferSourceCopyProperties on a Message object
+//! (messageContent). The stream is produced when the ROP runs and handed out
+//! by GetBuffer like an ICS stream.
+
+use ics_wire::ftstream::{self as ft, FtProp, Writer};
+use ics_wire::ids::{Fid, Mid};
+use ics_wire::prop::{PropTag, PropValue, TaggedValue, tags};
+use ics_wire::rop::common::OutputHandleResponse;
+use ics_wire::rop::fasttransfer::*;
+use ics_wire::rop::flags::{CopyFolderCopyFlags, CopyMessagesCopyFlags, SendOptions};
+use ics_wire::rop::{ErrorCode, RopRequest, RopResponse};
+
+use super::profile::Profile;
+use super::setup::Pending;
+use super::stream::{Source, Streamer};
+use super::{Object, Session};
+use crate::ics::materialize::{ContentOut, message_content};
+use crate::ics::{StringForm, SyncKind, SyncOptions};
+use crate::mailbox::{Mailbox, Message, message_change_key, message_pcl};
+
+/// PidTagComment.
+const PID_TAG_COMMENT: PropTag = PropTag(0x3004_001F);
+
+/// SendOptions checks shared by the copy ROPs (R-037 with the group Y profile).
+fn check_send_options(so: SendOptions, profile: &Profile) -> Result<StringForm, ErrorCode> {
+    if so.unknown_bits() != 0
+        || (profile.strict_send_options
+            && (so.contains(SendOptions::RESERVED1) || so.contains(SendOptions::RESERVED2)))
+    {
+        return Err(ErrorCode::InvalidParameter);
+    }
+    if so.contains(SendOptions::RECOVER_MODE) && so.contains(SendOptions::USE_CPID) {
+        return Err(ErrorCode::InvalidParameter); // not with ForUpload
+    }
+    Ok(if so.contains(SendOptions::USE_CPID) {
+        StringForm::UseCpid
+    } else if so.contains(SendOptions::FORCE_UNICODE) {
+        StringForm::ForceUnicode
+    } else if so.contains(SendOptions::UNICODE) {
+        StringForm::AsStored
+    } else {
+        StringForm::CodePage
+    })
+}
+
+fn opts(strings: StringForm, tags_: Vec<PropTag>, include: bool) -> SyncOptions {
+    SyncOptions {
+        strings,
+        property_tags: tags_,
+        only_specified_properties: include,
+        ..SyncOptions::contents()
+    }
+}
+
+fn fts(mb: &Mailbox, vs: Vec<TaggedValue>) -> Vec<FtProp> {
+    vs.into_iter()
+        .map(|v| {
+            let name = if v.tag.is_named() {
+                mb.named().name_of(v.tag.id()).cloned()
+            } else {
+                None
+            };
+            FtProp {
+                tag: v.tag,
+                name,
+                value: v.value,
+            }
+        })
+        .collect()
+}
+
+fn children(mb: &Mailbox, c: ContentOut, with_delprops: bool) -> ft::MessageChildren {
+    ft::MessageChildren {
+        del_recipients: with_delprops && c.recipients.is_some(),
+        recipients: c
+            .recipients
+            .unwrap_or_default()
+            .into_iter()
+            .map(|r| ft::Recipient { props: fts(mb, r) })
+            .collect(),
+        del_attachments: with_delprops && c.attachments.is_some(),
+        attachments: c
+            .attachments
+            .unwrap_or_default()
+            .into_iter()
+            .map(|a| ft::Attachment {
+                attach_number: a.number,
+                content: ft::AttachmentContent {
+                    dn_prefix: None,
+                    props: fts(mb, a.props),
+                    embedded: a.embedded.map(|e| {
+                        let mut e = *e;
+                        let props = fts(mb, std::mem::take(&mut e.props));
+                        Box::new(ft::MessageContent {
+                            dn_prefix: None,
+                            props,
+                            children: children(mb, e, with_delprops),
+                        })
+                    }),
+                },
+            })
+            .collect(),
+    }
+}
+
+/// A Message EntryID ([MS-OXCDATA] 2.2.4.2), 70 bytes: the value of
+/// PidTagEntryId / PidTagOriginalEntryId. ADAPTER: no EntryID codec in
+/// `ics-wire` yet.
+pub fn message_entry_id(mb: &Mailbox, folder: Fid, mid: Mid) -> Vec<u8> {
+    let mut v = Vec::with_capacity(70);
+    v.extend_from_slice(&0u32.to_le_bytes()); // Flags
+    v.extend_from_slice(&mb.identity().mailbox_guid.0); // ProviderUID
+    v.extend_from_slice(&0x0007u16.to_le_bytes()); // eitLTPrivateMessage
+    for id in [folder.0, mid.0] {
+        let gid = mb.ids().gid_of(id).unwrap_or_default();
+        v.extend_from_slice(&gid.replguid.0.0);
+        v.extend_from_slice(&gid.globcnt.to_bytes());
+        v.extend_from_slice(&[0, 0]);
+    }
+    v
+}
+
+/// PidTagOriginalEntryId.
+const PID_TAG_ORIGINAL_ENTRY_ID: PropTag = tags::PID_TAG_ORIGINAL_ENTRY_ID;
+
+/// One message of a messageList: PidTagMid first, then with
+/// SendEntryId the identification properties, then its content.
+fn list_message(
+    mb: &Mailbox,
+    folder: Fid,
+    m: &Message,
+    o: &SyncOptions,
+    send_entry_id: bool,
+) -> ft::Message {
+    let mut c = message_content(m, o);
+    let mut props = vec![TaggedValue {
+        tag: tags::PID_TAG_MID,
+        value: PropValue::I64(m.mid.to_u64_le() as i64),
+    }];
+    if send_entry_id {
+        let g = mb.replguid();
+        props.push(TaggedValue {
+            tag: tags::PID_TAG_SOURCE_KEY,
+            value: PropValue::Binary(mb.source_key_of(m.mid.0)),
+        });
+        props.push(TaggedValue {
+            tag: tags::PID_TAG_CHANGE_KEY,
+            value: PropValue::Binary(message_change_key(m, g).to_bytes()),
+        });
+        props.push(TaggedValue {
+            tag: tags::PID_TAG_LAST_MODIFICATION_TIME,
+            value: PropValue::Time(m.last_modified),
+        });
+        props.push(TaggedValue {
+            tag: tags::PID_TAG_PREDECESSOR_CHANGE_LIST,
+            value: PropValue::Binary(message_pcl(m, g).to_bytes()),
+        });
+        props.push(TaggedValue {
+            tag: PID_TAG_ORIGINAL_ENTRY_ID,
+            value: PropValue::Binary(message_entry_id(mb, folder, m.mid)),
+        });
+    }
+    props.append(&mut c.props);
+    ft::Message {
+        fai: m.fai,
+        content: ft::MessageContent {
+            dn_prefix: None,
+            props: fts(mb, props),
+            children: children(mb, c, false),
+        },
+    }
+}
+
+fn error_item(mb: &Mailbox, folder: Fid, mid: Mid) -> ft::MessageListItem {
+    let info = super::structs::extended_error_info(
+        super::stream::EC_NOT_FOUND,
+        mb.ids().gid_of(folder.0),
+        mb.ids().gid_of(mid.0),
+    );
+    ft::MessageListItem::Error(ft::ErrorInfo {
+        props: vec![FtProp::with_tag(
+            ft::ics_tags::UNTAGGED_BINARY,
+            PropValue::Binary(info),
+        )],
+    })
+}
+
+fn folder_content_no_delprops(
+    mb: &Mailbox,
+    fid: Fid,
+    o: &SyncOptions,
+    recover: bool,
+    sub: bool,
+    recurse: bool,
+) -> Result<ft::FolderContentNoDelProps, ErrorCode> {
+    let f = mb.folder(fid).ok_or(ErrorCode::NotFound)?;
+    let mut props = Vec::new();
+    if sub {
+        // ftstream.md §6.12: FolderId, DisplayName, Comment first in subfolders.
+        props.push(TaggedValue {
+            tag: tags::PID_TAG_FOLDER_ID,
+            value: PropValue::I64(fid.to_u64_le() as i64),
+        });
+        props.push(crate::ics::materialize::convert_string(
+            TaggedValue {
+                tag: tags::PID_TAG_DISPLAY_NAME,
+                value: f
+                    .props
+                    .get(tags::PID_TAG_DISPLAY_NAME)
+                    .cloned()
+                    .unwrap_or_else(|| PropValue::unicode("")),
+            },
+            o.strings,
+        ));
+        props.push(crate::ics::materialize::convert_string(
+            TaggedValue {
+                tag: PID_TAG_COMMENT,
+                value: f
+                    .props
+                    .get(PID_TAG_COMMENT)
+                    .cloned()
+                    .unwrap_or_else(|| PropValue::unicode("")),
+            },
+            o.strings,
+        ));
+    }
+    for p in f.props.values() {
+        let skip = [tags::PID_TAG_DISPLAY_NAME.id(), PID_TAG_COMMENT.id()];
+        if (sub && skip.contains(&p.tag.id())) || crate::mailbox::is_computed(p.tag) {
+            continue;
+        }
+        props.push(crate::ics::materialize::convert_string(
+            p.clone(),
+            o.strings,
+        ));
+    }
+    let mut items = Vec::new();
+    let mut msgs: Vec<&Message> = f.messages().collect();
+    msgs.sort_by_key(|m| (m.fai, m.mid.globcnt()));
+    for m in msgs {
+        if m.unreadable {
+            if !recover {
+                return Err(ErrorCode::NotFound);
+            }
+            items.push(error_item(mb, fid, m.mid));
+            continue;
+        }
+        items.push(ft::MessageListItem::Message(list_message(
+            mb, fid, m, o, false,
+        )));
+    }
+    let mut subfolders = Vec::new();
+    if recurse {
+        for k in f.children() {
+            let c = Fid(crate::mailbox::ids::id_of(k));
+            subfolders.push(folder_content_no_delprops(mb, c, o, recover, true, true)?);
+        }
+    }
+    Ok(ft::FolderContentNoDelProps {
+        props: fts(mb, props),
+        messages: ft::FolderMessagesNoDelProps::List(ft::MessageList { items }),
+        subfolders,
+    })
+}
+
+impl Session {
+    pub(super) fn dispatch_copy(
+        &mut self,
+        rop: &RopRequest,
+        handles: &mut [u32],
+    ) -> Option<RopResponse> {
+        use RopRequest as Q;
+        let (out_idx, result) = match rop {
+            Q::FastTransferSourceCopyMessages(r) => {
+                (r.output_handle_index, self.copy_messages(r, handles))
+            }
+            Q::FastTransferSourceCopyFolder(r) => {
+                (r.output_handle_index, self.copy_folder(r, handles))
+            }
+            Q::FastTransferSourceCopyTo(r) => (
+                r.output_handle_index,
+                self.copy_message_props(
+                    handles,
+                    r.input_handle_index,
+                    r.level,
+                    r.copy_flags.unknown_bits() != 0,
+                    r.send_options,
+                    r.property_tags.clone(),
+                    false,
+                ),
+            ),
+            Q::FastTransferSourceCopyProperties(r) => (
+                r.output_handle_index,
+                self.copy_message_props(
+                    handles,
+                    r.input_handle_index,
+                    r.level,
+                    r.copy_flags.unknown_bits() != 0,
+                    r.send_options,
+                    r.property_tags.clone(),
+                    true,
+                ),
+            ),
+            _ => return None,
+        };
+        let rv = match result {
+            Ok(bytes) => {
+                let h = self.alloc(Object::Stream(Box::new(Streamer::new(
+                    Source::Bytes(bytes),
+                    SyncKind::Contents,
+                ))));
+                Self::set_output(handles, out_idx, h);
+                ErrorCode::Success
+            }
+            Err(e) => e,
+        };
+        let x = OutputHandleResponse {
+            output_handle_index: out_idx,
+            return_value: rv,
+        };
+        Some(match rop {
+            Q::FastTransferSourceCopyMessages(_) => RopResponse::FastTransferSourceCopyMessages(x),
+            Q::FastTransferSourceCopyFolder(_) => RopResponse::FastTransferSourceCopyFolder(x),
+            Q::FastTransferSourceCopyTo(_) => RopResponse::FastTransferSourceCopyTo(x),
+            _ => RopResponse::FastTransferSourceCopyProperties(x),
+        })
+    }
+
+    fn copy_messages(
+        &mut self,
+        r: &FastTransferSourceCopyMessagesRequest,
+        handles: &[u32],
+    ) -> Result<Vec<u8>, ErrorCode> {
+        let fid = self.folder_of_handle(handles, r.input_handle_index)?;
+        let strings = check_send_options(r.send_options, &self.profile)?;
+        // Unused1/2 (0x02, 0x04) are ignored; Unused3 0x08 and other
+        // unknown bits are refused; Move is not supported (R-033 allows it).
+        if r.copy_flags.unknown_bits() != 0
+            || r.copy_flags.contains(CopyMessagesCopyFlags::UNUSED3)
+            || r.copy_flags.contains(CopyMessagesCopyFlags::MOVE)
+        {
+            return Err(ErrorCode::InvalidParameter);
+        }
+        if r.message_ids.is_empty() {
+            return Err(ErrorCode::InvalidParameter);
+        }
+        let recover = r.send_options.contains(SendOptions::RECOVER_MODE);
+        let send_entry_id = r.copy_flags.contains(CopyMessagesCopyFlags::SEND_ENTRY_ID);
+        let o = opts(strings, vec![], false);
+        let mut items = Vec::new();
+        for mid in &r.message_ids {
+            if self.mb.folder_of(*mid) != Some(fid) {
+                return Err(ErrorCode::NotFound);
+            }
+            let m = self.mb.message(*mid).expect("located");
+            if m.unreadable {
+                if !recover {
+                    return Err(ErrorCode::NotFound);
+                }
+                items.push(error_item(&self.mb, fid, *mid));
+                continue;
+            }
+            items.push(ft::MessageListItem::Message(list_message(
+                &self.mb,
+                fid,
+                m,
+                &o,
+                send_entry_id,
+            )));
+        }
+        let mut w = Writer { out: Vec::new() };
+        w.message_list(&ft::MessageList { items })
+            .map_err(|_| ErrorCode::GeneralFailure)?;
+        Ok(w.out)
+    }
+
+    fn copy_folder(
+        &mut self,
+        r: &FastTransferSourceCopyFolderRequest,
+        handles: &[u32],
+    ) -> Result<Vec<u8>, ErrorCode> {
+        let fid = self.folder_of_handle(handles, r.input_handle_index)?;
+        let strings = check_send_options(r.send_options, &self.profile)?;
+        if r.copy_flags.unknown_bits() != 0 {
+            return Err(ErrorCode::InvalidParameter);
+        }
+        // CopySubfolders (or Move without it) includes subfolders.
+        let recurse = r.copy_flags.contains(CopyFolderCopyFlags::COPY_SUBFOLDERS)
+            || r.copy_flags.contains(CopyFolderCopyFlags::MOVE);
+        let o = opts(strings, vec![], false);
+        let content = folder_content_no_delprops(
+            &self.mb,
+            fid,
+            &o,
+            r.send_options.contains(SendOptions::RECOVER_MODE),
+            false,
+            recurse,
+        )?;
+        let mut w = Writer { out: Vec::new() };
+        w.top_folder(&ft::TopFolder {
+            dn_prefix: None,
+            content,
+        })
+        .map_err(|_| ErrorCode::GeneralFailure)?;
+        Ok(w.out)
+    }
+
+    /// CopyTo (exclude list) / CopyProperties (include list) on a Message
+    /// object: a messageContent root. Folder and attachment inputs are not
+    /// supported (ecNotImplemented).
+    #[allow(clippy::too_many_arguments)]
+    fn copy_message_props(
+        &mut self,
+        handles: &[u32],
+        idx: u8,
+        level: u8,
+        unknown_copy_flags: bool,
+        so: SendOptions,
+        list: Vec<PropTag>,
+        include: bool,
+    ) -> Result<Vec<u8>, ErrorCode> {
+        let h = self.resolve(handles, idx)?;
+        let mid = match self.objects.get(&h) {
+            Some(Object::Message(m)) => match m.pending_mid() {
+                Some(mid) => mid,
+                None => return Err(ErrorCode::NotImplemented),
+            },
+            Some(Object::Folder(_)) => return Err(ErrorCode::NotImplemented),
+            _ => return Err(ErrorCode::NotSupported),
+        };
+        let strings = check_send_options(so, &self.profile)?;
+        if unknown_copy_flags {
+            return Err(ErrorCode::InvalidParameter);
+        }
+        if include && list.is_empty() {
+            return Err(ErrorCode::InvalidParameter);
+        }
+        let m = self.mb.message(mid).ok_or(ErrorCode::ObjectDeleted)?;
+        if m.unreadable {
+            return Err(ErrorCode::NotFound);
+        }
+        // the list filters this message's properties and, for level 0,
+        // its subobjects; a non-zero level drops all subobjects.
+        let o = opts(strings, list, include);
+        let mut c = message_content(m, &o);
+        if level != 0 {
+            c.recipients = None;
+            c.attachments = None;
+        }
+        let props = fts(&self.mb, std::mem::take(&mut c.props));
+        let mut w = Writer { out: Vec::new() };
+        w.message_content(&ft::MessageContent {
+            dn_prefix: None,
+            props,
+            children: children(&self.mb, c, true),
+        })
+        .map_err(|_| ErrorCode::GeneralFailure)?;
+        Ok(w.out)
+    }
+}
+
+impl super::setup::MessageCtx {
+    /// The saved message behind this object, if any.
+    pub(super) fn pending_mid(&self) -> Option<Mid> {
+        match self.pending {
+            Pending::Edit(m) => Some(m),
+            _ => None,
+        }
+    }
+}

@@ -1,0 +1,188 @@
+//! Property and table reads, and MoveCopyMessages, over ROP bytes.
+
+mod common;
+
+use common::Client;
+use ics_server::mailbox::MessageContent;
+use ics_server::session::profile::Profile;
+use ics_wire::prop::{PropTag, PropValue, TaggedValue, tags};
+use ics_wire::rop::flags::{
+    ContentsTableFlags, MessageOpenModeFlags, QueryRowsFlags, SetColumnsFlags,
+};
+use ics_wire::rop::folder::{GetContentsTableRequest, OpenFolderRequest};
+use ics_wire::rop::message::{MoveCopyMessagesRequest, OpenMessageRequest};
+use ics_wire::rop::property::GetPropertiesSpecificRequest;
+use ics_wire::rop::table::{QueryRowsRequest, SetColumnsRequest};
+use ics_wire::rop::value::{Flagged, FlaggedCell, PropertyRow, StandardCell};
+use ics_wire::rop::{ErrorCode, RopRequest, RopResponse};
+
+/// [MS-OXCPRPT] 2.2.2: stored and computed properties; a missing one gives a
+/// flagged row with ecNotFound.
+#[test]
+fn get_properties_specific_on_a_message() {
+    let mut c = Client::new(Profile::default());
+    let inbox = c.inbox();
+    let mid =
+        c.s.mailbox_mut()
+            .create_message(
+                inbox,
+                false,
+                MessageContent::with_props([TaggedValue {
+                    tag: tags::PID_TAG_SUBJECT,
+                    value: PropValue::unicode("s"),
+                }]),
+            )
+            .unwrap();
+    c.open(inbox);
+    let r = c.call(vec![
+        RopRequest::OpenMessage(OpenMessageRequest {
+            logon_id: 0,
+            input_handle_index: 1,
+            output_handle_index: 4,
+            code_page_id: 0x0FFF,
+            folder_id: inbox,
+            open_mode_flags: MessageOpenModeFlags(0),
+            message_id: mid,
+        }),
+        RopRequest::GetPropertiesSpecific(GetPropertiesSpecificRequest {
+            logon_id: 0,
+            input_handle_index: 4,
+            property_size_limit: 0,
+            want_unicode: 1,
+            property_tags: vec![
+                tags::PID_TAG_SUBJECT,
+                tags::PID_TAG_MID,
+                tags::PID_TAG_CHANGE_KEY,
+            ],
+        }),
+        RopRequest::GetPropertiesSpecific(GetPropertiesSpecificRequest {
+            logon_id: 0,
+            input_handle_index: 4,
+            property_size_limit: 0,
+            want_unicode: 1,
+            property_tags: vec![tags::PID_TAG_SUBJECT, tags::PID_TAG_BODY],
+        }),
+    ]);
+    let RopResponse::GetPropertiesSpecific(x) = &r.rops[1] else {
+        panic!()
+    };
+    let PropertyRow::Standard(cells) = &x.result.success().unwrap().row_data else {
+        panic!()
+    };
+    assert_eq!(cells[0], StandardCell::Value(PropValue::unicode("s")));
+    assert_eq!(
+        cells[1],
+        StandardCell::Value(PropValue::I64(mid.to_u64_le() as i64))
+    );
+    let RopResponse::GetPropertiesSpecific(x) = &r.rops[2] else {
+        panic!()
+    };
+    let PropertyRow::Flagged(cells) = &x.result.success().unwrap().row_data else {
+        panic!()
+    };
+    assert_eq!(
+        cells[1],
+        FlaggedCell::Flagged(Flagged::Error(ErrorCode::NotFound))
+    );
+}
+
+/// [MS-OXCTABL]: contents table rows with the requested columns; FAI table apart.
+#[test]
+fn contents_table_query_rows() {
+    let mut c = Client::new(Profile::default());
+    let inbox = c.inbox();
+    for i in 0..3 {
+        c.s.mailbox_mut()
+            .create_message(
+                inbox,
+                false,
+                MessageContent::with_props([TaggedValue {
+                    tag: tags::PID_TAG_SUBJECT,
+                    value: PropValue::unicode(&format!("m{i}")),
+                }]),
+            )
+            .unwrap();
+    }
+    c.s.mailbox_mut()
+        .create_message(inbox, true, MessageContent::default())
+        .unwrap();
+    c.open(inbox);
+    let r = c.call(vec![
+        RopRequest::GetContentsTable(GetContentsTableRequest {
+            logon_id: 0,
+            input_handle_index: 1,
+            output_handle_index: 4,
+            table_flags: ContentsTableFlags(0),
+        }),
+        RopRequest::SetColumns(SetColumnsRequest {
+            logon_id: 0,
+            input_handle_index: 4,
+            set_columns_flags: SetColumnsFlags(0),
+            property_tags: vec![tags::PID_TAG_MID, tags::PID_TAG_SUBJECT],
+        }),
+        RopRequest::QueryRows(QueryRowsRequest {
+            logon_id: 0,
+            input_handle_index: 4,
+            query_rows_flags: QueryRowsFlags(0),
+            forward_read: 1,
+            row_count: 10,
+        }),
+    ]);
+    let RopResponse::GetContentsTable(t) = &r.rops[0] else {
+        panic!()
+    };
+    assert_eq!(t.result.success().unwrap().row_count, 3);
+    let RopResponse::QueryRows(q) = &r.rops[2] else {
+        panic!("{:?}", r.rops[2])
+    };
+    let rows = &q.result.success().unwrap().row_data;
+    assert_eq!(rows.len(), 3);
+    assert!(
+        matches!(&rows[2], PropertyRow::Standard(c) if c[1] == StandardCell::Value(PropValue::unicode("m2")))
+    );
+}
+
+/// [MS-OXCFOLD] 2.2.1.6: move and copy; the source gets a soft-delete
+/// tombstone on move.
+#[test]
+fn move_copy_messages() {
+    let mut c = Client::new(Profile::default());
+    let inbox = c.inbox();
+    let other = c.s.mailbox_mut().create_folder(inbox, "Other").unwrap();
+    let a =
+        c.s.mailbox_mut()
+            .create_message(inbox, false, MessageContent::default())
+            .unwrap();
+    let b =
+        c.s.mailbox_mut()
+            .create_message(inbox, false, MessageContent::default())
+            .unwrap();
+    c.open(inbox);
+    c.call(vec![RopRequest::OpenFolder(OpenFolderRequest {
+        logon_id: 0,
+        input_handle_index: 0,
+        output_handle_index: 5,
+        folder_id: other,
+        ..Default::default()
+    })]);
+    for (mid, copy) in [(a, 1u8), (b, 0)] {
+        let r = c.call(vec![RopRequest::MoveCopyMessages(
+            MoveCopyMessagesRequest {
+                logon_id: 0,
+                source_handle_index: 1,
+                dest_handle_index: 5,
+                message_ids: vec![mid],
+                want_asynchronous: 0,
+                want_copy: copy,
+            },
+        )]);
+        assert!(
+            matches!(&r.rops[0], RopResponse::MoveCopyMessages(x) if x.return_value == ErrorCode::Success)
+        );
+    }
+    let mb = c.s.mailbox();
+    assert_eq!(mb.folder_of(a), Some(inbox));
+    assert!(mb.message(b).is_none());
+    assert_eq!(mb.folder(other).unwrap().message_count(), 2);
+    let _ = PropTag(0);
+}
