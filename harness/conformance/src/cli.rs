@@ -17,6 +17,8 @@ pub struct Cli {
 pub enum Command {
     /// Decode a file holding one protocol structure and print it.
     Decode(DecodeArgs),
+    /// Run the conformance features against a target and report what conforms.
+    Run(crate::run::RunArgs),
 }
 
 #[derive(Debug, Args)]

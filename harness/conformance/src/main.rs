@@ -3,6 +3,7 @@
 
 mod cli;
 mod decode;
+mod run;
 
 use std::process::ExitCode;
 
@@ -12,5 +13,6 @@ fn main() -> ExitCode {
     let cli = cli::Cli::parse();
     match cli.command {
         cli::Command::Decode(args) => decode::run(args),
+        cli::Command::Run(args) => run::run(args),
     }
 }

@@ -1,0 +1,814 @@
+//! The sync engine: the client duties of [MS-OXCSYNC] 3.1 and [MS-OXCFXICS]
+//! 3.3 over an [`IcsOps`] implementation.
+//!
+//! * Logon: the replica is bound to the mailbox GUID and refuses another
+//!   mailbox.
+//! * Download: open folder, RopSynchronizationConfigure, upload the
+//!   persisted state property by property in pieces (empty on the first
+//!   sync, R-136, R-121, R-123), GetBuffer until Done with back-off on
+//!   busy replies, then apply every change and the final state in
+//!   one replica transaction. Nothing is applied before the stream
+//!   is complete, so a cancel or a lost connection leaves the old replica
+//!   and the old state; the next sync converges.
+//! * Upload before download: ImportMessageChange with the whole
+//!   message, ImportDeletes, ImportReadStateChanges, then the new state via
+//!   GetTransferState when nothing is outstanding, with
+//!   IdsetGiven kept out of the upload context and merged back.
+//! * IDs for local objects come from ranges reserved with
+//!   RopGetLocalReplicaIds, reserved again only when mostly used.
+
+use ics_wire::ftstream::{self as ft, RootKind};
+use ics_wire::idset::ReplGuidSet;
+use ics_wire::prop::{PropTag, PropValue, tags};
+use ics_wire::state as st;
+use ics_wire::{Gid, GlobCnt, ReplGuid};
+use thiserror::Error;
+
+use super::busy::{BusyEvent, BusyOutcome, BusyPolicy};
+use super::cancel::CancelToken;
+use super::ids::ReplicaMap;
+use super::ops::*;
+use super::stream::{DownloadStream, StreamDecodeError};
+use crate::convert::{ConvertError, Converter};
+use crate::error::ReplicaError;
+use crate::model::{Change, MessageFull, Scope, StateBlobs, SyncType};
+use crate::replica::{DownloadSummary, Replica};
+
+/// SendOptions Unicode ([MS-OXCFXICS] 2.2.3.1.1.1.1).
+pub const SEND_UNICODE: u8 = 0x01;
+/// SendOptions RecoverMode.
+pub const SEND_RECOVER_MODE: u8 = 0x04;
+/// SendOptions PartialItem.
+pub const SEND_PARTIAL_ITEM: u8 = 0x10;
+/// SynchronizationFlags Unicode ([MS-OXCFXICS] 2.2.3.2.1.1.1).
+pub const SYNC_UNICODE: u16 = 0x0001;
+/// SynchronizationFlags ReadState.
+pub const SYNC_READ_STATE: u16 = 0x0008;
+/// SynchronizationFlags FAI.
+pub const SYNC_FAI: u16 = 0x0010;
+/// SynchronizationFlags Normal.
+pub const SYNC_NORMAL: u16 = 0x0020;
+/// SynchronizationFlags OnlySpecifiedProperties.
+pub const SYNC_ONLY_SPECIFIED: u16 = 0x0080;
+/// SynchronizationFlags NoForeignIdentifiers.
+pub const SYNC_NO_FOREIGN_IDS: u16 = 0x0100;
+/// SynchronizationExtraFlags Eid.
+pub const EXTRA_EID: u32 = 0x0000_0001;
+/// SynchronizationExtraFlags CN.
+pub const EXTRA_CN: u32 = 0x0000_0004;
+/// CopyFlags SendEntryId of RopFastTransferSourceCopyMessages.
+pub const COPY_SEND_ENTRY_ID: u8 = 0x20;
+
+/// How the client syncs.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SyncOptions {
+    /// GetBuffer BufferSize (0xBABE recommended, R-049).
+    pub buffer: BufferSize,
+    /// Busy back-off.
+    pub busy: BusyPolicy,
+    /// Bytes per RopSynchronizationUploadStateStreamContinue.
+    pub state_chunk: usize,
+    /// SendOptions RecoverMode.
+    pub recover_mode: bool,
+    /// SendOptions PartialItem.
+    pub partial_item: bool,
+    /// SynchronizationFlags ReadState.
+    pub read_state: bool,
+    /// SynchronizationFlags FAI.
+    pub fai: bool,
+    /// SynchronizationFlags Normal.
+    pub normal: bool,
+    /// Client headers: only these properties (OnlySpecifiedProperties, R-326).
+    pub only_specified: Option<Vec<PropTag>>,
+    /// SynchronizationExtraFlags.
+    pub extra_flags: u32,
+    /// IdCount of RopGetLocalReplicaIds (recommended 0x200..=0x10000, R-256).
+    pub id_batch: u32,
+    /// Reserve again when fewer IDs than this are left.
+    pub id_min_unused: u64,
+    /// ImportDeletes HardDelete.
+    pub hard_delete: bool,
+    /// Import with FailOnConflict: conflicts are resolved by this client
+    /// (last writer wins, loser kept and linked, R-340) rather than by the server.
+    pub fail_on_conflict: bool,
+}
+
+impl Default for SyncOptions {
+    fn default() -> Self {
+        SyncOptions {
+            buffer: BufferSize::Babe { max: 0xFFFF },
+            busy: BusyPolicy::default(),
+            state_chunk: 4096,
+            recover_mode: true,
+            partial_item: true,
+            read_state: true,
+            fai: true,
+            normal: true,
+            only_specified: None,
+            extra_flags: EXTRA_EID | EXTRA_CN,
+            id_batch: 0x200,
+            id_min_unused: 16,
+            hard_delete: false,
+            fail_on_conflict: true,
+        }
+    }
+}
+
+/// What an upload did.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct UploadReport {
+    /// Changes the server accepted.
+    pub imported: u64,
+    /// Changes the server already had (SyncIgnore).
+    pub ignored: u64,
+    /// Changes of objects deleted on the server (SyncObjectDeleted).
+    pub object_deleted: u64,
+    /// Changes refused as conflicts (resolved on the next download).
+    pub conflicts: u64,
+    /// Changes that failed with another code: (source key, code); retried next time.
+    pub failed: Vec<(Vec<u8>, u32)>,
+    /// Deletions uploaded.
+    pub deletes: u64,
+    /// Read-state changes uploaded.
+    pub reads: u64,
+}
+
+/// What one sync did, including what the conformance suite reports.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SyncReport {
+    /// The upload that ran first.
+    pub upload: UploadReport,
+    /// The download applied.
+    pub download: DownloadSummary,
+    /// Busy replies seen and the waits taken.
+    pub busy: Vec<BusyEvent>,
+    /// GetBuffer calls answered with data.
+    pub get_buffer_calls: u64,
+    /// Stream bytes received.
+    pub bytes: u64,
+    /// Last InProgressCount / TotalStepCount seen.
+    pub progress: Option<(u16, u16)>,
+    /// State uploaded: (property tag, bytes, Continue calls).
+    pub state_uploaded: Vec<(PropTag, usize, usize)>,
+}
+
+/// Why a sync stopped. In every case the replica keeps its previous content
+/// and state for the scope.
+#[derive(Debug, Error)]
+pub enum SyncError {
+    /// A ROP failed or the transport broke.
+    #[error(transparent)]
+    Op(#[from] OpError),
+    /// The replica failed.
+    #[error(transparent)]
+    Replica(#[from] ReplicaError),
+    /// The stream could not be read.
+    #[error(transparent)]
+    Stream(#[from] StreamDecodeError),
+    /// The stream's elements break a rule the client relies on.
+    #[error(transparent)]
+    Convert(#[from] ConvertError),
+    /// Cancelled by the caller.
+    #[error("cancelled")]
+    Cancelled,
+    /// The server stayed busy.
+    #[error("server busy: {outcome:?} after {} busy replies", events.len())]
+    Busy {
+        /// Why the client gave up.
+        outcome: BusyOutcome,
+        /// The busy replies of this GetBuffer.
+        events: Vec<BusyEvent>,
+    },
+    /// GetBuffer returned an error, or TransferStatus Error.
+    #[error("GetBuffer failed with {code:#010x}")]
+    TransferFailed {
+        /// ReturnValue (0 with TransferStatus Error).
+        code: u32,
+    },
+    /// The stream root is not the one the operation produces.
+    #[error("unexpected stream root {0}")]
+    UnexpectedRoot(&'static str),
+    /// The state returned by the server does not decode.
+    #[error("state from the server: {0}")]
+    BadState(String),
+}
+
+/// A connected client: the replica and the server operations.
+#[derive(Debug)]
+pub struct Client<O: IcsOps> {
+    ops: O,
+    replica: Replica,
+    opts: SyncOptions,
+    logon: LogonInfo,
+    map: ReplicaMap,
+}
+
+fn state_props(ty: SyncType, for_upload_context: bool, s: &StateBlobs) -> Vec<(PropTag, &[u8])> {
+    let mut v = Vec::with_capacity(4);
+    // IdsetGiven is not uploaded into an upload context.
+    if !for_upload_context {
+        v.push((st::META_TAG_IDSET_GIVEN, s.idset_given.as_slice()));
+    }
+    v.push((st::META_TAG_CNSET_SEEN, s.cnset_seen.as_slice()));
+    if ty == SyncType::Contents {
+        v.push((st::META_TAG_CNSET_SEEN_FAI, s.cnset_seen_fai.as_slice()));
+        v.push((st::META_TAG_CNSET_READ, s.cnset_read.as_slice()));
+    }
+    v
+}
+
+fn decode_given(b: &[u8]) -> Result<ReplGuidSet, SyncError> {
+    if b.is_empty() {
+        return Ok(ReplGuidSet::new());
+    }
+    ReplGuidSet::decode_replguid(b).map_err(|e| SyncError::BadState(e.to_string()))
+}
+
+fn gid_of(sk: &[u8]) -> Option<Gid> {
+    let b: [u8; 22] = sk.try_into().ok()?;
+    Some(Gid {
+        replguid: ReplGuid(ics_wire::Guid::from_bytes(b[..16].try_into().ok()?)),
+        globcnt: GlobCnt::from_bytes(b[16..].try_into().ok()?),
+    })
+}
+
+impl<O: IcsOps + Send> Client<O> {
+    /// Logs on and checks that the replica belongs to this mailbox (R-270,
+    /// ); a new replica is bound to it.
+    pub async fn connect(
+        mut ops: O,
+        mut replica: Replica,
+        opts: SyncOptions,
+    ) -> Result<Self, SyncError> {
+        let logon = ops.logon().await?;
+        replica.bind_mailbox(logon.mailbox_guid)?;
+        let map = ReplicaMap::new(logon.replid, logon.replguid);
+        Ok(Client {
+            ops,
+            replica,
+            opts,
+            logon,
+            map,
+        })
+    }
+
+    /// Logs on again after a lost connection (every handle is gone) and
+    /// compares the mailbox GUID again (R-271: after each RopLogon).
+    pub async fn reconnect(&mut self) -> Result<(), SyncError> {
+        let logon = self.ops.logon().await?;
+        self.replica.bind_mailbox(logon.mailbox_guid)?;
+        self.map.insert(logon.replid, logon.replguid);
+        self.logon = logon;
+        Ok(())
+    }
+
+    /// The replica.
+    pub fn replica(&self) -> &Replica {
+        &self.replica
+    }
+
+    /// The replica, for local changes.
+    pub fn replica_mut(&mut self) -> &mut Replica {
+        &mut self.replica
+    }
+
+    /// The server operations (tests reach the transport through them).
+    pub fn ops_mut(&mut self) -> &mut O {
+        &mut self.ops
+    }
+
+    /// What RopLogon returned.
+    pub fn logon_info(&self) -> &LogonInfo {
+        &self.logon
+    }
+
+    /// The options.
+    pub fn options_mut(&mut self) -> &mut SyncOptions {
+        &mut self.opts
+    }
+
+    /// Ends the session, giving back the parts.
+    pub fn into_parts(self) -> (O, Replica) {
+        (self.ops, self.replica)
+    }
+
+    /// Reserves IDs with RopGetLocalReplicaIds if the reserved ranges are
+    /// mostly used; returns whether it did.
+    pub async fn ensure_ids(&mut self) -> Result<bool, SyncError> {
+        if !self.replica.needs_id_reservation(self.opts.id_min_unused)? {
+            return Ok(false);
+        }
+        let (g, first) = self
+            .ops
+            .get_local_replica_ids(self.logon.logon, self.opts.id_batch)
+            .await?;
+        self.replica.add_id_range(g, first, self.opts.id_batch)?;
+        Ok(true)
+    }
+
+    /// Synchronizes the messages of a folder: upload first, then download.
+    pub async fn sync_contents(
+        &mut self,
+        fid: u64,
+        cancel: &CancelToken,
+    ) -> Result<SyncReport, SyncError> {
+        let upload = self.upload_contents(fid).await?;
+        let mut report = self.download(&self.contents_scope(fid), cancel).await?;
+        report.upload = upload;
+        Ok(report)
+    }
+
+    /// Synchronizes the folder tree below a folder.
+    pub async fn sync_hierarchy(
+        &mut self,
+        fid: u64,
+        cancel: &CancelToken,
+    ) -> Result<SyncReport, SyncError> {
+        self.download(&Scope::hierarchy(fid), cancel).await
+    }
+
+    fn contents_scope(&self, fid: u64) -> Scope {
+        Scope::contents(fid)
+    }
+
+    fn configure_for(&self, scope: &Scope) -> Configure {
+        let o = &self.opts;
+        match scope.sync_type {
+            SyncType::Contents => {
+                let mut send = SEND_UNICODE;
+                if o.recover_mode {
+                    send |= SEND_RECOVER_MODE;
+                }
+                if o.partial_item {
+                    send |= SEND_PARTIAL_ITEM;
+                }
+                let mut flags = SYNC_UNICODE | SYNC_NO_FOREIGN_IDS;
+                for (on, f) in [
+                    (o.read_state, SYNC_READ_STATE),
+                    (o.fai, SYNC_FAI),
+                    (o.normal, SYNC_NORMAL),
+                ] {
+                    if on {
+                        flags |= f;
+                    }
+                }
+                let tags = match &o.only_specified {
+                    Some(t) => {
+                        flags |= SYNC_ONLY_SPECIFIED;
+                        t.clone()
+                    }
+                    None => Vec::new(),
+                };
+                Configure {
+                    sync_type: SyncType::Contents,
+                    send_options: send,
+                    sync_flags: flags,
+                    restriction: scope.restriction.clone(),
+                    extra_flags: o.extra_flags,
+                    property_tags: tags,
+                }
+            }
+            SyncType::Hierarchy => Configure {
+                sync_type: SyncType::Hierarchy,
+                send_options: SEND_UNICODE,
+                sync_flags: SYNC_UNICODE | SYNC_NO_FOREIGN_IDS,
+                restriction: Vec::new(),
+                // MessageSize/CN/OrderByDeliveryTime are contents-only.
+                extra_flags: o.extra_flags & EXTRA_EID,
+                property_tags: Vec::new(),
+            },
+        }
+    }
+
+    /// Uploads one state property after another: Begin, Continue in pieces
+    /// (none for an empty value, R-123), End.
+    async fn upload_state(
+        &mut self,
+        ctx: Obj,
+        ty: SyncType,
+        for_upload_context: bool,
+        state: &StateBlobs,
+        report: &mut SyncReport,
+    ) -> Result<(), SyncError> {
+        let chunk = self.opts.state_chunk.max(1);
+        for (tag, data) in state_props(ty, for_upload_context, state) {
+            let size = u32::try_from(data.len())
+                .map_err(|_| SyncError::BadState("state over 4 GiB".into()))?;
+            self.ops.state_begin(ctx, tag, size).await?;
+            let mut pieces = 0;
+            for piece in data.chunks(chunk) {
+                self.ops.state_continue(ctx, piece).await?;
+                pieces += 1;
+            }
+            self.ops.state_end(ctx).await?;
+            report.state_uploaded.push((tag, data.len(), pieces));
+        }
+        Ok(())
+    }
+
+    /// GetBuffer until Done, backing off on busy replies.
+    async fn read_stream(
+        &mut self,
+        ctx: Obj,
+        kind: RootKind,
+        cancel: &CancelToken,
+        report: &mut SyncReport,
+    ) -> Result<ft::Root, SyncError> {
+        let mut stream = DownloadStream::new(kind);
+        let mut retry = 0u32;
+        let mut events = Vec::new();
+        loop {
+            if cancel.is_cancelled() {
+                return Err(SyncError::Cancelled);
+            }
+            match self.ops.get_buffer(ctx, self.opts.buffer).await? {
+                GetBufferReply::Data {
+                    status,
+                    in_progress,
+                    total_steps,
+                    buffer,
+                } => {
+                    retry = 0;
+                    report.get_buffer_calls += 1;
+                    report.progress = Some((in_progress, total_steps));
+                    stream.feed(&buffer)?;
+                    match status {
+                        TransferStatus::Done => break,
+                        TransferStatus::Partial | TransferStatus::NoRoom => {}
+                        TransferStatus::Error => return Err(SyncError::TransferFailed { code: 0 }),
+                        TransferStatus::Unknown(s) => {
+                            return Err(
+                                OpError::Protocol(format!("TransferStatus {s:#06x}")).into()
+                            );
+                        }
+                    }
+                }
+                GetBufferReply::Busy { code, backoff_ms } => {
+                    retry += 1;
+                    let outcome = self
+                        .opts
+                        .busy
+                        .back_off(code, backoff_ms, retry, cancel, &mut events)
+                        .await;
+                    report.busy.extend(events.last().cloned());
+                    match outcome {
+                        BusyOutcome::Retry => {}
+                        BusyOutcome::Cancelled => return Err(SyncError::Cancelled),
+                        o => return Err(SyncError::Busy { outcome: o, events }),
+                    }
+                }
+                GetBufferReply::Failed(code) => return Err(SyncError::TransferFailed { code }),
+            }
+        }
+        report.bytes += stream.bytes();
+        Ok(stream.finish()?)
+    }
+
+    /// One download of `scope`, applied with its final state in one transaction.
+    pub async fn download(
+        &mut self,
+        scope: &Scope,
+        cancel: &CancelToken,
+    ) -> Result<SyncReport, SyncError> {
+        let folder = self.ops.open_folder(scope.folder_fid).await?;
+        let r = self.download_in(folder, scope, cancel).await;
+        // Owned objects are released before their owners; a broken
+        // connection makes the release fail too, which changes nothing.
+        let released = self.ops.release(folder).await;
+        let report = r?;
+        released?;
+        Ok(report)
+    }
+
+    async fn download_in(
+        &mut self,
+        folder: Obj,
+        scope: &Scope,
+        cancel: &CancelToken,
+    ) -> Result<SyncReport, SyncError> {
+        let mut report = SyncReport::default();
+        let cfg = self.configure_for(scope);
+        let ctx = self.ops.configure(folder, &cfg).await?;
+        let r = async {
+            let state = self.replica.state(scope)?;
+            self.upload_state(ctx, scope.sync_type, false, &state, &mut report)
+                .await?;
+            let kind = match scope.sync_type {
+                SyncType::Contents => RootKind::ContentsSync,
+                SyncType::Hierarchy => RootKind::HierarchySync,
+            };
+            self.read_stream(ctx, kind, cancel, &mut report).await
+        }
+        .await;
+        let released = self.ops.release(ctx).await;
+        let root = r?;
+        released?;
+        let map = self.map.clone();
+        let resolve = move |b: &[u8]| map.resolve(b);
+        let mut conv = Converter::new(&resolve);
+        let (changes, state) = match &root {
+            ft::Root::ContentsSync(cs) if scope.sync_type == SyncType::Contents => {
+                conv.contents_sync(cs)?
+            }
+            ft::Root::HierarchySync(hs) if scope.sync_type == SyncType::Hierarchy => {
+                conv.hierarchy_sync(hs)?
+            }
+            r => return Err(SyncError::UnexpectedRoot(r.kind().name())),
+        };
+        // The final state must decode before it replaces the old one.
+        for b in [
+            &state.idset_given,
+            &state.cnset_seen,
+            &state.cnset_seen_fai,
+            &state.cnset_read,
+        ] {
+            decode_given(b)?;
+        }
+        let mut txn = self.replica.begin_download(scope)?;
+        for c in &changes {
+            txn.apply(c)?;
+        }
+        report.download = txn.commit(&state)?;
+        Ok(report)
+    }
+
+    /// Uploads the local changes of a folder through a contents collector
+    /// then stores the new state with IdsetGiven merged back
+    /// the imported IDs added and the deleted ones removed.
+    pub async fn upload_contents(&mut self, fid: u64) -> Result<UploadReport, SyncError> {
+        let pending = self.replica.pending(fid)?;
+        let mut up = UploadReport::default();
+        if pending.changes.is_empty() && pending.deletes.is_empty() && pending.reads.is_empty() {
+            return Ok(up);
+        }
+        let scope = self.contents_scope(fid);
+        let folder = self.ops.open_folder(fid).await?;
+        let coll = match self.ops.open_collector(folder, true).await {
+            Ok(c) => c,
+            Err(e) => {
+                let _ = self.ops.release(folder).await;
+                return Err(e.into());
+            }
+        };
+        let r = self.upload_in(coll, &scope, pending, &mut up).await;
+        let rel1 = self.ops.release(coll).await;
+        let rel2 = self.ops.release(folder).await;
+        r?;
+        rel1?;
+        rel2?;
+        Ok(up)
+    }
+
+    async fn upload_in(
+        &mut self,
+        coll: Obj,
+        scope: &Scope,
+        pending: crate::replica::Pending,
+        up: &mut UploadReport,
+    ) -> Result<(), SyncError> {
+        let mut report = SyncReport::default();
+        let state = self.replica.state(scope)?;
+        self.upload_state(coll, SyncType::Contents, true, &state, &mut report)
+            .await?;
+        let mut imported: Vec<Vec<u8>> = Vec::new();
+        for m in &pending.changes {
+            let header = ImportHeader {
+                source_key: m.source_key.clone(),
+                last_modification_time: m.last_modification_time,
+                change_key: m.change_key.clone(),
+                pcl: m.pcl.clone(),
+                fail_on_conflict: self.opts.fail_on_conflict,
+            };
+            let mut props = m.props.clone();
+            // The read state travels as PidTagMessageFlags with the message.
+            props.retain(|p| p.key != crate::model::PropKey::of_tag(tags::PID_TAG_MESSAGE_FLAGS));
+            let flags = stored_flags(&m.props);
+            let read_bit = if m.read {
+                crate::model::MSGFLAG_READ
+            } else {
+                0
+            };
+            props.push(crate::model::Prop::tagged(
+                tags::PID_TAG_MESSAGE_FLAGS,
+                PropValue::I32((flags & !crate::model::MSGFLAG_READ) | read_bit),
+            ));
+            match self
+                .ops
+                .import_message(coll, m.fai, &header, &props)
+                .await?
+            {
+                ImportOutcome::Imported => {
+                    up.imported += 1;
+                    imported.push(m.source_key.clone());
+                    self.replica
+                        .upload_done_change(&m.source_key, Some(scope))?;
+                }
+                ImportOutcome::Ignored => {
+                    up.ignored += 1;
+                    self.replica
+                        .upload_done_change(&m.source_key, Some(scope))?;
+                }
+                ImportOutcome::ObjectDeleted => {
+                    // not fatal; the download reports the deletion.
+                    up.object_deleted += 1;
+                    self.replica
+                        .upload_done_change(&m.source_key, Some(scope))?;
+                }
+                ImportOutcome::Conflict => up.conflicts += 1,
+                ImportOutcome::Failed(code) => up.failed.push((m.source_key.clone(), code)),
+            }
+        }
+        if !pending.deletes.is_empty() {
+            self.ops
+                .import_deletes(coll, self.opts.hard_delete, &pending.deletes)
+                .await?;
+            for sk in &pending.deletes {
+                self.replica.upload_done_delete(sk, Some(scope))?;
+            }
+            up.deletes += pending.deletes.len() as u64;
+        }
+        if !pending.reads.is_empty() {
+            self.ops.import_read_states(coll, &pending.reads).await?;
+            for (sk, _) in &pending.reads {
+                self.replica.upload_done_read(sk)?;
+            }
+            up.reads += pending.reads.len() as u64;
+        }
+        // Nothing is outstanding on the collector: its state is a checkpoint.
+        let sctx = self.ops.get_transfer_state(coll).await?;
+        let r = self
+            .read_stream(sctx, RootKind::State, &CancelToken::new(), &mut report)
+            .await;
+        let released = self.ops.release(sctx).await;
+        let root = r?;
+        released?;
+        let ft::Root::State(s) = root else {
+            return Err(SyncError::UnexpectedRoot(root.kind().name()));
+        };
+        let new = crate::convert::state_blobs(&s);
+        // IdsetGiven was kept up to date import by import; merge again for safety.
+        let mut given = decode_given(&self.replica.state(scope)?.idset_given)?;
+        for sk in &imported {
+            if let Some(g) = gid_of(sk) {
+                given.insert(g.replguid, g.globcnt);
+            }
+        }
+        for sk in &pending.deletes {
+            if let Some(g) = gid_of(sk) {
+                given.remove(g.replguid, g.globcnt);
+            }
+        }
+        let merged = StateBlobs {
+            idset_given: given.encode_replguid(),
+            cnset_seen: new.cnset_seen,
+            cnset_seen_fai: new.cnset_seen_fai,
+            cnset_read: new.cnset_read,
+        };
+        for b in [
+            &merged.cnset_seen,
+            &merged.cnset_seen_fai,
+            &merged.cnset_read,
+        ] {
+            decode_given(b)?;
+        }
+        self.replica.set_state(scope, &merged)?;
+        Ok(())
+    }
+
+    /// Completes client headers into full items with
+    /// RopFastTransferSourceCopyMessages and SendEntryId:
+    /// each copied message replaces the stored header whose source key it
+    /// carries. The ICS state is not changed.
+    pub async fn complete_headers(
+        &mut self,
+        fid: u64,
+        source_keys: &[Vec<u8>],
+        cancel: &CancelToken,
+    ) -> Result<u64, SyncError> {
+        let mut mids = Vec::with_capacity(source_keys.len());
+        for sk in source_keys {
+            let m = self
+                .replica
+                .message(sk)?
+                .ok_or_else(|| ReplicaError::UnknownMessage(crate::replica::hex(sk)))?;
+            let g = gid_of(sk)
+                .ok_or_else(|| ReplicaError::Corrupt("source key is not a GID".into()))?;
+            let replid = self.map.id(g.replguid).ok_or_else(|| {
+                ReplicaError::Corrupt(format!("no REPLID for REPLGUID {}", g.replguid.0))
+            })?;
+            mids.push(
+                m.mid
+                    .unwrap_or(ics_wire::Mid::new(replid, g.globcnt).to_u64_le()),
+            );
+        }
+        let folder = self.ops.open_folder(fid).await?;
+        let mut report = SyncReport::default();
+        let r = async {
+            let ctx = self
+                .ops
+                .copy_messages(folder, &mids, COPY_SEND_ENTRY_ID, SEND_UNICODE)
+                .await?;
+            let r = self
+                .read_stream(ctx, RootKind::MessageList, cancel, &mut report)
+                .await;
+            let released = self.ops.release(ctx).await;
+            let root = r?;
+            released?;
+            Ok::<_, SyncError>(root)
+        }
+        .await;
+        let released = self.ops.release(folder).await;
+        let root = r?;
+        released?;
+        let ft::Root::MessageList(list) = root else {
+            return Err(SyncError::UnexpectedRoot(root.kind().name()));
+        };
+        let scope = self.contents_scope(fid);
+        let keep_state = self.replica.state(&scope)?;
+        let mut txn = self.replica.begin_download(&scope)?;
+        let mut n = 0;
+        for item in &list.items {
+            let ft::MessageListItem::Message(msg) = item else {
+                continue;
+            };
+            let Some(full) = copied_message(msg)? else {
+                continue;
+            };
+            txn.apply(&Change::MessageFull(full))?;
+            n += 1;
+        }
+        txn.commit(&keep_state)?;
+        Ok(n)
+    }
+}
+
+fn stored_flags(props: &[crate::model::Prop]) -> i32 {
+    props
+        .iter()
+        .find_map(|p| match (&p.key, &p.value) {
+            (crate::model::PropKey::Id(id), PropValue::I32(f))
+                if *id == tags::PID_TAG_MESSAGE_FLAGS.id() =>
+            {
+                Some(*f)
+            }
+            _ => None,
+        })
+        .unwrap_or(0)
+}
+
+/// A message of a CopyMessages stream with SendEntryId as a full change: the
+/// identifying properties of R-040 become the header; the message is matched
+/// by PidTagSourceKey, or by the message GID inside PidTagOriginalEntryId
+/// (R-328, [MS-OXCDATA] 2.2.4.2 MessageEntryID: GID at offset 46).
+fn copied_message(msg: &ft::Message) -> Result<Option<MessageFull>, SyncError> {
+    let props = &msg.content.props;
+    let get = |t: PropTag| {
+        props
+            .iter()
+            .find(|p| p.tag.id() == t.id() && p.name.is_none())
+            .map(|p| &p.value)
+    };
+    let source_key = match (
+        get(tags::PID_TAG_SOURCE_KEY),
+        get(tags::PID_TAG_ORIGINAL_ENTRY_ID),
+    ) {
+        (Some(PropValue::Binary(sk)), _) => sk.clone(),
+        (_, Some(PropValue::Binary(eid))) if eid.len() >= 68 => eid[46..68].to_vec(),
+        _ => return Ok(None),
+    };
+    let bin = |t| match get(t) {
+        Some(PropValue::Binary(b)) => b.clone(),
+        _ => Vec::new(),
+    };
+    let last_modification_time = match get(tags::PID_TAG_LAST_MODIFICATION_TIME) {
+        Some(PropValue::Time(t)) => *t,
+        _ => 0,
+    };
+    let identifying = [
+        tags::PID_TAG_SOURCE_KEY,
+        tags::PID_TAG_CHANGE_KEY,
+        tags::PID_TAG_LAST_MODIFICATION_TIME,
+        tags::PID_TAG_PREDECESSOR_CHANGE_LIST,
+        tags::PID_TAG_ORIGINAL_ENTRY_ID,
+        tags::PID_TAG_MID,
+    ];
+    let body: Vec<_> = props
+        .iter()
+        .filter(|p| p.name.is_some() || !identifying.iter().any(|t| t.id() == p.tag.id()))
+        .map(crate::convert::prop)
+        .collect();
+    Ok(Some(MessageFull {
+        header: crate::model::MessageHeader {
+            source_key,
+            last_modification_time,
+            change_key: bin(tags::PID_TAG_CHANGE_KEY),
+            pcl: bin(tags::PID_TAG_PREDECESSOR_CHANGE_LIST),
+            associated: msg.fai,
+            mid: None,
+            cn: None,
+            message_size: None,
+        },
+        props: body,
+        children: crate::convert::children(&msg.content.children, false)?,
+    }))
+}

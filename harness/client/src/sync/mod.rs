@@ -1,0 +1,9 @@
+//! The sync engine: drives downloads and uploads through a [`crate::transport::RopTransport`].
+
+pub mod busy;
+pub mod cancel;
+pub mod engine;
+pub mod ids;
+pub mod ops;
+pub mod rop_session;
+pub mod stream;

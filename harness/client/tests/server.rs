@@ -1,0 +1,765 @@
+//! Integration tests against the reference server (`ics-server`) in process:
+//! the client talks to it only through ROP buffers (RopSession over an
+//! in-memory RopTransport).
+
+mod common;
+
+use std::future::Future;
+use std::time::Duration;
+
+use common::subject;
+use ics_client::model::{Prop, PropKey, Scope};
+use ics_client::replica::Replica;
+use ics_client::sync::cancel::CancelToken;
+use ics_client::sync::engine::{Client, SyncError, SyncOptions};
+use ics_client::sync::ops::OpError;
+use ics_client::sync::rop_session::RopSession;
+use ics_client::transport::{RopTransport, TransportError};
+use ics_server::mailbox::{DeleteKind, Mailbox, MessageContent, MessageEdit};
+use ics_server::session::profile::Profile;
+use ics_server::session::{Session, SessionError};
+use ics_wire::prop::{PropTag, PropValue, TaggedValue, tags};
+use ics_wire::{Fid, Mid};
+
+/// The reference server in process.
+struct InProcess {
+    session: Session,
+    start: tokio::time::Instant,
+}
+
+impl RopTransport for InProcess {
+    fn execute(
+        &mut self,
+        request: Vec<u8>,
+    ) -> impl Future<Output = Result<Vec<u8>, TransportError>> + Send {
+        let now = self.start.elapsed().as_millis() as u64;
+        let r = self.session.execute_at(&request, now).map_err(|e| match e {
+            SessionError::ConnectionLost => TransportError::ConnectionLost,
+            SessionError::RpcFormat(_) => TransportError::RpcStatus(0x0000_04B6),
+            e => TransportError::Other(e.to_string()),
+        });
+        std::future::ready(r)
+    }
+}
+
+type C = Client<RopSession<InProcess>>;
+
+fn session() -> Session {
+    Session::new(Mailbox::default(), Profile::default())
+}
+
+fn inbox(s: &Session) -> Fid {
+    s.special_folders()[4]
+}
+
+async fn connect(s: Session, opts: SyncOptions) -> C {
+    let t = InProcess {
+        session: s,
+        start: tokio::time::Instant::now(),
+    };
+    Client::connect(
+        RopSession::new(t, "/o=ics/ou=harness/cn=Recipients/cn=user"),
+        Replica::open_in_memory().unwrap(),
+        opts,
+    )
+    .await
+    .unwrap()
+}
+
+fn srv(c: &mut C) -> &mut Session {
+    &mut c.ops_mut().transport_mut().session
+}
+
+fn text(v: &str) -> TaggedValue {
+    TaggedValue {
+        tag: tags::PID_TAG_SUBJECT,
+        value: PropValue::unicode(v),
+    }
+}
+
+fn body(v: &str) -> TaggedValue {
+    TaggedValue {
+        tag: tags::PID_TAG_BODY,
+        value: PropValue::unicode(v),
+    }
+}
+
+fn add(s: &mut Session, fid: Fid, subject: &str, fai: bool) -> Mid {
+    s.mailbox_mut()
+        .create_message(
+            fid,
+            fai,
+            MessageContent::with_props([text(subject), body("body")]),
+        )
+        .unwrap()
+}
+
+/// (source key, read, fai, subject, body) of every message, server side.
+type Row = (Vec<u8>, bool, bool, Option<PropValue>, Option<PropValue>);
+
+fn server_rows(s: &Session, fid: Fid) -> Vec<Row> {
+    let mb = s.mailbox();
+    let mut v: Vec<Row> = mb
+        .folder(fid)
+        .unwrap()
+        .messages()
+        .map(|m| {
+            let sk = m
+                .persisted_source_key
+                .clone()
+                .unwrap_or_else(|| mb.source_key_of(m.mid.0));
+            (
+                sk,
+                m.read && !m.fai,
+                m.fai,
+                m.content.props.get(tags::PID_TAG_SUBJECT).cloned(),
+                m.content.props.get(tags::PID_TAG_BODY).cloned(),
+            )
+        })
+        .collect();
+    v.sort_by(|a, b| a.0.cmp(&b.0));
+    v
+}
+
+fn replica_rows(r: &Replica, fid: Fid) -> Vec<Row> {
+    let get = |props: &[Prop], t: PropTag| {
+        props
+            .iter()
+            .find(|p| p.key == PropKey::of_tag(t))
+            .map(|p| p.value.clone())
+    };
+    let mut v: Vec<Row> = r
+        .messages_in_fid(fid.to_u64_le())
+        .unwrap()
+        .into_iter()
+        .map(|m| {
+            let (s, b) = (
+                get(&m.props, tags::PID_TAG_SUBJECT),
+                get(&m.props, tags::PID_TAG_BODY),
+            );
+            (m.source_key, m.read, m.fai, s, b)
+        })
+        .collect();
+    v.sort_by(|a, b| a.0.cmp(&b.0));
+    v
+}
+
+/// bootstrap from the empty state, then nothing new.
+#[tokio::test]
+async fn bootstrap_against_reference_server() {
+    let mut s = session();
+    let f = inbox(&s);
+    for i in 0..25 {
+        add(&mut s, f, &format!("m{i}"), i % 5 == 0);
+    }
+    let mut c = connect(s, SyncOptions::default()).await;
+    let cancel = CancelToken::new();
+    let r = c.sync_contents(f.to_u64_le(), &cancel).await.unwrap();
+    assert_eq!(r.download.full, 25);
+    assert_eq!(replica_rows(c.replica(), f), server_rows(srv(&mut c), f));
+    let r = c.sync_contents(f.to_u64_le(), &cancel).await.unwrap();
+    assert_eq!(
+        (r.download.full, r.download.partial, r.download.deleted),
+        (0, 0, 0)
+    );
+}
+
+/// Incremental changes, deletions and read state from the server.
+#[tokio::test]
+async fn incremental_deletions_and_read_state() {
+    let mut s = session();
+    let f = inbox(&s);
+    let mids: Vec<Mid> = (0..10)
+        .map(|i| add(&mut s, f, &format!("m{i}"), false))
+        .collect();
+    let mut c = connect(s, SyncOptions::default()).await;
+    let cancel = CancelToken::new();
+    c.sync_contents(f.to_u64_le(), &cancel).await.unwrap();
+    let mb = srv(&mut c).mailbox_mut();
+    mb.modify_message(
+        mids[0],
+        MessageEdit {
+            set: vec![text("changed")],
+            ..MessageEdit::default()
+        },
+        None,
+    )
+    .unwrap();
+    mb.delete_message(mids[1], DeleteKind::Hard).unwrap();
+    mb.delete_message(mids[2], DeleteKind::Soft).unwrap();
+    mb.set_read(mids[3], true).unwrap();
+    add(srv(&mut c), f, "new", false);
+    let r = c.sync_contents(f.to_u64_le(), &cancel).await.unwrap();
+    assert_eq!(r.download.full + r.download.partial, 2);
+    assert_eq!(r.download.deleted, 2, "hard and soft deletions");
+    assert_eq!(r.download.read_changes, 1);
+    assert_eq!(replica_rows(c.replica(), f), server_rows(srv(&mut c), f));
+}
+
+/// a partial change deletes only its group's properties.
+#[tokio::test]
+async fn partial_change_deletes_only_group_properties() {
+    let mut s = session();
+    let f = inbox(&s);
+    let mid = add(&mut s, f, "subject", false);
+    let mut c = connect(s, SyncOptions::default()).await;
+    let cancel = CancelToken::new();
+    c.sync_contents(f.to_u64_le(), &cancel).await.unwrap();
+    // Delete the body on the server: only the body's group changes.
+    srv(&mut c)
+        .mailbox_mut()
+        .modify_message(
+            mid,
+            MessageEdit {
+                delete: vec![tags::PID_TAG_BODY],
+                ..MessageEdit::default()
+            },
+            None,
+        )
+        .unwrap();
+    let r = c.sync_contents(f.to_u64_le(), &cancel).await.unwrap();
+    assert_eq!(
+        (r.download.full, r.download.partial),
+        (0, 1),
+        "a partial change (PartialItem set)"
+    );
+    assert_eq!(replica_rows(c.replica(), f), server_rows(srv(&mut c), f));
+    let rows = replica_rows(c.replica(), f);
+    assert_eq!(rows[0].4, None, "the deleted body is gone");
+    assert_eq!(
+        rows[0].3,
+        Some(PropValue::unicode("subject")),
+        "the subject stays"
+    );
+}
+
+/// busy answers with BackoffTime; the retry arrives no earlier; recorded on both sides.
+#[tokio::test(start_paused = true)]
+async fn busy_backoff_against_reference_server() {
+    let mut s = session();
+    let f = inbox(&s);
+    add(&mut s, f, "m", false);
+    s.faults_mut().busy_remaining = 2;
+    s.faults_mut().busy_backoff = 1200;
+    let mut c = connect(s, SyncOptions::default()).await;
+    let r = c
+        .sync_contents(f.to_u64_le(), &CancelToken::new())
+        .await
+        .unwrap();
+    assert_eq!(r.download.full, 1);
+    assert_eq!(r.busy.len(), 2);
+    assert!(r.busy.iter().all(|e| e.code == 0x480
+        && e.backoff_ms == Some(1200)
+        && e.waited >= Duration::from_millis(1200)));
+    let log = srv(&mut c).faults().busy_log.clone();
+    assert_eq!(log.len(), 2);
+    for b in log {
+        let retry = b.retry_at.expect("retried");
+        assert!(retry - b.answered_at >= u64::from(b.backoff), "{b:?}");
+    }
+}
+
+/// a connection cut mid-download changes nothing; after
+/// reconnecting (logon again, mailbox checked) the next sync converges.
+#[tokio::test]
+async fn cut_connection_then_reconnect_and_converge() {
+    let mut s = session();
+    let f = inbox(&s);
+    for i in 0..200 {
+        add(
+            &mut s,
+            f,
+            &format!("message number {i} with some padding to make it longer"),
+            false,
+        );
+    }
+    s.faults_mut().cut_after_bytes = Some(9000);
+    let opts = SyncOptions {
+        buffer: ics_client::sync::ops::BufferSize::Babe { max: 4096 },
+        ..SyncOptions::default()
+    };
+    let mut c = connect(s, opts).await;
+    let before = c.replica().dump().unwrap();
+    match c.sync_contents(f.to_u64_le(), &CancelToken::new()).await {
+        Err(SyncError::Op(OpError::Transport(TransportError::ConnectionLost))) => {}
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(c.replica().dump().unwrap(), before);
+    srv(&mut c).reconnect();
+    c.reconnect().await.unwrap();
+    let r = c
+        .sync_contents(f.to_u64_le(), &CancelToken::new())
+        .await
+        .unwrap();
+    assert_eq!(r.download.full, 200);
+    assert!(r.get_buffer_calls > 1);
+    assert_eq!(replica_rows(c.replica(), f), server_rows(srv(&mut c), f));
+}
+
+/// RecoverMode turns an unreadable message into errorInfo; it
+/// goes to the unsynchronized folder and the others arrive.
+#[tokio::test]
+async fn recover_mode_against_reference_server() {
+    let mut s = session();
+    let f = inbox(&s);
+    let mids: Vec<Mid> = (0..4)
+        .map(|i| add(&mut s, f, &format!("m{i}"), false))
+        .collect();
+    s.mailbox_mut().set_unreadable(mids[1], true).unwrap();
+    let mut c = connect(s, SyncOptions::default()).await;
+    let r = c
+        .sync_contents(f.to_u64_le(), &CancelToken::new())
+        .await
+        .unwrap();
+    assert_eq!(r.download.full, 3);
+    assert_eq!(r.download.errors.len(), 1);
+    let unsync = c.replica().unsynchronized_folder().unwrap();
+    assert_eq!(c.replica().messages_in_folder(unsync).unwrap().len(), 1);
+}
+
+/// Upload through the collector: IDs from GetLocalReplicaIds, changes,
+/// deletions and read state; the server ends equal and nothing comes back.
+#[tokio::test]
+async fn upload_against_reference_server() {
+    let mut s = session();
+    let f = inbox(&s);
+    for i in 0..5 {
+        add(&mut s, f, &format!("m{i}"), false);
+    }
+    let mut c = connect(s, SyncOptions::default()).await;
+    let cancel = CancelToken::new();
+    let fid = f.to_u64_le();
+    c.sync_contents(fid, &cancel).await.unwrap();
+    assert!(c.ensure_ids().await.unwrap());
+    let keys: Vec<_> = c
+        .replica()
+        .messages_in_fid(fid)
+        .unwrap()
+        .into_iter()
+        .map(|m| m.source_key)
+        .collect();
+    let rep = c.replica_mut();
+    rep.create_local_message(
+        fid,
+        false,
+        &[
+            subject("from the client"),
+            Prop::tagged(tags::PID_TAG_BODY, PropValue::unicode("b")),
+        ],
+        130_000_000_000_000_000,
+    )
+    .unwrap();
+    rep.modify_local_message(
+        &keys[0],
+        &[subject("edited locally")],
+        &[],
+        130_000_000_000_000_001,
+    )
+    .unwrap();
+    rep.delete_local_message(&keys[1]).unwrap();
+    rep.set_read_local(&keys[2], true).unwrap();
+    let r = c.sync_contents(fid, &cancel).await.unwrap();
+    assert_eq!(
+        (r.upload.imported, r.upload.deletes, r.upload.reads),
+        (2, 1, 1),
+        "{:?}",
+        r.upload
+    );
+    assert!(r.upload.failed.is_empty());
+    assert_eq!(replica_rows(c.replica(), f), server_rows(srv(&mut c), f));
+    let r = c.sync_contents(fid, &cancel).await.unwrap();
+    assert_eq!(
+        (r.download.full, r.download.partial, r.download.deleted),
+        (0, 0, 0),
+        "our uploads do not come back"
+    );
+}
+
+/// The crash test against the reference server: stop the replica before
+/// every write of a download, sync again, compare with the server.
+#[tokio::test]
+async fn crash_at_every_write_point_then_resync() {
+    let mut s = session();
+    let f = inbox(&s);
+    let mids: Vec<Mid> = (0..6)
+        .map(|i| add(&mut s, f, &format!("m{i}"), i == 5))
+        .collect();
+    let mut c = connect(s, SyncOptions::default()).await;
+    let cancel = CancelToken::new();
+    let fid = f.to_u64_le();
+    c.sync_contents(fid, &cancel).await.unwrap();
+    let mb = srv(&mut c).mailbox_mut();
+    mb.modify_message(
+        mids[0],
+        MessageEdit {
+            set: vec![text("x"), body("y")],
+            ..MessageEdit::default()
+        },
+        None,
+    )
+    .unwrap();
+    mb.delete_message(mids[1], DeleteKind::Hard).unwrap();
+    mb.set_read(mids[2], true).unwrap();
+    add(srv(&mut c), f, "new", false);
+    // Count the write points of this download on a copy of the state.
+    let points = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let mut k = 0;
+    loop {
+        let before = c.replica().dump().unwrap();
+        let p2 = points.clone();
+        c.replica_mut().set_fault_hook(Some(Box::new(move |p, _| {
+            p2.store(p + 1, std::sync::atomic::Ordering::SeqCst);
+            p == k
+        })));
+        match c.sync_contents(fid, &cancel).await {
+            Err(SyncError::Replica(ics_client::ReplicaError::InjectedCrash { point, .. })) => {
+                assert_eq!(point, k);
+                assert_eq!(
+                    c.replica().dump().unwrap(),
+                    before,
+                    "point {k}: old replica and state"
+                );
+                k += 1;
+            }
+            Ok(_) => break,
+            Err(e) => panic!("point {k}: {e}"),
+        }
+    }
+    assert!(k > 5, "only {k} write points");
+    c.replica_mut().set_fault_hook(None);
+    assert_eq!(replica_rows(c.replica(), f), server_rows(srv(&mut c), f));
+    let state = c.replica().state(&Scope::contents(fid)).unwrap();
+    assert!(!state.cnset_seen.is_empty());
+}
+
+/// hierarchy sync builds the folder tree below a folder.
+#[tokio::test]
+async fn hierarchy_sync_against_reference_server() {
+    let mut s = session();
+    let ipm = s.special_folders()[3];
+    let mb = s.mailbox_mut();
+    let a = mb.create_folder(ipm, "Projects").unwrap();
+    let b = mb.create_folder(a, "2026").unwrap();
+    let mut c = connect(s, SyncOptions::default()).await;
+    let cancel = CancelToken::new();
+    let r = c.sync_hierarchy(ipm.to_u64_le(), &cancel).await.unwrap();
+    assert!(r.download.folders >= 2);
+    let root = c.replica().folder_by_fid(ipm.to_u64_le()).unwrap().unwrap();
+    let names: Vec<String> = c
+        .replica()
+        .subfolders(root.id)
+        .unwrap()
+        .into_iter()
+        .map(|f| f.display_name)
+        .collect();
+    assert!(
+        names.contains(&"Projects".to_string()) && names.contains(&"2026".to_string()),
+        "{names:?}"
+    );
+    let (skb, ska) = (
+        srv(&mut c).mailbox().source_key_of(b.0),
+        srv(&mut c).mailbox().source_key_of(a.0),
+    );
+    let fb = c.replica().folder_by_source_key(&skb).unwrap().unwrap();
+    let fa = c.replica().folder_by_source_key(&ska).unwrap().unwrap();
+    assert_eq!(fb.parent_id, Some(fa.id));
+    srv(&mut c)
+        .mailbox_mut()
+        .delete_folder(b, DeleteKind::Hard)
+        .unwrap();
+    let r = c.sync_hierarchy(ipm.to_u64_le(), &cancel).await.unwrap();
+    assert_eq!(r.download.deleted, 1);
+}
+
+mod converge {
+    //! Property: random server changes, random client changes and random
+    //! faults (busy, cut connection, cancel) end with the replica equal to the
+    //! reference server's folder once fault-free syncs ran.
+    use super::*;
+    use proptest::prelude::*;
+
+    #[derive(Clone, Debug)]
+    enum Op {
+        ServerAdd(bool),
+        ServerModify(usize),
+        ServerDeleteBody(usize),
+        ServerDelete(usize, bool),
+        ServerRead(usize, bool),
+        ClientCreate,
+        ClientModify(usize),
+        ClientDelete(usize),
+        ClientRead(usize, bool),
+        Sync(Fault),
+    }
+
+    #[derive(Clone, Debug)]
+    enum Fault {
+        None,
+        Busy(u32),
+        Cut(u16),
+        Cancel,
+    }
+
+    fn op() -> impl Strategy<Value = Op> {
+        prop_oneof![
+            3 => any::<bool>().prop_map(Op::ServerAdd),
+            2 => any::<usize>().prop_map(Op::ServerModify),
+            1 => any::<usize>().prop_map(Op::ServerDeleteBody),
+            1 => (any::<usize>(), any::<bool>()).prop_map(|(i, h)| Op::ServerDelete(i, h)),
+            1 => (any::<usize>(), any::<bool>()).prop_map(|(i, r)| Op::ServerRead(i, r)),
+            2 => Just(Op::ClientCreate),
+            2 => any::<usize>().prop_map(Op::ClientModify),
+            1 => any::<usize>().prop_map(Op::ClientDelete),
+            1 => (any::<usize>(), any::<bool>()).prop_map(|(i, r)| Op::ClientRead(i, r)),
+            3 => prop_oneof![
+                Just(Fault::None),
+                (1u32..3).prop_map(Fault::Busy),
+                (1u16..2000).prop_map(Fault::Cut),
+                Just(Fault::Cancel),
+            ]
+            .prop_map(Op::Sync),
+        ]
+    }
+
+    async fn sync(c: &mut C, fid: u64, cancel: &CancelToken) -> Result<(), SyncError> {
+        let r = c.sync_contents(fid, cancel).await;
+        if let Err(SyncError::Op(OpError::Transport(TransportError::ConnectionLost))) = &r {
+            srv(c).reconnect();
+            c.reconnect().await?;
+        }
+        r.map(|_| ())
+    }
+
+    fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .start_paused(true)
+            .build()
+            .unwrap();
+        rt.block_on(async move {
+            let s = session();
+            let f = inbox(&s);
+            let fid = f.to_u64_le();
+            let opts = SyncOptions {
+                buffer: ics_client::sync::ops::BufferSize::Babe { max: 2048 },
+                state_chunk: 64,
+                ..SyncOptions::default()
+            };
+            let mut c = connect(s, opts).await;
+            c.sync_contents(fid, &CancelToken::new()).await.unwrap();
+            let mut t = 134_115_552_000_000_000u64;
+            for (n, op) in ops.into_iter().enumerate() {
+                t += 10_000_000;
+                let mids: Vec<Mid> = srv(&mut c)
+                    .mailbox()
+                    .folder(f)
+                    .unwrap()
+                    .messages()
+                    .map(|m| m.mid)
+                    .collect();
+                let local: Vec<Vec<u8>> = c
+                    .replica()
+                    .messages_in_fid(fid)
+                    .unwrap()
+                    .into_iter()
+                    .filter(|m| m.local != ics_client::replica::schema::LOCAL_DELETED)
+                    .map(|m| m.source_key)
+                    .collect();
+                let pick = |i: usize| mids[i % mids.len()];
+                match op {
+                    Op::ServerAdd(fai) => {
+                        add(srv(&mut c), f, &format!("s{n}"), fai);
+                    }
+                    Op::ServerModify(i) if !mids.is_empty() => {
+                        let e = MessageEdit {
+                            set: vec![text(&format!("sm{n}"))],
+                            ..MessageEdit::default()
+                        };
+                        srv(&mut c)
+                            .mailbox_mut()
+                            .modify_message(pick(i), e, None)
+                            .unwrap();
+                    }
+                    Op::ServerDeleteBody(i) if !mids.is_empty() => {
+                        let e = MessageEdit {
+                            delete: vec![tags::PID_TAG_BODY],
+                            ..MessageEdit::default()
+                        };
+                        srv(&mut c)
+                            .mailbox_mut()
+                            .modify_message(pick(i), e, None)
+                            .unwrap();
+                    }
+                    Op::ServerDelete(i, hard) if !mids.is_empty() => {
+                        let kind = if hard {
+                            DeleteKind::Hard
+                        } else {
+                            DeleteKind::Soft
+                        };
+                        srv(&mut c)
+                            .mailbox_mut()
+                            .delete_message(pick(i), kind)
+                            .unwrap();
+                    }
+                    Op::ServerRead(i, r) if !mids.is_empty() => {
+                        srv(&mut c).mailbox_mut().set_read(pick(i), r).unwrap();
+                    }
+                    Op::ClientCreate => {
+                        if c.ensure_ids().await.is_err() {
+                            srv(&mut c).reconnect();
+                            c.reconnect().await.unwrap();
+                            c.ensure_ids().await.unwrap();
+                        }
+                        let props = [
+                            subject(&format!("c{n}")),
+                            Prop::tagged(tags::PID_TAG_BODY, PropValue::unicode("cb")),
+                        ];
+                        c.replica_mut()
+                            .create_local_message(fid, false, &props, t)
+                            .unwrap();
+                    }
+                    Op::ClientModify(i) if !local.is_empty() => {
+                        let sk = &local[i % local.len()];
+                        c.replica_mut()
+                            .modify_local_message(sk, &[subject(&format!("cm{n}"))], &[], t)
+                            .unwrap();
+                    }
+                    Op::ClientDelete(i) if !local.is_empty() => {
+                        let sk = local[i % local.len()].clone();
+                        c.replica_mut().delete_local_message(&sk).unwrap();
+                    }
+                    Op::ClientRead(i, r) if !local.is_empty() => {
+                        let sk = local[i % local.len()].clone();
+                        c.replica_mut().set_read_local(&sk, r).unwrap();
+                    }
+                    Op::Sync(fault) => {
+                        let cancel = CancelToken::new();
+                        match fault {
+                            Fault::None => {}
+                            Fault::Busy(k) => {
+                                srv(&mut c).faults_mut().busy_remaining = k;
+                                srv(&mut c).faults_mut().busy_backoff = 100;
+                            }
+                            Fault::Cut(b) => {
+                                srv(&mut c).faults_mut().cut_after_bytes = Some(usize::from(b))
+                            }
+                            Fault::Cancel => cancel.cancel(),
+                        }
+                        let r = sync(&mut c, fid, &cancel).await;
+                        srv(&mut c).faults_mut().cut_after_bytes = None;
+                        if matches!(fault, Fault::None | Fault::Busy(_)) {
+                            prop_assert!(r.is_ok(), "fault-free sync failed: {r:?}");
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            for _ in 0..3 {
+                sync(&mut c, fid, &CancelToken::new()).await.unwrap();
+            }
+            prop_assert_eq!(replica_rows(c.replica(), f), server_rows(srv(&mut c), f));
+            let p = c.replica().pending(fid).unwrap();
+            prop_assert!(
+                p.changes.is_empty() && p.deletes.is_empty() && p.reads.is_empty(),
+                "{p:?}"
+            );
+            Ok(())
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 48, failure_persistence: None, ..ProptestConfig::default() })]
+
+        #[test]
+        fn replica_converges_to_reference_server(ops in proptest::collection::vec(op(), 1..30)) {
+            run(ops)?;
+        }
+    }
+}
+
+/// a local change conflicting with a server change is
+/// refused (FailOnConflict), resolved by the client at the download (the
+/// newer server version wins, the local one is kept and linked), and the
+/// resolved version is uploaded; both sides end equal.
+#[tokio::test]
+async fn conflict_resolved_by_client_against_reference_server() {
+    let s = session();
+    let f = inbox(&s);
+    let fid = f.to_u64_le();
+    let mut c = connect(s, SyncOptions::default()).await;
+    let cancel = CancelToken::new();
+    c.sync_contents(fid, &cancel).await.unwrap();
+    c.ensure_ids().await.unwrap();
+    let props = [
+        subject("c0"),
+        Prop::tagged(tags::PID_TAG_BODY, PropValue::unicode("cb")),
+    ];
+    let sk = c
+        .replica_mut()
+        .create_local_message(fid, false, &props, 134_115_552_010_000_000)
+        .unwrap();
+    c.sync_contents(fid, &cancel).await.unwrap();
+    c.replica_mut()
+        .modify_local_message(&sk, &[subject("local")], &[], 134_115_552_030_000_000)
+        .unwrap();
+    let mid = srv(&mut c)
+        .mailbox()
+        .folder(f)
+        .unwrap()
+        .messages()
+        .next()
+        .unwrap()
+        .mid;
+    srv(&mut c)
+        .mailbox_mut()
+        .modify_message(
+            mid,
+            MessageEdit {
+                set: vec![text("server")],
+                ..MessageEdit::default()
+            },
+            None,
+        )
+        .unwrap();
+    let r = c.sync_contents(fid, &cancel).await.unwrap();
+    assert_eq!(
+        r.upload.conflicts, 1,
+        "SyncConflict for the conflicting upload"
+    );
+    assert_eq!(r.download.conflicts, 1);
+    let r = c.sync_contents(fid, &cancel).await.unwrap();
+    assert_eq!(r.upload.imported, 1, "the resolved version goes up");
+    assert_eq!(replica_rows(c.replica(), f), server_rows(srv(&mut c), f));
+    assert_eq!(
+        replica_rows(c.replica(), f)[0].3,
+        Some(PropValue::unicode("server"))
+    );
+    let losers = c
+        .replica()
+        .messages_in_folder(c.replica().conflicts_folder().unwrap())
+        .unwrap();
+    assert_eq!(losers.len(), 1);
+    let m = c.replica().message(&sk).unwrap().unwrap();
+    let items = m
+        .props
+        .iter()
+        .find(|p| p.key == PropKey::of_tag(tags::PID_TAG_CONFLICT_ITEMS))
+        .unwrap();
+    assert_eq!(
+        items.value,
+        PropValue::MvBinary(vec![losers[0].source_key.clone()])
+    );
+    let stored = srv(&mut c)
+        .mailbox()
+        .message(mid)
+        .unwrap()
+        .content
+        .props
+        .get(tags::PID_TAG_CONFLICT_ITEMS)
+        .cloned();
+    assert_eq!(
+        stored,
+        Some(items.value.clone()),
+        "the link reached the server"
+    );
+}

@@ -1,0 +1,113 @@
+//! Targets the suite runs against, and the capabilities they offer beyond the ROPs
+//! (`@needs-<capability>` tags in the features).
+
+use std::collections::BTreeSet;
+use std::fmt;
+
+/// Capabilities a `@needs-...` tag may ask for (features/README.md, "Tags").
+pub const KNOWN_CAPABILITIES: &[&str] = &[
+    "fault-injection",
+    "behaviour-profile",
+    "property-groups",
+    "second-mailbox",
+    "server-rollback",
+    "public-folders",
+    "permissions",
+];
+
+/// The name of the default target: the in-process reference server.
+pub const REFERENCE: &str = "reference";
+
+/// A target and what it lets the harness control.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Target {
+    pub name: String,
+    pub capabilities: BTreeSet<String>,
+}
+
+/// Problems selecting a target.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TargetError {
+    #[error("unknown target `{0}` (known: reference)")]
+    Unknown(String),
+    #[error("unknown capability `{0}` (known: {known})", known = KNOWN_CAPABILITIES.join(", "))]
+    UnknownCapability(String),
+}
+
+impl Target {
+    /// Resolves a target name; `capabilities` (`none` or a comma-separated list) replaces the
+    /// target's own set, e.g. to see how a third-party server without fault injection is
+    /// reported.
+    pub fn resolve(name: &str, capabilities: Option<&str>) -> Result<Self, TargetError> {
+        let own: &[&str] = match name {
+            // Issue 5: the reference server offers a fault-injection control API and
+            // behaviour profiles beside the ROPs.
+            REFERENCE => &["fault-injection", "behaviour-profile"],
+            other => return Err(TargetError::Unknown(other.to_owned())),
+        };
+        let capabilities = match capabilities {
+            None => own.iter().map(|c| (*c).to_owned()).collect(),
+            Some(list) => parse_capabilities(list)?,
+        };
+        Ok(Self {
+            name: name.to_owned(),
+            capabilities,
+        })
+    }
+
+    /// Whether the target offers a capability.
+    pub fn has(&self, capability: &str) -> bool {
+        self.capabilities.contains(capability)
+    }
+}
+
+impl fmt::Display for Target {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.name)
+    }
+}
+
+/// Parses `none` or `a, b, c` into known capabilities.
+pub fn parse_capabilities(list: &str) -> Result<BTreeSet<String>, TargetError> {
+    if list.trim() == "none" {
+        return Ok(BTreeSet::new());
+    }
+    list.split(',')
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+        .map(|c| {
+            KNOWN_CAPABILITIES
+                .contains(&c)
+                .then(|| c.to_owned())
+                .ok_or_else(|| TargetError::UnknownCapability(c.to_owned()))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reference_offers_fault_injection_and_profiles() {
+        let t = Target::resolve("reference", None).unwrap();
+        assert!(t.has("fault-injection") && t.has("behaviour-profile"));
+        assert!(!t.has("public-folders"));
+    }
+
+    #[test]
+    fn capabilities_can_be_overridden() {
+        let t = Target::resolve("reference", Some("none")).unwrap();
+        assert!(t.capabilities.is_empty());
+        let t = Target::resolve("reference", Some("permissions, public-folders")).unwrap();
+        assert_eq!(t.capabilities.len(), 2);
+        assert_eq!(
+            Target::resolve("reference", Some("teleport")),
+            Err(TargetError::UnknownCapability("teleport".into()))
+        );
+        assert_eq!(
+            Target::resolve("exchange", None),
+            Err(TargetError::Unknown("exchange".into()))
+        );
+    }
+}
