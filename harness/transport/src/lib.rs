@@ -19,4 +19,4 @@ mod util;
 
 pub use client::{ClientConfig, MapiHttpClient};
 pub use error::TransportError;
-pub use server::{MapiHttpServer, RopHandler, ServerConfig, Session, parse_users};
+pub use server::{MapiHttpServer, RopFailure, RopHandler, ServerConfig, Session, parse_users};
