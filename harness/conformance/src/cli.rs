@@ -19,6 +19,8 @@ pub enum Command {
     Decode(DecodeArgs),
     /// Run the conformance features against a target and report what conforms.
     Run(crate::run::RunArgs),
+    /// Serve the reference server over MAPI/HTTP (one mailbox per user).
+    Serve(crate::serve::ServeArgs),
 }
 
 #[derive(Debug, Args)]

@@ -4,6 +4,7 @@
 mod cli;
 mod decode;
 mod run;
+mod serve;
 
 use std::process::ExitCode;
 
@@ -14,5 +15,6 @@ fn main() -> ExitCode {
     match cli.command {
         cli::Command::Decode(args) => decode::run(args),
         cli::Command::Run(args) => run::run(args),
+        cli::Command::Serve(args) => serve::run(args),
     }
 }

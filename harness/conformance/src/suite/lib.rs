@@ -15,6 +15,7 @@ pub mod requirements;
 pub mod results;
 pub mod runner;
 pub mod selection;
+pub mod serve;
 pub mod steps;
 pub mod target;
 pub mod targets;
