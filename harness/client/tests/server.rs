@@ -763,3 +763,188 @@ async fn conflict_resolved_by_client_against_reference_server() {
         "the link reached the server"
     );
 }
+
+/// reserved IDs that will never be used are reported with
+/// RopSetLocalReplicaMidsetDeleted and never handed out again.
+#[tokio::test]
+async fn unused_reserved_ids_are_reported() {
+    let s = session();
+    let f = inbox(&s);
+    let fid = f.to_u64_le();
+    let mut c = connect(
+        s,
+        SyncOptions {
+            id_batch: 0x200,
+            ..SyncOptions::default()
+        },
+    )
+    .await;
+    let cancel = CancelToken::new();
+    c.sync_contents(fid, &cancel).await.unwrap();
+    c.ensure_ids().await.unwrap();
+    c.replica_mut()
+        .create_local_message(fid, false, &[subject("one")], 134_115_552_010_000_000)
+        .unwrap();
+    c.sync_contents(fid, &cancel).await.unwrap();
+    assert_eq!(c.release_unused_ids(fid).await.unwrap(), 0x1FF);
+    assert_eq!(c.replica().reserved_ids().unwrap(), (0, 0x200));
+    assert_eq!(
+        c.release_unused_ids(fid).await.unwrap(),
+        0,
+        "nothing left to report"
+    );
+    assert!(
+        c.replica_mut()
+            .create_local_message(fid, false, &[], 1)
+            .is_err(),
+        "never reused (R-309)"
+    );
+}
+
+/// The crash test of issue 6 with a database file: stop before write point
+/// k of a download, close and reopen the database, sync again, compare with
+/// the server; for every k.
+#[tokio::test]
+async fn crash_reopen_resync_compare_file_database() {
+    let path = std::env::temp_dir().join(format!("ics-client-srv-crash-{}.db", std::process::id()));
+    let clean = |p: &std::path::Path| {
+        for ext in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{ext}", p.display()));
+        }
+    };
+    clean(&path);
+    let mut s = session();
+    let f = inbox(&s);
+    let fid = f.to_u64_le();
+    let mids: Vec<Mid> = (0..5)
+        .map(|i| add(&mut s, f, &format!("m{i}"), false))
+        .collect();
+    let t = InProcess {
+        session: s,
+        start: tokio::time::Instant::now(),
+    };
+    let ops = RopSession::new(t, "/o=ics/cn=user");
+    let mut c = Client::connect(ops, Replica::open(&path).unwrap(), SyncOptions::default())
+        .await
+        .unwrap();
+    let cancel = CancelToken::new();
+    c.sync_contents(fid, &cancel).await.unwrap();
+    let mb = srv(&mut c).mailbox_mut();
+    mb.modify_message(
+        mids[0],
+        MessageEdit {
+            set: vec![text("x")],
+            ..MessageEdit::default()
+        },
+        None,
+    )
+    .unwrap();
+    mb.delete_message(mids[1], DeleteKind::Soft).unwrap();
+    mb.set_read(mids[2], true).unwrap();
+    add(srv(&mut c), f, "new", true);
+    let mut k = 0;
+    loop {
+        let before = c.replica().dump().unwrap();
+        c.replica_mut()
+            .set_fault_hook(Some(Box::new(move |p, _| p == k)));
+        let r = c.sync_contents(fid, &cancel).await;
+        let (ops, replica) = c.into_parts();
+        drop(replica);
+        let replica = Replica::open(&path).unwrap();
+        c = Client::connect(ops, replica, SyncOptions::default())
+            .await
+            .unwrap();
+        match r {
+            Err(SyncError::Replica(ics_client::ReplicaError::InjectedCrash { .. })) => {
+                assert_eq!(
+                    c.replica().dump().unwrap(),
+                    before,
+                    "point {k}: after reopen, the old replica"
+                );
+                k += 1;
+            }
+            Ok(_) => break,
+            Err(e) => panic!("point {k}: {e}"),
+        }
+    }
+    assert!(k > 5);
+    assert_eq!(replica_rows(c.replica(), f), server_rows(srv(&mut c), f));
+    drop(c);
+    clean(&path);
+}
+
+/// a changed message is uploaded whole: with recipients and
+/// attachments it goes through a FastTransfer upload context (messageContent),
+/// and the server keeps them.
+#[tokio::test]
+async fn upload_keeps_recipients_and_attachments() {
+    use ics_server::mailbox::{Attachment, PropertyBag};
+    let mut s = session();
+    let f = inbox(&s);
+    let fid = f.to_u64_le();
+    let recipient = PropertyBag::from_values([
+        TaggedValue {
+            tag: PropTag(0x3000_0003),
+            value: PropValue::I32(0),
+        },
+        TaggedValue {
+            tag: tags::PID_TAG_DISPLAY_NAME,
+            value: PropValue::unicode("Alice"),
+        },
+    ]);
+    let attachment = Attachment {
+        props: PropertyBag::from_values([TaggedValue {
+            tag: PropTag(0x3704_001F),
+            value: PropValue::unicode("a.txt"),
+        }]),
+        embedded: None,
+    };
+    let content = MessageContent {
+        props: PropertyBag::from_values([text("with children"), body("b")]),
+        recipients: vec![recipient],
+        attachments: vec![attachment],
+    };
+    let mid = s.mailbox_mut().create_message(f, false, content).unwrap();
+    let mut c = connect(s, SyncOptions::default()).await;
+    let cancel = CancelToken::new();
+    c.sync_contents(fid, &cancel).await.unwrap();
+    let sk = c.replica().messages_in_fid(fid).unwrap()[0]
+        .source_key
+        .clone();
+    let m = c.replica().message(&sk).unwrap().unwrap();
+    assert_eq!(
+        (m.recipients.len(), m.attachments.len()),
+        (1, 1),
+        "children downloaded"
+    );
+    c.replica_mut()
+        .modify_local_message(&sk, &[subject("edited")], &[], 134_115_552_090_000_000)
+        .unwrap();
+    let r = c.sync_contents(fid, &cancel).await.unwrap();
+    assert_eq!(r.upload.imported, 1, "{:?}", r.upload);
+    let sent = &c.ops_mut().sent_rops;
+    assert!(
+        sent.contains(&0x53) && sent.contains(&0x54),
+        "DestinationConfigure + PutBuffer used"
+    );
+    let sm = srv(&mut c).mailbox().message(mid).unwrap().clone();
+    assert_eq!(
+        sm.content.props.get(tags::PID_TAG_SUBJECT),
+        Some(&PropValue::unicode("edited"))
+    );
+    assert_eq!(
+        sm.content.recipients.len(),
+        1,
+        "recipients kept on the server"
+    );
+    assert_eq!(
+        sm.content.attachments.len(),
+        1,
+        "attachments kept on the server"
+    );
+    assert_eq!(
+        sm.content.attachments[0].props.get(PropTag(0x3704_001F)),
+        Some(&PropValue::unicode("a.txt"))
+    );
+    assert_eq!(replica_rows(c.replica(), f), server_rows(srv(&mut c), f));
+}

@@ -11,7 +11,7 @@ use ics_wire::prop::PropTag;
 use ics_wire::{GlobCnt, Guid, ReplGuid, ReplId};
 use thiserror::Error;
 
-use crate::model::{Prop, SyncType};
+use crate::model::{Children, Prop, SyncType};
 use crate::transport::TransportError;
 
 /// A server object (an index into the implementation's handle table).
@@ -220,6 +220,7 @@ pub trait IcsOps {
         fai: bool,
         header: &ImportHeader,
         props: &[Prop],
+        children: &Children,
     ) -> impl Future<Output = Result<ImportOutcome, OpError>> + Send;
 
     /// RopSynchronizationImportDeletes of messages (GIDs, R-222).
@@ -254,4 +255,12 @@ pub trait IcsOps {
         copy_flags: u8,
         send_options: u8,
     ) -> impl Future<Output = Result<Obj, OpError>> + Send;
+
+    /// RopSetLocalReplicaMidsetDeleted: the GID ranges (inclusive) of reserved
+    /// IDs that will never be used in this folder.
+    fn set_local_replica_midset_deleted(
+        &mut self,
+        folder: Obj,
+        ranges: &[(ics_wire::Gid, ics_wire::Gid)],
+    ) -> impl Future<Output = Result<(), OpError>> + Send;
 }

@@ -269,7 +269,9 @@ impl RopResponseBuffer {
     pub fn implied_request(&self) -> Option<(RopRequestBuffer, ResponseContext)> {
         let mut rops = Vec::new();
         let mut ctx = ResponseContext::default();
-        let mut handles = Vec::new();
+        // Slot 0 is where the other implied requests point (their defaults):
+        // QueryRows tables get slots 1.. so no RopSetColumns shadows their columns.
+        let mut handles = vec![0];
         for r in &self.rops {
             if !r.answers_request() {
                 continue;
