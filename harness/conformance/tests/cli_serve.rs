@@ -376,3 +376,88 @@ fn sigterm_shuts_down_cleanly() {
     let rest: Vec<String> = s.lines.try_iter().collect();
     assert!(rest.iter().any(|l| l == "serve: stopped"), "{rest:?}");
 }
+
+/// `ics-harness run` against a served binary; stdout and the exit code, bounded in time.
+fn run_against(s: &Served, extra: &[&str], password: Option<&str>) -> (Option<i32>, String) {
+    let url = format!("http://{}/mapi/emsmdb/?MailboxId=alice@example.org", s.mapi);
+    let mut cmd = Command::new(BIN);
+    cmd.args(["run", "--target", &url, "--user", "alice"])
+        .args(extra)
+        .env_remove("ICS_PASSWORD")
+        .env_remove("ICS_TARGET")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    if let Some(p) = password {
+        cmd.env("ICS_PASSWORD", p);
+    }
+    let mut child = cmd.spawn().unwrap();
+    let mut out = child.stdout.take().unwrap();
+    let mut err = child.stderr.take().unwrap();
+    let reader = std::thread::spawn(move || {
+        let mut s = String::new();
+        std::io::Read::read_to_string(&mut out, &mut s).unwrap();
+        let mut e = String::new();
+        std::io::Read::read_to_string(&mut err, &mut e).unwrap();
+        s + &e
+    });
+    let status = wait_bounded(&mut child);
+    (status.code(), reader.join().unwrap())
+}
+
+#[test]
+fn run_against_a_url_target_passes_and_skips_fault_injection_without_control() {
+    let s = serve("run", true);
+    let (code, out) = run_against(
+        &s,
+        &["--name", "bootstrap|waits at least BackoffTime"],
+        Some("apass"),
+    );
+    assert_eq!(code, Some(0), "{out}");
+    assert!(
+        out.contains("lacks capability `fault-injection`"),
+        "the busy scenario must be skipped with the reason: {out}"
+    );
+    let line = out
+        .lines()
+        .rfind(|l| l.starts_with("conformance: ") && l.contains(" passed, "))
+        .unwrap();
+    assert!(!line.starts_with("conformance: 0 passed"), "{line}");
+    assert!(line.contains(" 0 failed"), "{line}");
+}
+
+#[test]
+fn run_against_a_url_target_with_control_runs_fault_injection() {
+    let s = serve("runctl", true);
+    let control = format!("http://{}/control", s.control.unwrap());
+    let (code, out) = run_against(
+        &s,
+        &[
+            "--control",
+            &control,
+            "--name",
+            "waits at least BackoffTime",
+        ],
+        Some("apass"),
+    );
+    assert_eq!(code, Some(0), "{out}");
+    assert!(
+        out.contains("conformance: 1 passed, 0 failed, 0 skipped"),
+        "{out}"
+    );
+}
+
+#[test]
+fn run_against_a_url_target_needs_a_password_and_the_right_one() {
+    let s = serve("runpw", false);
+    let (code, out) = run_against(&s, &["--name", "bootstrap"], None);
+    assert_eq!(code, Some(2), "{out}");
+    assert!(out.contains("ICS_PASSWORD"), "{out}");
+    let (code, out) = run_against(
+        &s,
+        &["--name", "Bootstrapping an empty folder"],
+        Some("wrong"),
+    );
+    assert_eq!(code, Some(1), "{out}");
+    assert!(out.contains("401"), "{out}");
+}

@@ -34,10 +34,11 @@ use ics_wire::state::IcsState;
 use ics_wire::{Fid, Gid, GlobCnt, Mid, ReplGuid};
 
 use crate::outcome::Observed;
-use crate::target::{InProc, Reference, Trace};
+use crate::remote::{self, Conn, TargetHandle};
+use crate::target::Trace;
 
 /// The client's ROP layer over the traced connection.
-pub type Ops = RopSession<InProc>;
+pub type Ops = RopSession<Conn>;
 
 const NO_HANDLE: u32 = 0xFFFF_FFFF;
 /// PidTagImportance.
@@ -160,11 +161,11 @@ pub struct ServerMessage {
 
 /// Everything one scenario drives.
 pub struct Harness {
-    pub target: Reference,
+    pub target: TargetHandle,
     pub trace: Trace,
     pub client: Client<Ops>,
     admin: Ops,
-    admin_raw: InProc,
+    admin_raw: Conn,
     admin_logon: u32,
     pub replguid: ReplGuid,
     pub ipm: Fid,
@@ -269,9 +270,20 @@ pub fn find_prop(props: &[ft::FtProp], tag: PropTag) -> Option<&PropValue> {
 impl Harness {
     /// Connects the client and the other session to a fresh reference mailbox.
     pub async fn reference() -> Result<Self, String> {
-        let target = Reference::new();
+        Self::on(TargetHandle::Reference(crate::target::Reference::new())).await
+    }
+
+    /// Connects to the run's target: the in-process reference server, or a remote account
+    /// leased for this scenario ([`remote::open`]).
+    pub async fn open() -> Result<Self, String> {
+        Self::on(remote::open().await?).await
+    }
+
+    /// Connects the client and the other session to `target`.
+    pub async fn on(target: TargetHandle) -> Result<Self, String> {
         let trace = Trace::default();
-        let ops = RopSession::new(target.connect(Some(trace.clone())), "/o=ics/cn=tester");
+        let dn = target.mailbox_dn();
+        let ops = RopSession::new(target.connect(Some(trace.clone())), &dn);
         let client = Client::connect(
             ops,
             Replica::open_in_memory().map_err(|e| e.to_string())?,
@@ -279,7 +291,7 @@ impl Harness {
         )
         .await
         .map_err(|e| format!("the client cannot log on: {e}"))?;
-        let mut admin = RopSession::new(target.connect(None), "/o=ics/cn=tester");
+        let mut admin = RopSession::new(target.connect(None), &dn);
         let info = admin
             .logon()
             .await

@@ -10,6 +10,7 @@ pub mod expectations;
 pub mod invariants;
 pub mod libtest;
 pub mod outcome;
+pub mod remote;
 pub mod report;
 pub mod requirements;
 pub mod results;

@@ -50,6 +50,17 @@ pub struct RunOptions {
     /// Write the Markdown conformance report.
     #[arg(long, value_name = "FILE")]
     pub report: Option<PathBuf>,
+    /// User of a URL target (MAPI/HTTP Basic authentication). The password comes from the
+    /// environment variable ICS_PASSWORD, else from a prompt; never from the command line.
+    #[arg(long, env = "ICS_USER", value_name = "USER")]
+    pub user: Option<String>,
+    /// Control endpoint of a URL target (`ics-harness serve --control`): the target then offers
+    /// fault injection and behaviour profiles, and each scenario starts on a reset mailbox.
+    #[arg(long, value_name = "URL")]
+    pub control: Option<String>,
+    /// EssDN of the mailbox for RopLogon on a URL target [default: /o=ics/cn=USER].
+    #[arg(long, env = "ICS_MAILBOX_DN", value_name = "DN")]
+    pub mailbox_dn: Option<String>,
 }
 
 /// An in-memory sink shared with a cucumber writer, written to a file after the run. This
@@ -137,8 +148,12 @@ struct Setup {
 }
 
 fn setup(options: &RunOptions) -> Result<Setup, String> {
-    let target = Target::resolve(&options.target, options.capabilities.as_deref())
+    let mut target = Target::resolve(&options.target, options.capabilities.as_deref())
         .map_err(|e| e.to_string())?;
+    if targets::is_url(&target.name) && options.control.is_some() {
+        target = target.with_control(options.capabilities.is_some());
+    }
+    crate::remote::configure_for(&target, options)?;
     let dir = features_dir(options.features.as_deref());
     let root = dir
         .canonicalize()
@@ -146,7 +161,7 @@ fn setup(options: &RunOptions) -> Result<Setup, String> {
     let catalog = Catalog::load(&root).map_err(|e| e.to_string())?;
     let path = options.expectations.clone().unwrap_or_else(|| {
         root.join("expectations")
-            .join(format!("{}.toml", target.name))
+            .join(format!("{}.toml", target.expectations_name()))
     });
     let expectations = Expectations::load(&path).map_err(|e| e.to_string())?;
     expectations
@@ -253,7 +268,15 @@ async fn run_async(args: Vec<String>) -> ExitCode {
                         RunOutcome::Failed("the before hook failed".into())
                     }
                 };
-                let notes = w.map(|w| std::mem::take(&mut w.notes)).unwrap_or_default();
+                let notes = w
+                    .map(|w| {
+                        // The writers keep the World (in an Arc) after the hook: drop its
+                        // connection now, so a leased remote account is free for the next
+                        // scenario.
+                        w.harness = None;
+                        std::mem::take(&mut w.notes)
+                    })
+                    .unwrap_or_default();
                 lock(&outcomes).insert(key_of(&root, f, s), (outcome, notes));
                 Box::pin(std::future::ready(()))
             }

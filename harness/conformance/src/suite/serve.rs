@@ -274,6 +274,95 @@ impl Server {
     }
 }
 
+/// A server on its own thread and runtime (so that blocking callers cannot starve it); it
+/// stops when dropped.
+pub struct Background {
+    /// The MAPI/HTTP address.
+    pub mapi: SocketAddr,
+    /// The control address.
+    pub control: Option<SocketAddr>,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl std::fmt::Debug for Background {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Background")
+            .field("mapi", &self.mapi)
+            .field("control", &self.control)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Drop for Background {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+/// Starts a server on a thread of its own with `workers` runtime threads.
+pub fn spawn_background(options: ServeOptions, workers: usize) -> Result<Background, ServeError> {
+    let (ready_tx, ready_rx) = std::sync::mpsc::channel();
+    let (stop, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let thread = std::thread::Builder::new()
+        .name("ics-serve".into())
+        .spawn(move || {
+            let rt = match tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(workers.max(1))
+                .enable_all()
+                .build()
+            {
+                Ok(rt) => rt,
+                Err(e) => {
+                    let _ = ready_tx.send(Err(ServeError::Bind {
+                        addr: options.listen,
+                        source: e,
+                    }));
+                    return;
+                }
+            };
+            rt.block_on(async move {
+                match Server::bind(options).await {
+                    Ok(server) => {
+                        let addrs = (server.mapi_addr(), server.control_addr());
+                        let _ = ready_tx.send(Ok(addrs));
+                        server
+                            .run(async move {
+                                let _ = stop_rx.await;
+                            })
+                            .await;
+                    }
+                    Err(e) => {
+                        let _ = ready_tx.send(Err(e));
+                    }
+                }
+            });
+        })
+        .map_err(|source| ServeError::Bind {
+            addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+            source,
+        })?;
+    let (mapi, control) = ready_rx.recv().map_err(|_| ServeError::Bind {
+        addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+        source: std::io::ErrorKind::BrokenPipe.into(),
+    })??;
+    let mapi = mapi.ok_or(ServeError::Bind {
+        addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+        source: std::io::ErrorKind::AddrNotAvailable.into(),
+    })?;
+    Ok(Background {
+        mapi,
+        control,
+        stop: Some(stop),
+        thread: Some(thread),
+    })
+}
+
 /// A control request.
 #[derive(Debug, Deserialize, Serialize)]
 pub struct ControlRequest {
