@@ -153,6 +153,14 @@ impl TargetHandle {
         }
     }
 
+    /// The leased account's user (`None` in process).
+    pub fn user(&self) -> Option<&str> {
+        match self {
+            TargetHandle::Reference(_) => None,
+            TargetHandle::Remote(r) => Some(&r.lease.account().user),
+        }
+    }
+
     /// The EssDN of the mailbox RopLogon opens.
     pub fn mailbox_dn(&self) -> String {
         match self {

@@ -240,6 +240,11 @@ impl Server {
         self.mapi.local_addr().ok()
     }
 
+    /// The mailboxes (set-up and inspection beside the ROPs, e.g. for benchmarks).
+    pub fn mailboxes(&self) -> Arc<Mailboxes> {
+        self.mailboxes.clone()
+    }
+
     /// The control address.
     pub fn control_addr(&self) -> Option<SocketAddr> {
         self.control.as_ref().and_then(|l| l.local_addr().ok())
@@ -281,6 +286,8 @@ pub struct Background {
     pub mapi: SocketAddr,
     /// The control address.
     pub control: Option<SocketAddr>,
+    /// The mailboxes it serves.
+    pub mailboxes: Arc<Mailboxes>,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
@@ -329,7 +336,11 @@ pub fn spawn_background(options: ServeOptions, workers: usize) -> Result<Backgro
             rt.block_on(async move {
                 match Server::bind(options).await {
                     Ok(server) => {
-                        let addrs = (server.mapi_addr(), server.control_addr());
+                        let addrs = (
+                            server.mapi_addr(),
+                            server.control_addr(),
+                            server.mailboxes(),
+                        );
                         let _ = ready_tx.send(Ok(addrs));
                         server
                             .run(async move {
@@ -347,7 +358,7 @@ pub fn spawn_background(options: ServeOptions, workers: usize) -> Result<Backgro
             addr: SocketAddr::from(([127, 0, 0, 1], 0)),
             source,
         })?;
-    let (mapi, control) = ready_rx.recv().map_err(|_| ServeError::Bind {
+    let (mapi, control, mailboxes) = ready_rx.recv().map_err(|_| ServeError::Bind {
         addr: SocketAddr::from(([127, 0, 0, 1], 0)),
         source: std::io::ErrorKind::BrokenPipe.into(),
     })??;
@@ -358,6 +369,7 @@ pub fn spawn_background(options: ServeOptions, workers: usize) -> Result<Backgro
     Ok(Background {
         mapi,
         control,
+        mailboxes,
         stop: Some(stop),
         thread: Some(thread),
     })
