@@ -50,6 +50,8 @@ pub const SYNC_FAI: u16 = 0x0010;
 pub const SYNC_NORMAL: u16 = 0x0020;
 /// SynchronizationFlags OnlySpecifiedProperties.
 pub const SYNC_ONLY_SPECIFIED: u16 = 0x0080;
+/// SynchronizationFlags Progress.
+pub const SYNC_PROGRESS: u16 = 0x8000;
 /// SynchronizationFlags NoForeignIdentifiers.
 pub const SYNC_NO_FOREIGN_IDS: u16 = 0x0100;
 /// SynchronizationExtraFlags Eid.
@@ -88,6 +90,12 @@ pub struct SyncOptions {
     pub id_min_unused: u64,
     /// ImportDeletes HardDelete.
     pub hard_delete: bool,
+    /// SynchronizationFlags Progress (progressTotal / progressPerMessage).
+    pub progress: bool,
+    /// Bits OR-ed into SendOptions as sent (probes of ).
+    pub send_options_extra: u8,
+    /// Bits OR-ed into SynchronizationFlags as sent (probes of ).
+    pub sync_flags_extra: u16,
     /// Import with FailOnConflict: conflicts are resolved by this client
     /// (last writer wins, loser kept and linked, R-340) rather than by the server.
     pub fail_on_conflict: bool,
@@ -109,6 +117,9 @@ impl Default for SyncOptions {
             id_batch: 0x200,
             id_min_unused: 16,
             hard_delete: false,
+            progress: false,
+            send_options_extra: 0,
+            sync_flags_extra: 0,
             fail_on_conflict: true,
         }
     }
@@ -150,6 +161,30 @@ pub struct SyncReport {
     pub progress: Option<(u16, u16)>,
     /// State uploaded: (property tag, bytes, Continue calls).
     pub state_uploaded: Vec<(PropTag, usize, usize)>,
+    /// progressTotal's ProgressInformation bytes, when the server sent it.
+    pub progress_total: Option<Vec<u8>>,
+    /// progressPerMessage elements seen.
+    pub progress_per_message: u64,
+    /// Message change headers seen, and how many carried PidTagMid,
+    /// PidTagChangeNumber, PidTagMessageSize: what the client sees of the
+    /// extra flags the server honoured.
+    pub headers: HeaderCounts,
+    /// RopBufferTooSmall / ecBufferTooSmall answers to GetBuffer; the client
+    /// then lets the server size the buffers (0xBABE, R-049).
+    pub buffer_too_small: u32,
+}
+
+/// Counts of message change headers by the optional properties they carry.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct HeaderCounts {
+    /// Message changes (full and partial).
+    pub total: u64,
+    /// With PidTagMid (Eid).
+    pub with_mid: u64,
+    /// With PidTagChangeNumber (CN).
+    pub with_cn: u64,
+    /// With PidTagMessageSize (MessageSize).
+    pub with_size: u64,
 }
 
 /// Why a sync stopped. In every case the replica keeps its previous content
@@ -346,8 +381,19 @@ impl<O: IcsOps + Send> Client<O> {
         fid: u64,
         cancel: &CancelToken,
     ) -> Result<SyncReport, SyncError> {
-        let upload = self.upload_contents(fid).await?;
-        let mut report = self.download(&self.contents_scope(fid), cancel).await?;
+        self.sync_contents_scope(&Scope::contents(fid), cancel)
+            .await
+    }
+
+    /// [`Client::sync_contents`] for a scope with a restriction
+    /// (RestrictionData, [MS-OXCDATA] 2.12): its state is kept apart.
+    pub async fn sync_contents_scope(
+        &mut self,
+        scope: &Scope,
+        cancel: &CancelToken,
+    ) -> Result<SyncReport, SyncError> {
+        let upload = self.upload_scope(scope).await?;
+        let mut report = self.download(scope, cancel).await?;
         report.upload = upload;
         Ok(report)
     }
@@ -359,10 +405,6 @@ impl<O: IcsOps + Send> Client<O> {
         cancel: &CancelToken,
     ) -> Result<SyncReport, SyncError> {
         self.download(&Scope::hierarchy(fid), cancel).await
-    }
-
-    fn contents_scope(&self, fid: u64) -> Scope {
-        Scope::contents(fid)
     }
 
     fn configure_for(&self, scope: &Scope) -> Configure {
@@ -381,6 +423,7 @@ impl<O: IcsOps + Send> Client<O> {
                     (o.read_state, SYNC_READ_STATE),
                     (o.fai, SYNC_FAI),
                     (o.normal, SYNC_NORMAL),
+                    (o.progress, SYNC_PROGRESS),
                 ] {
                     if on {
                         flags |= f;
@@ -395,8 +438,8 @@ impl<O: IcsOps + Send> Client<O> {
                 };
                 Configure {
                     sync_type: SyncType::Contents,
-                    send_options: send,
-                    sync_flags: flags,
+                    send_options: send | o.send_options_extra,
+                    sync_flags: flags | o.sync_flags_extra,
                     restriction: scope.restriction.clone(),
                     extra_flags: o.extra_flags,
                     property_tags: tags,
@@ -404,8 +447,8 @@ impl<O: IcsOps + Send> Client<O> {
             }
             SyncType::Hierarchy => Configure {
                 sync_type: SyncType::Hierarchy,
-                send_options: SEND_UNICODE,
-                sync_flags: SYNC_UNICODE | SYNC_NO_FOREIGN_IDS,
+                send_options: SEND_UNICODE | o.send_options_extra,
+                sync_flags: SYNC_UNICODE | SYNC_NO_FOREIGN_IDS | o.sync_flags_extra,
                 restriction: Vec::new(),
                 // MessageSize/CN/OrderByDeliveryTime are contents-only.
                 extra_flags: o.extra_flags & EXTRA_EID,
@@ -533,9 +576,25 @@ impl<O: IcsOps + Send> Client<O> {
             report.bytes += buffer.len() as u64;
             for item in reader.feed(&buffer).map_err(StreamDecodeError::from)? {
                 match item {
-                    ft::SyncItem::ProgressTotal(_) => {}
-                    ft::SyncItem::Change(ft::ContentsSyncItem::Change { change, .. }) => {
-                        txn.apply(&conv.message_change(&change)?)?;
+                    ft::SyncItem::ProgressTotal(p) => {
+                        report.progress_total = p.progress_information().map(<[u8]>::to_vec);
+                    }
+                    ft::SyncItem::Change(ft::ContentsSyncItem::Change { change, progress }) => {
+                        report.progress_per_message += u64::from(progress.is_some());
+                        let c = conv.message_change(&change)?;
+                        if let Change::MessageFull(MessageFull { header: h, .. })
+                        | Change::MessagePartial(crate::model::MessagePartial {
+                            header: h,
+                            ..
+                        }) = &c
+                        {
+                            let n = &mut report.headers;
+                            n.total += 1;
+                            n.with_mid += u64::from(h.mid.is_some());
+                            n.with_cn += u64::from(h.cn.is_some());
+                            n.with_size += u64::from(h.message_size.is_some());
+                        }
+                        txn.apply(&c)?;
                     }
                     ft::SyncItem::Change(ft::ContentsSyncItem::Error(e)) => {
                         txn.apply(&conv.error_info(&e)?)?
@@ -578,12 +637,16 @@ impl<O: IcsOps + Send> Client<O> {
     /// then stores the new state with IdsetGiven merged back
     /// the imported IDs added and the deleted ones removed.
     pub async fn upload_contents(&mut self, fid: u64) -> Result<UploadReport, SyncError> {
+        self.upload_scope(&Scope::contents(fid)).await
+    }
+
+    async fn upload_scope(&mut self, scope: &Scope) -> Result<UploadReport, SyncError> {
+        let fid = scope.folder_fid;
         let pending = self.replica.pending(fid)?;
         let mut up = UploadReport::default();
         if pending.changes.is_empty() && pending.deletes.is_empty() && pending.reads.is_empty() {
             return Ok(up);
         }
-        let scope = self.contents_scope(fid);
         let folder = self.ops.open_folder(fid).await?;
         let coll = match self.ops.open_collector(folder, true).await {
             Ok(c) => c,
@@ -592,7 +655,7 @@ impl<O: IcsOps + Send> Client<O> {
                 return Err(e.into());
             }
         };
-        let r = self.upload_in(coll, &scope, pending, &mut up).await;
+        let r = self.upload_in(coll, scope, pending, &mut up).await;
         let rel1 = self.ops.release(coll).await;
         let rel2 = self.ops.release(folder).await;
         r?;
@@ -878,7 +941,7 @@ impl<O: IcsOps + Send> Client<O> {
         let ft::Root::MessageList(list) = root else {
             return Err(SyncError::UnexpectedRoot(root.kind().name()));
         };
-        let scope = self.contents_scope(fid);
+        let scope = Scope::contents(fid);
         let keep_state = self.replica.state(&scope)?;
         let mut txn = self.replica.begin_download(&scope)?;
         let mut n = 0;
@@ -1011,6 +1074,8 @@ struct PortionGetter {
     retry: u32,
     events: Vec<BusyEvent>,
     done: bool,
+    /// BufferSize after a RopBufferTooSmall.
+    fallback: Option<BufferSize>,
 }
 
 impl PortionGetter {
@@ -1030,7 +1095,10 @@ impl PortionGetter {
             if cancel.is_cancelled() {
                 return Err(SyncError::Cancelled);
             }
-            match ops.get_buffer(ctx, opts.buffer).await? {
+            match ops
+                .get_buffer(ctx, self.fallback.unwrap_or(opts.buffer))
+                .await?
+            {
                 GetBufferReply::Data {
                     status,
                     in_progress,
@@ -1070,6 +1138,13 @@ impl PortionGetter {
                             });
                         }
                     }
+                }
+                GetBufferReply::Failed(EC_BUFFER_TOO_SMALL)
+                    if self.fallback.is_none() && matches!(opts.buffer, BufferSize::Fixed(_)) =>
+                {
+                    // grow, i.e. let the server size the portions.
+                    report.buffer_too_small += 1;
+                    self.fallback = Some(BufferSize::Babe { max: 0xFFFF });
                 }
                 GetBufferReply::Failed(code) => return Err(SyncError::TransferFailed { code }),
             }

@@ -98,9 +98,14 @@ pub enum GetBufferReply {
         /// BackoffTime in milliseconds, when present.
         backoff_ms: Option<u32>,
     },
-    /// Any other ReturnValue.
+    /// Any other ReturnValue. RopBufferTooSmall in place of the response
+    /// is reported as 0x0000047D ecBufferTooSmall, the code
+    /// Exchange gives the same situation as a ROP failure.
     Failed(u32),
 }
+
+/// ecBufferTooSmall.
+pub const EC_BUFFER_TOO_SMALL: u32 = 0x0000_047D;
 
 /// The header values of RopSynchronizationImportMessageChange:
 /// SourceKey, LastModificationTime, ChangeKey, PCL.

@@ -75,6 +75,22 @@ impl<T: RopTransport + Send> RopSession<T> {
         &mut self.transport
     }
 
+    /// Sends any ROPs as one request buffer (for scenarios that probe a
+    /// server beyond what the engine does); returns the responses and the
+    /// output handle table.
+    pub async fn raw(
+        &mut self,
+        rops: Vec<RopRequest>,
+        handles: Vec<u32>,
+    ) -> Result<(Vec<RopResponse>, Vec<u32>), OpError> {
+        self.call(rops, handles).await
+    }
+
+    /// The logon object's handle, once logged on.
+    pub fn logon_object(&self) -> Option<u32> {
+        self.logon
+    }
+
     /// Sends one request buffer; returns the responses and the output handle table.
     async fn call(
         &mut self,
@@ -448,6 +464,9 @@ impl<T: RopTransport + Send> IcsOps for RopSession<T> {
         let (r, _) = self
             .one(RopRequest::FastTransferSourceGetBuffer(req), ctx.0)
             .await?;
+        if let RopResponse::BufferTooSmall(_) = &r {
+            return Ok(GetBufferReply::Failed(EC_BUFFER_TOO_SMALL));
+        }
         let RopResponse::FastTransferSourceGetBuffer(r) = r else {
             return Err(Self::unexpected("RopFastTransferSourceGetBuffer", &r));
         };

@@ -173,11 +173,12 @@ async fn cn_greater(w: &mut SuiteWorld, a: Args) -> Res {
             .ok_or_else(|| format!("{now:?} is not greater than {before:?}"));
     }
     let prev = h.downloads[n - 2].state()?;
+    // The largest CN of the previous final state: the top of its last range.
     let max = prev
         .cnset_seen
-        .iter()
-        .chain(prev.cnset_seen_fai.iter())
-        .map(|(_, g)| g)
+        .replicas()
+        .chain(prev.cnset_seen_fai.replicas())
+        .filter_map(|(_, g)| g.last())
         .max();
     match max {
         Some(x) if now <= x => Err(format!("{now:?} is not greater than {x:?}")),
@@ -234,7 +235,30 @@ async fn next_brings(w: &mut SuiteWorld, a: Args) -> Res {
 async fn move_copy(w: &mut SuiteWorld, a: Args) -> Res {
     let m = a.s(1).to_owned();
     let copy = a.s(2).starts_with("copied");
-    w.harness().await?.move_copy(&m, copy)
+    let h = w.harness().await?;
+    h.move_copy(&m, copy)?;
+    if copy {
+        // RopMoveCopyMessages returns no MID: find the copy by reading the folder back.
+        let folder = h.message(&m)?.folder;
+        let server = h.server_messages("Sync").await?;
+        let new = server
+            .iter()
+            .find(|x| h.name_of_key(&x.source_key).is_none())
+            .ok_or("the copy is not in the folder")?;
+        let gid = ics_wire::Gid::decode(&new.source_key).map_err(|e| e.to_string())?;
+        let name = h.next_name(folder, false);
+        let mid = ics_wire::Mid::new(h.client.logon_info().replid, gid.globcnt);
+        h.name_message(
+            "Sync",
+            &name,
+            crate::driver::Named {
+                folder,
+                mid,
+                fai: false,
+            },
+        );
+    }
+    Ok(())
 }
 
 /// The configure requests of the whole scenario.

@@ -93,6 +93,9 @@ async fn state_holds(w: &mut SuiteWorld, a: Args) -> Res {
                 return Err(format!("{} does not hold {}", a.s(2), n.0));
             }
             if how == "holds exactly" {
+                if set.count() > 100_000 {
+                    return Err(format!("{} holds {} IDs", a.s(2), set.count()));
+                }
                 let extra: Vec<_> = set
                     .iter()
                     .filter(|(r, g)| *r != h.replguid || !want.contains(g))
