@@ -61,37 +61,45 @@ pub fn run(args: ServeArgs) -> ExitCode {
                 return ExitCode::from(2);
             }
         };
+        let shutdown = shutdown_signal();
         if let Some(a) = server.mapi_addr() {
             println!("serve: MAPI/HTTP on http://{a}/mapi/emsmdb/ ({n} users)");
         }
         if let Some(a) = server.control_addr() {
             println!("serve: control on http://{a}/control");
         }
-        server.run(shutdown_signal()).await;
+        server.run(shutdown).await;
         println!("serve: stopped");
         ExitCode::SUCCESS
     })
 }
 
-/// Ctrl-C, or SIGTERM on Unix.
-async fn shutdown_signal() {
+/// Ctrl-C, or SIGTERM on Unix. The handlers are registered when this is called (before the
+/// endpoints are announced), so a signal sent right after the announcement is not lost.
+fn shutdown_signal() -> impl Future<Output = ()> + Send + 'static {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => {
-                tokio::select! {
-                    _ = tokio::signal::ctrl_c() => {}
-                    _ = term.recv() => {}
+        let term = signal(SignalKind::terminate());
+        let int = signal(SignalKind::interrupt());
+        async move {
+            match (term, int) {
+                (Ok(mut term), Ok(mut int)) => {
+                    tokio::select! {
+                        _ = int.recv() => {}
+                        _ = term.recv() => {}
+                    }
                 }
-            }
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
+                _ => {
+                    let _ = tokio::signal::ctrl_c().await;
+                }
             }
         }
     }
     #[cfg(not(unix))]
     {
-        let _ = tokio::signal::ctrl_c().await;
+        async {
+            let _ = tokio::signal::ctrl_c().await;
+        }
     }
 }
