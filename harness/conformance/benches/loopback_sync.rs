@@ -77,6 +77,7 @@ async fn bench(sessions: usize, messages: usize) -> ExitCode {
                 user: user.clone(),
                 password: password.clone(),
                 mailbox_dn: mailbox_dn(user),
+                extra_roots: Vec::new(),
             })
             .collect(),
         control: None,

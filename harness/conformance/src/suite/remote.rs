@@ -54,6 +54,8 @@ pub struct Account {
     pub password: String,
     /// The EssDN RopLogon names.
     pub mailbox_dn: String,
+    /// Extra trust anchors for https (DER).
+    pub extra_roots: Vec<Vec<u8>>,
 }
 
 /// What the remote targets of this run connect to.
@@ -410,12 +412,14 @@ impl HttpConn {
         let account = self.lease.account();
         let mut slot = self.client.lock().await;
         if slot.is_none() {
-            let mut c = MapiHttpClient::new(ClientConfig::new(
+            let mut config = ClientConfig::new(
                 account.url.clone(),
                 account.user.clone(),
                 account.password.clone(),
-            ))
-            .map_err(|e| TransportError::Other(e.to_string()))?;
+            );
+            config.extra_roots = account.extra_roots.clone();
+            let mut c =
+                MapiHttpClient::new(config).map_err(|e| TransportError::Other(e.to_string()))?;
             let connect = ConnectRequest {
                 user_dn: account.mailbox_dn.clone(),
                 flags: 0,
@@ -505,6 +509,7 @@ pub fn configure_for(
                         server.mapi
                     ),
                     mailbox_dn: crate::serve::mailbox_dn(&user),
+                    extra_roots: Vec::new(),
                     user,
                     password,
                 })
@@ -522,6 +527,12 @@ pub fn configure_for(
         .clone()
         .ok_or("a URL target needs --user (or ICS_USER)")?;
     let password = password_for(&user)?;
+    let extra_roots = match &options.ca_cert {
+        Some(path) => {
+            vec![std::fs::read(path).map_err(|e| format!("--ca-cert {}: {e}", path.display()))?]
+        }
+        None => Vec::new(),
+    };
     configure(RemoteConfig {
         accounts: vec![Account {
             url: target.name.clone(),
@@ -529,6 +540,7 @@ pub fn configure_for(
                 .mailbox_dn
                 .clone()
                 .unwrap_or_else(|| crate::serve::mailbox_dn(&user)),
+            extra_roots,
             user,
             password,
         }],

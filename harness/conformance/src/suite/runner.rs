@@ -58,6 +58,9 @@ pub struct RunOptions {
     /// fault injection and behaviour profiles, and each scenario starts on a reset mailbox.
     #[arg(long, value_name = "URL")]
     pub control: Option<String>,
+    /// An https URL target's certificate or its CA (DER), trusted beside the Mozilla roots.
+    #[arg(long, value_name = "FILE")]
+    pub ca_cert: Option<PathBuf>,
     /// EssDN of the mailbox for RopLogon on a URL target [default: /o=ics/cn=USER].
     #[arg(long, env = "ICS_MAILBOX_DN", value_name = "DN")]
     pub mailbox_dn: Option<String>,
