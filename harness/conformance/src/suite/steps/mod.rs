@@ -73,6 +73,8 @@ static STEPS: LazyLock<Vec<(Regex, Handler)>> = LazyLock::new(|| {
     all.extend(local::steps());
     all.extend(more::steps());
     all.extend(more::steps2());
+    all.extend(more::steps3());
+    all.extend(more::steps4());
     all.extend(client::steps());
     all.into_iter()
         .map(|(re, h): (&str, Handler)| {

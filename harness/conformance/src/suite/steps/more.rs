@@ -881,3 +881,192 @@ async fn saved_states(w: &mut SuiteWorld, a: Args) -> Res {
         .then_some(())
         .ok_or_else(|| format!("the client keeps {n} saved states"))
 }
+
+pub(super) fn steps3() -> Vec<(&'static str, super::Handler)> {
+    steps![
+        r"^every( normal)? message change holds, besides its header, only ((?:(?:PidTag|MetaTag)\w+|0x[0-9A-Fa-f]{8})(?:, (?:(?:PidTag|MetaTag)\w+|0x[0-9A-Fa-f]{8}))*)$" => holds_only,
+        r"^no message change holds, outside its header, a meta-property or a property in the range 0x6600-0x67FF$" => no_meta_outside_header,
+        r"^every GetBuffer request with BufferSize (\d+|0x[0-9A-Fa-f]+) carried a MaximumBufferSize$" => max_buffer_size,
+        r"^the InProgressCount of the GetBuffer responses never exceeds their TotalStepCount, or a warning is recorded$" => in_progress,
+        r"^the client sent no (Rop\w+(?:, Rop\w+)*)( after the response with TransferStatus Done)?$" => sent_no,
+        r"^the client called (Rop\w+) (?:(once)|(\d+) times)$" => called_times,
+    ]
+}
+
+async fn holds_only(w: &mut SuiteWorld, a: Args) -> Res {
+    let normal_only = a.has(1);
+    let allowed: Vec<u16> = parse::props(a.s(2))?.iter().map(|t| t.id()).collect();
+    let h = h_of(w)?;
+    let cs = changes(h, last(h)?)?;
+    let cs: Vec<_> = cs.iter().filter(|c| !normal_only || !c.fai).collect();
+    if cs.is_empty() {
+        return Err("no such message change".into());
+    }
+    for c in cs {
+        if let Some(p) = c.props.iter().find(|p| !allowed.contains(&p.tag.id())) {
+            return Err(format!("{:?} also holds {:#010x}", c.name, p.tag.0));
+        }
+    }
+    Ok(())
+}
+
+async fn no_meta_outside_header(w: &mut SuiteWorld, _: Args) -> Res {
+    let h = h_of(w)?;
+    for c in changes(h, last(h)?)? {
+        for p in &c.props {
+            let id = p.tag.id();
+            if (0x4000..0x4100).contains(&id) || (0x6600..=0x67FF).contains(&id) {
+                return Err(format!(
+                    "{:?} holds {:#010x} outside its header",
+                    c.name, p.tag.0
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn max_buffer_size(w: &mut SuiteWorld, a: Args) -> Res {
+    let size = a.n(1)? as u16;
+    let mut n = 0;
+    for (q, _) in get_buffers(h_of(w)?)? {
+        if let RopRequest::FastTransferSourceGetBuffer(g) = q
+            && g.buffer_size == size
+        {
+            n += 1;
+            if g.maximum_buffer_size.is_none() {
+                return Err("a GetBuffer with that BufferSize carried no MaximumBufferSize".into());
+            }
+        }
+    }
+    (n > 0)
+        .then_some(())
+        .ok_or_else(|| "no GetBuffer with that BufferSize".into())
+}
+
+async fn in_progress(w: &mut SuiteWorld, _: Args) -> Res {
+    let bad = get_buffers(h_of(w)?)?
+        .iter()
+        .filter(|(_, g)| g.return_value.to_u32() == 0 && g.in_progress_count > g.total_step_count)
+        .count();
+    if bad > 0 {
+        w.warn(format!(
+            "{bad} GetBuffer responses had InProgressCount > TotalStepCount"
+        ));
+    }
+    Ok(())
+}
+
+fn all_requests(h: &Harness) -> Vec<(RopRequest, Option<ics_wire::rop::RopResponse>)> {
+    let mut out = Vec::new();
+    for x in h.trace_from(0) {
+        let Some(q) = x.request else { continue };
+        let mut resps = x.response.map(|r| r.rops).unwrap_or_default().into_iter();
+        for r in q.rops {
+            let resp = if r.has_response() { resps.next() } else { None };
+            out.push((r, resp));
+        }
+    }
+    out
+}
+
+async fn sent_no(w: &mut SuiteWorld, a: Args) -> Res {
+    let names: Vec<String> = a.s(1).split(", ").map(str::to_owned).collect();
+    let h = h_of(w)?;
+    let all = all_requests(h);
+    let from = if a.has(2) {
+        all.iter()
+            .position(|(_, r)| matches!(r, Some(ics_wire::rop::RopResponse::FastTransferSourceGetBuffer(g)) if g.transfer_status.0 == 0x0003))
+            .map(|i| i + 1)
+            .ok_or("no response with TransferStatus Done")?
+    } else {
+        0
+    };
+    // After Done, the harness's own next action may configure a new context: only the
+    // requests on the same context count, i.e. until the next configure.
+    let until = if a.has(2) {
+        all[from..]
+            .iter()
+            .position(|(q, _)| matches!(q, RopRequest::SynchronizationConfigure(_)))
+            .map_or(all.len(), |i| from + i)
+    } else {
+        all.len()
+    };
+    for (q, _) in &all[from..until] {
+        if names.iter().any(|n| n == q.name()) {
+            return Err(format!("the client sent {}", q.name()));
+        }
+    }
+    Ok(())
+}
+
+async fn called_times(w: &mut SuiteWorld, a: Args) -> Res {
+    let want = if a.has(2) { 1 } else { a.n(3)? as usize };
+    let h = h_of(w)?;
+    let n = all_requests(h)
+        .iter()
+        .filter(|(q, _)| q.name() == a.s(1))
+        .count();
+    (n == want)
+        .then_some(())
+        .ok_or_else(|| format!("the client called {} {n} times", a.s(1)))
+}
+
+pub(super) fn steps4() -> Vec<(&'static str, super::Handler)> {
+    steps![
+        r"^no message change holds (recipients or attachments|attachments)$" => no_children,
+        r"^the change for ([mf]\d+) holds ((?:(?:PidTag|MetaTag)\w+|0x[0-9A-Fa-f]{8})(?:, (?:(?:PidTag|MetaTag)\w+|0x[0-9A-Fa-f]{8}))*)(, or a SHOULD-level warning is recorded)?$" => change_holds,
+    ]
+}
+
+async fn no_children(w: &mut SuiteWorld, a: Args) -> Res {
+    let recipients_too = a.s(1).starts_with("recipients");
+    let h = h_of(w)?;
+    for i in &last(h)?.contents()?.changes {
+        let ft::ContentsSyncItem::Change { change, .. } = i else {
+            continue;
+        };
+        let ch = match change {
+            ft::MessageChange::Full(f) => &f.children,
+            ft::MessageChange::Partial(p) => &p.children,
+        };
+        if !ch.attachments.is_empty() || ch.del_attachments {
+            return Err("a message change holds attachments".into());
+        }
+        if recipients_too && (!ch.recipients.is_empty() || ch.del_recipients) {
+            return Err("a message change holds recipients".into());
+        }
+    }
+    Ok(())
+}
+
+async fn change_holds(w: &mut SuiteWorld, a: Args) -> Res {
+    let tags_ = parse::props(a.s(2))?;
+    let h = h_of(w)?;
+    let cs = changes(h, last(h)?)?;
+    let c = cs
+        .iter()
+        .find(|c| c.name.as_deref() == Some(a.s(1)))
+        .ok_or_else(|| format!("no change for {}", a.s(1)))?;
+    let missing: Vec<String> = tags_
+        .iter()
+        .filter(|t| {
+            !c.props
+                .iter()
+                .copied()
+                .chain(c.header.iter())
+                .any(|p| p.tag.id() == t.id())
+        })
+        .map(|t| format!("{:#010x}", t.0))
+        .collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    let msg = format!("the change for {} lacks {}", a.s(1), missing.join(", "));
+    if a.has(3) {
+        w.warn(msg);
+        Ok(())
+    } else {
+        Err(msg)
+    }
+}
