@@ -183,10 +183,20 @@ pub struct Harness {
     pub state_before: Option<StateBlobs>,
     /// The uploads of the scenario.
     pub uploads: Vec<UploadRec>,
+    /// The reservations made with RopGetLocalReplicaIds.
+    pub reservations: Vec<Reservation>,
     /// The download context of the last synchronization, still open.
     pub open_ctx: Option<Obj>,
     /// The ReturnValue and the returned handle of the last configure-only action.
     pub last_configure_handle: Option<(u32, u32)>,
+}
+
+/// One RopGetLocalReplicaIds of the scenario.
+#[derive(Clone, Debug)]
+pub struct Reservation {
+    pub count: u32,
+    pub observed: Observed,
+    pub range: Option<(ReplGuid, GlobCnt)>,
 }
 
 /// One upload of local changes by the client engine.
@@ -308,6 +318,7 @@ impl Harness {
             last_configure_handle: None,
             uploads: Vec::new(),
             open_ctx: None,
+            reservations: Vec::new(),
         })
     }
 
