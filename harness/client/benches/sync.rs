@@ -107,3 +107,124 @@ fn incremental_10(b: Bencher, n: usize) {
         assert_eq!(rep.download.full, 10);
     });
 }
+
+/// The reference server in process, behind ROP buffers.
+mod reference {
+    use std::future::Future;
+
+    use ics_client::transport::{RopTransport, TransportError};
+    use ics_server::session::Session;
+
+    pub struct InProcess(pub Session);
+
+    impl RopTransport for InProcess {
+        fn execute(
+            &mut self,
+            request: Vec<u8>,
+        ) -> impl Future<Output = Result<Vec<u8>, TransportError>> + Send {
+            std::future::ready(
+                self.0
+                    .execute(&request)
+                    .map_err(|e| TransportError::Other(e.to_string())),
+            )
+        }
+    }
+}
+
+fn reference_server(n: usize) -> (ics_server::session::Session, ics_wire::Fid) {
+    use ics_server::mailbox::{Mailbox, MessageContent};
+    use ics_server::session::{Session, profile::Profile};
+    use ics_wire::prop::TaggedValue;
+    let mut s = Session::new(Mailbox::default(), Profile::default());
+    let f = s.special_folders()[4];
+    for i in 0..n {
+        let props = [
+            TaggedValue {
+                tag: tags::PID_TAG_SUBJECT,
+                value: PropValue::unicode(&format!("message {i}")),
+            },
+            TaggedValue {
+                tag: tags::PID_TAG_BODY,
+                value: PropValue::unicode("a short message body of some forty chars"),
+            },
+        ];
+        s.mailbox_mut()
+            .create_message(f, false, MessageContent::with_props(props))
+            .unwrap();
+    }
+    (s, f)
+}
+
+type RefClient = Client<ics_client::sync::rop_session::RopSession<reference::InProcess>>;
+
+fn reference_client(rt: &tokio::runtime::Runtime, n: usize, tag: &str) -> (RefClient, u64) {
+    let (s, f) = reference_server(n);
+    let ops =
+        ics_client::sync::rop_session::RopSession::new(reference::InProcess(s), "/o=ics/cn=user");
+    let c = rt
+        .block_on(Client::connect(
+            ops,
+            Replica::open(temp_db(tag)).unwrap(),
+            SyncOptions::default(),
+        ))
+        .unwrap();
+    (c, f.to_u64_le())
+}
+
+/// Initial full sync of N messages from the reference server through ROP buffers.
+#[divan::bench(args = [10_000, 100_000], sample_count = 3, sample_size = 1)]
+fn full_sync_reference_server(b: Bencher, n: usize) {
+    let rt = runtime();
+    b.counter(ItemsCount::new(n))
+        .with_inputs(|| reference_client(&rt, n, "ref-full"))
+        .bench_local_values(|(mut c, fid)| {
+            let rep = rt
+                .block_on(c.sync_contents(fid, &CancelToken::new()))
+                .unwrap();
+            assert_eq!(rep.download.full as usize, n);
+            c
+        });
+}
+
+/// Incremental sync of 10 changes (property edits, partial items) from the
+/// reference server, in a folder of N synced messages.
+#[divan::bench(args = [10_000, 100_000], sample_count = 10, sample_size = 1)]
+fn incremental_10_reference_server(b: Bencher, n: usize) {
+    use ics_server::mailbox::MessageEdit;
+    use ics_wire::prop::TaggedValue;
+    let rt = runtime();
+    let (mut c, fid) = reference_client(&rt, n, "ref-incr");
+    rt.block_on(c.sync_contents(fid, &CancelToken::new()))
+        .unwrap();
+    let mids: Vec<ics_wire::Mid> = {
+        let s = &c.ops_mut().transport_mut().0;
+        let f = s.special_folders()[4];
+        s.mailbox()
+            .folder(f)
+            .unwrap()
+            .messages()
+            .map(|m| m.mid)
+            .take(1000)
+            .collect()
+    };
+    let mut round = 0usize;
+    b.counter(ItemsCount::new(10usize)).bench_local(|| {
+        round += 1;
+        let mb = c.ops_mut().transport_mut().0.mailbox_mut();
+        for k in 0..10 {
+            let mid = mids[(round * 10 + k) % mids.len()];
+            let edit = MessageEdit {
+                set: vec![TaggedValue {
+                    tag: tags::PID_TAG_SUBJECT,
+                    value: PropValue::unicode(&format!("round {round}")),
+                }],
+                ..MessageEdit::default()
+            };
+            mb.modify_message(mid, edit, None).unwrap();
+        }
+        let rep = rt
+            .block_on(c.sync_contents(fid, &CancelToken::new()))
+            .unwrap();
+        assert_eq!(rep.download.full + rep.download.partial, 10);
+    });
+}

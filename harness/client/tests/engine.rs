@@ -232,7 +232,7 @@ async fn connection_loss_then_convergence() {
 }
 
 /// Cancellation between two GetBuffers: nothing applied, state unchanged.
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn cancel_mid_download() {
     let mut s = server_with(50);
     s.chunk = 200;
@@ -426,4 +426,48 @@ async fn r327_client_headers_completed_by_copy_messages() {
     // The ICS state did not change: the next sync brings nothing.
     let r = c.sync_contents(F, &cancel).await.unwrap();
     assert_eq!(r.download.full, 0);
+}
+
+/// the back-in-time counter is kept on both sides and read
+/// from the server with CopyMessages (independent of the ICS state); a
+/// replica or a server that went back in time is detected.
+#[tokio::test]
+async fn back_in_time_detection() {
+    let mut c = client(server_with(2), SyncOptions::default()).await;
+    let cancel = CancelToken::new();
+    c.sync_contents(F, &cancel).await.unwrap();
+    assert_eq!(
+        c.check_back_in_time(F, &cancel).await.unwrap(),
+        0,
+        "first use creates the counter message"
+    );
+    assert_eq!(c.check_back_in_time(F, &cancel).await.unwrap(), 1);
+    assert_eq!(c.check_back_in_time(F, &cancel).await.unwrap(), 2);
+    let sk = c.replica().back_in_time_message().unwrap().unwrap();
+    assert!(c.replica().message(&sk).unwrap().unwrap().fai);
+    // The counter message syncs like any FAI message.
+    let r = c.sync_contents(F, &cancel).await.unwrap();
+    assert_eq!((r.download.full, r.upload.imported), (0, 0));
+    // The replica restored from an older backup: its counter is behind.
+    c.replica_mut().set_back_in_time_counter(1).unwrap();
+    match c.check_back_in_time(F, &cancel).await {
+        Err(SyncError::BackInTime {
+            local: 1,
+            server: Some(2),
+        }) => {}
+        other => panic!("{other:?}"),
+    }
+    // The server restored from an older backup: its counter is behind.
+    c.replica_mut().set_back_in_time_counter(7).unwrap();
+    match c.check_back_in_time(F, &cancel).await {
+        Err(SyncError::BackInTime {
+            local: 7,
+            server: Some(2),
+        }) => {}
+        other => panic!("{other:?}"),
+    }
+    // A bump that reached the server but was never confirmed is not a rollback.
+    c.replica_mut().set_back_in_time_counter(2).unwrap();
+    let next = c.check_back_in_time(F, &cancel).await.unwrap();
+    assert_eq!(next, 3);
 }

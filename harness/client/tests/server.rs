@@ -530,7 +530,9 @@ mod converge {
         r.map(|_| ())
     }
 
-    fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
+    /// `fail_on_conflict`: the client resolves conflicts (true) or leaves
+    /// them to the server (false, [MS-OXCFXICS] 3.2.5.9.4.2).
+    fn run(ops: Vec<Op>, fail_on_conflict: bool) -> Result<(), TestCaseError> {
         let rt = tokio::runtime::Builder::new_current_thread()
             .enable_time()
             .start_paused(true)
@@ -543,6 +545,7 @@ mod converge {
             let opts = SyncOptions {
                 buffer: ics_client::sync::ops::BufferSize::Babe { max: 2048 },
                 state_chunk: 64,
+                fail_on_conflict,
                 ..SyncOptions::default()
             };
             let mut c = connect(s, opts).await;
@@ -668,11 +671,21 @@ mod converge {
     }
 
     proptest! {
-        #![proptest_config(ProptestConfig { cases: 48, failure_persistence: None, ..ProptestConfig::default() })]
+        // ICS_CONVERGE_CASES raises the case count for a longer run.
+        #![proptest_config(ProptestConfig {
+            cases: std::env::var("ICS_CONVERGE_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(48),
+            failure_persistence: None,
+            ..ProptestConfig::default()
+        })]
 
         #[test]
         fn replica_converges_to_reference_server(ops in proptest::collection::vec(op(), 1..30)) {
-            run(ops)?;
+            run(ops, true)?;
+        }
+
+        #[test]
+        fn replica_converges_with_server_resolved_conflicts(ops in proptest::collection::vec(op(), 1..30)) {
+            run(ops, false)?;
         }
     }
 }
@@ -762,4 +775,739 @@ async fn conflict_resolved_by_client_against_reference_server() {
         Some(items.value.clone()),
         "the link reached the server"
     );
+}
+
+/// reserved IDs that will never be used are reported with
+/// RopSetLocalReplicaMidsetDeleted and never handed out again.
+#[tokio::test]
+async fn unused_reserved_ids_are_reported() {
+    let s = session();
+    let f = inbox(&s);
+    let fid = f.to_u64_le();
+    let mut c = connect(
+        s,
+        SyncOptions {
+            id_batch: 0x200,
+            ..SyncOptions::default()
+        },
+    )
+    .await;
+    let cancel = CancelToken::new();
+    c.sync_contents(fid, &cancel).await.unwrap();
+    c.ensure_ids().await.unwrap();
+    c.replica_mut()
+        .create_local_message(fid, false, &[subject("one")], 134_115_552_010_000_000)
+        .unwrap();
+    c.sync_contents(fid, &cancel).await.unwrap();
+    assert_eq!(c.release_unused_ids(fid).await.unwrap(), 0x1FF);
+    assert_eq!(c.replica().reserved_ids().unwrap(), (0, 0x200));
+    assert_eq!(
+        c.release_unused_ids(fid).await.unwrap(),
+        0,
+        "nothing left to report"
+    );
+    assert!(
+        c.replica_mut()
+            .create_local_message(fid, false, &[], 1)
+            .is_err(),
+        "never reused (R-309)"
+    );
+}
+
+/// The crash test of issue 6 with a database file: stop before write point
+/// k of a download, close and reopen the database, sync again, compare with
+/// the server; for every k.
+#[tokio::test]
+async fn crash_reopen_resync_compare_file_database() {
+    let path = std::env::temp_dir().join(format!("ics-client-srv-crash-{}.db", std::process::id()));
+    let clean = |p: &std::path::Path| {
+        for ext in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{ext}", p.display()));
+        }
+    };
+    clean(&path);
+    let mut s = session();
+    let f = inbox(&s);
+    let fid = f.to_u64_le();
+    let mids: Vec<Mid> = (0..5)
+        .map(|i| add(&mut s, f, &format!("m{i}"), false))
+        .collect();
+    let t = InProcess {
+        session: s,
+        start: tokio::time::Instant::now(),
+    };
+    let ops = RopSession::new(t, "/o=ics/cn=user");
+    let mut c = Client::connect(ops, Replica::open(&path).unwrap(), SyncOptions::default())
+        .await
+        .unwrap();
+    let cancel = CancelToken::new();
+    c.sync_contents(fid, &cancel).await.unwrap();
+    let mb = srv(&mut c).mailbox_mut();
+    mb.modify_message(
+        mids[0],
+        MessageEdit {
+            set: vec![text("x")],
+            ..MessageEdit::default()
+        },
+        None,
+    )
+    .unwrap();
+    mb.delete_message(mids[1], DeleteKind::Soft).unwrap();
+    mb.set_read(mids[2], true).unwrap();
+    add(srv(&mut c), f, "new", true);
+    let mut k = 0;
+    loop {
+        let before = c.replica().dump().unwrap();
+        c.replica_mut()
+            .set_fault_hook(Some(Box::new(move |p, _| p == k)));
+        let r = c.sync_contents(fid, &cancel).await;
+        let (ops, replica) = c.into_parts();
+        drop(replica);
+        let replica = Replica::open(&path).unwrap();
+        c = Client::connect(ops, replica, SyncOptions::default())
+            .await
+            .unwrap();
+        match r {
+            Err(SyncError::Replica(ics_client::ReplicaError::InjectedCrash { .. })) => {
+                assert_eq!(
+                    c.replica().dump().unwrap(),
+                    before,
+                    "point {k}: after reopen, the old replica"
+                );
+                k += 1;
+            }
+            Ok(_) => break,
+            Err(e) => panic!("point {k}: {e}"),
+        }
+    }
+    assert!(k > 5);
+    assert_eq!(replica_rows(c.replica(), f), server_rows(srv(&mut c), f));
+    drop(c);
+    clean(&path);
+}
+
+/// a changed message is uploaded whole: with recipients and
+/// attachments it goes through a FastTransfer upload context (messageContent),
+/// and the server keeps them.
+#[tokio::test]
+async fn upload_keeps_recipients_and_attachments() {
+    use ics_server::mailbox::{Attachment, PropertyBag};
+    let mut s = session();
+    let f = inbox(&s);
+    let fid = f.to_u64_le();
+    let recipient = PropertyBag::from_values([
+        TaggedValue {
+            tag: PropTag(0x3000_0003),
+            value: PropValue::I32(0),
+        },
+        TaggedValue {
+            tag: tags::PID_TAG_DISPLAY_NAME,
+            value: PropValue::unicode("Alice"),
+        },
+    ]);
+    let attachment = Attachment {
+        props: PropertyBag::from_values([TaggedValue {
+            tag: PropTag(0x3704_001F),
+            value: PropValue::unicode("a.txt"),
+        }]),
+        embedded: None,
+    };
+    let content = MessageContent {
+        props: PropertyBag::from_values([text("with children"), body("b")]),
+        recipients: vec![recipient],
+        attachments: vec![attachment],
+    };
+    let mid = s.mailbox_mut().create_message(f, false, content).unwrap();
+    let mut c = connect(s, SyncOptions::default()).await;
+    let cancel = CancelToken::new();
+    c.sync_contents(fid, &cancel).await.unwrap();
+    let sk = c.replica().messages_in_fid(fid).unwrap()[0]
+        .source_key
+        .clone();
+    let m = c.replica().message(&sk).unwrap().unwrap();
+    assert_eq!(
+        (m.recipients.len(), m.attachments.len()),
+        (1, 1),
+        "children downloaded"
+    );
+    c.replica_mut()
+        .modify_local_message(&sk, &[subject("edited")], &[], 134_115_552_090_000_000)
+        .unwrap();
+    let r = c.sync_contents(fid, &cancel).await.unwrap();
+    assert_eq!(r.upload.imported, 1, "{:?}", r.upload);
+    let sent = &c.ops_mut().sent_rops;
+    assert!(
+        sent.contains(&0x53) && sent.contains(&0x54),
+        "DestinationConfigure + PutBuffer used"
+    );
+    let sm = srv(&mut c).mailbox().message(mid).unwrap().clone();
+    assert_eq!(
+        sm.content.props.get(tags::PID_TAG_SUBJECT),
+        Some(&PropValue::unicode("edited"))
+    );
+    assert_eq!(
+        sm.content.recipients.len(),
+        1,
+        "recipients kept on the server"
+    );
+    assert_eq!(
+        sm.content.attachments.len(),
+        1,
+        "attachments kept on the server"
+    );
+    assert_eq!(
+        sm.content.attachments[0].props.get(PropTag(0x3704_001F)),
+        Some(&PropValue::unicode("a.txt"))
+    );
+    assert_eq!(replica_rows(c.replica(), f), server_rows(srv(&mut c), f));
+}
+
+/// a fixed BufferSize that does not fit the server's output
+/// buffer gets RopBufferTooSmall; the client grows (0xBABE) and completes.
+#[tokio::test]
+async fn buffer_too_small_then_babe() {
+    let mut s = session();
+    let f = inbox(&s);
+    for i in 0..30 {
+        add(&mut s, f, &format!("m{i}"), false);
+    }
+    s.set_max_output(0x1000);
+    let opts = SyncOptions {
+        buffer: ics_client::sync::ops::BufferSize::Fixed(15480),
+        ..SyncOptions::default()
+    };
+    let mut c = connect(s, opts).await;
+    let r = c
+        .sync_contents(f.to_u64_le(), &CancelToken::new())
+        .await
+        .unwrap();
+    assert_eq!(r.buffer_too_small, 1);
+    assert_eq!(r.download.full, 30);
+    assert!(
+        r.get_buffer_calls > 1,
+        "portions limited by the 4 KiB output buffer"
+    );
+    assert_eq!(replica_rows(c.replica(), f), server_rows(srv(&mut c), f));
+}
+
+/// with Progress the client records progressTotal and one
+/// progressPerMessage per change; it sees which extra flags were honoured.
+#[tokio::test]
+async fn progress_and_extra_flags_are_observed() {
+    let mut s = session();
+    let f = inbox(&s);
+    for i in 0..4 {
+        add(&mut s, f, &format!("m{i}"), false);
+    }
+    let opts = SyncOptions {
+        progress: true,
+        extra_flags: 0x1 | 0x2 | 0x4,
+        ..SyncOptions::default()
+    };
+    let mut c = connect(s, opts).await;
+    let r = c
+        .sync_contents(f.to_u64_le(), &CancelToken::new())
+        .await
+        .unwrap();
+    assert_eq!(
+        r.progress_total.as_ref().map(Vec::len),
+        Some(32),
+        "ProgressInformation is 32 bytes"
+    );
+    assert_eq!(r.progress_per_message, 4);
+    assert_eq!(r.headers.total, 4);
+    assert_eq!(
+        (r.headers.with_mid, r.headers.with_cn, r.headers.with_size),
+        (4, 4, 4)
+    );
+    // Without extra flags the header carries none of them (R-101..R-103 "if and only if").
+    let mut s = session();
+    let f = inbox(&s);
+    add(&mut s, f, "m", false);
+    let mut c = connect(
+        s,
+        SyncOptions {
+            extra_flags: 0,
+            ..SyncOptions::default()
+        },
+    )
+    .await;
+    let r = c
+        .sync_contents(f.to_u64_le(), &CancelToken::new())
+        .await
+        .unwrap();
+    assert_eq!(r.progress_total, None);
+    assert_eq!(
+        (
+            r.headers.total,
+            r.headers.with_mid,
+            r.headers.with_cn,
+            r.headers.with_size
+        ),
+        (1, 0, 0, 0)
+    );
+}
+
+/// Probes through the client options: the unknown SendOptions bit 0x80 fails
+/// the configure (R-077, expected 0x80070057), and nothing is applied; an
+/// unknown SynchronizationExtraFlags bit is ignored.
+#[tokio::test]
+async fn option_probes_unknown_bits() {
+    let mut s = session();
+    let f = inbox(&s);
+    add(&mut s, f, "m", false);
+    let opts = SyncOptions {
+        send_options_extra: 0x80,
+        ..SyncOptions::default()
+    };
+    let mut c = connect(s, opts).await;
+    match c.sync_contents(f.to_u64_le(), &CancelToken::new()).await {
+        Err(SyncError::Op(OpError::Rop {
+            rop: "RopSynchronizationConfigure",
+            code,
+        })) => assert_eq!(code, 0x8007_0057),
+        other => panic!("{other:?}"),
+    }
+    assert!(
+        c.replica()
+            .messages_in_fid(f.to_u64_le())
+            .unwrap()
+            .is_empty()
+    );
+    c.options_mut().send_options_extra = 0;
+    c.options_mut().extra_flags |= 0x0000_0010;
+    let r = c
+        .sync_contents(f.to_u64_le(), &CancelToken::new())
+        .await
+        .unwrap();
+    assert_eq!(r.download.full, 1);
+}
+
+/// a cancel during a busy back-off stops the download with
+/// nothing applied; the next sync converges.
+#[tokio::test(start_paused = true)]
+async fn cancel_against_reference_server() {
+    let mut s = session();
+    let f = inbox(&s);
+    for i in 0..10 {
+        add(&mut s, f, &format!("m{i}"), false);
+    }
+    s.faults_mut().busy_remaining = 1;
+    s.faults_mut().busy_backoff = 60_000;
+    let mut c = connect(s, SyncOptions::default()).await;
+    let cancel = CancelToken::new();
+    let c2 = cancel.clone();
+    let h = tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+        c2.cancel();
+    });
+    let r = c.sync_contents(f.to_u64_le(), &cancel).await;
+    h.await.unwrap();
+    assert!(matches!(r, Err(SyncError::Cancelled)), "{r:?}");
+    assert!(
+        c.replica()
+            .messages_in_fid(f.to_u64_le())
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(
+        c.replica().state(&Scope::contents(f.to_u64_le())).unwrap(),
+        Default::default()
+    );
+    let r = c
+        .sync_contents(f.to_u64_le(), &CancelToken::new())
+        .await
+        .unwrap();
+    assert_eq!(r.download.full, 10);
+    assert_eq!(replica_rows(c.replica(), f), server_rows(srv(&mut c), f));
+}
+
+/// client headers: with OnlySpecifiedProperties only the listed
+/// properties arrive.
+#[tokio::test]
+async fn client_headers_only_specified_properties() {
+    let mut s = session();
+    let f = inbox(&s);
+    add(&mut s, f, "header only", false);
+    let opts = SyncOptions {
+        only_specified: Some(vec![tags::PID_TAG_SUBJECT]),
+        ..SyncOptions::default()
+    };
+    let mut c = connect(s, opts).await;
+    let r = c
+        .sync_contents(f.to_u64_le(), &CancelToken::new())
+        .await
+        .unwrap();
+    assert_eq!(r.download.full, 1);
+    let m = &c.replica().messages_in_fid(f.to_u64_le()).unwrap()[0];
+    assert!(
+        m.props
+            .iter()
+            .any(|p| p.key == PropKey::of_tag(tags::PID_TAG_SUBJECT))
+    );
+    assert!(
+        !m.props
+            .iter()
+            .any(|p| p.key == PropKey::of_tag(tags::PID_TAG_BODY)),
+        "{:?}",
+        m.props
+    );
+}
+
+/// a replica bound to another mailbox refuses to sync.
+#[tokio::test]
+async fn other_mailbox_refused_by_reference_server_client() {
+    let s = session();
+    let mut r = Replica::open_in_memory().unwrap();
+    r.bind_mailbox(ics_wire::Guid::from_bytes([0xEE; 16]))
+        .unwrap();
+    let t = InProcess {
+        session: s,
+        start: tokio::time::Instant::now(),
+    };
+    match Client::connect(
+        RopSession::new(t, "/o=ics/cn=user"),
+        r,
+        SyncOptions::default(),
+    )
+    .await
+    {
+        Err(SyncError::Replica(ics_client::ReplicaError::WrongMailbox { .. })) => {}
+        other => panic!("{:?}", other.map(|_| ())),
+    }
+}
+
+/// with a restriction the scope has its own state; a message
+/// that stops matching is reported no longer in scope and leaves the replica.
+#[tokio::test]
+async fn restriction_and_no_longer_in_scope() {
+    let mut s = session();
+    let f = inbox(&s);
+    let fid = f.to_u64_le();
+    let with_body = add(&mut s, f, "has body", false);
+    let bare = s
+        .mailbox_mut()
+        .create_message(f, false, MessageContent::with_props([text("no body")]))
+        .unwrap();
+    let mut c = connect(s, SyncOptions::default()).await;
+    let cancel = CancelToken::new();
+    // ExistRestriction (RestrictType 0x08) on PidTagBody 0x1000001F.
+    let scope = Scope {
+        restriction: vec![0x08, 0x1F, 0x00, 0x00, 0x10],
+        ..Scope::contents(fid)
+    };
+    let r = c.sync_contents_scope(&scope, &cancel).await.unwrap();
+    assert_eq!(
+        r.download.full, 1,
+        "only the message with a body is in scope"
+    );
+    let sk = srv(&mut c).mailbox().source_key_of(with_body.0);
+    assert!(c.replica().message(&sk).unwrap().is_some());
+    let bare_sk = srv(&mut c).mailbox().source_key_of(bare.0);
+    assert!(c.replica().message(&bare_sk).unwrap().is_none());
+    assert_eq!(
+        c.replica().state(&Scope::contents(fid)).unwrap(),
+        Default::default(),
+        "states per scope"
+    );
+    srv(&mut c)
+        .mailbox_mut()
+        .modify_message(
+            with_body,
+            MessageEdit {
+                delete: vec![tags::PID_TAG_BODY],
+                ..MessageEdit::default()
+            },
+            None,
+        )
+        .unwrap();
+    let r = c.sync_contents_scope(&scope, &cancel).await.unwrap();
+    assert_eq!(r.download.deleted, 1, "no longer in scope");
+    assert!(c.replica().message(&sk).unwrap().is_none());
+}
+
+/// against ics-server: a header downloaded with
+/// OnlySpecifiedProperties is completed into the full item through
+/// RopFastTransferSourceCopyMessages with SendEntryId; the ICS state is not
+/// changed, so the next sync brings nothing.
+#[tokio::test]
+async fn client_headers_completed_by_copy_messages() {
+    let mut s = session();
+    let f = inbox(&s);
+    let fid = f.to_u64_le();
+    add(&mut s, f, "hdr", false);
+    let opts = SyncOptions {
+        only_specified: Some(vec![tags::PID_TAG_SUBJECT]),
+        ..SyncOptions::default()
+    };
+    let mut c = connect(s, opts).await;
+    let cancel = CancelToken::new();
+    c.sync_contents(fid, &cancel).await.unwrap();
+    let sk = c.replica().messages_in_fid(fid).unwrap()[0]
+        .source_key
+        .clone();
+    let has = |c: &C, t: PropTag| {
+        c.replica()
+            .message(&sk)
+            .unwrap()
+            .unwrap()
+            .props
+            .iter()
+            .any(|p| p.key == PropKey::of_tag(t))
+    };
+    assert!(has(&c, tags::PID_TAG_SUBJECT) && !has(&c, tags::PID_TAG_BODY));
+    assert_eq!(
+        c.complete_headers(fid, std::slice::from_ref(&sk), &cancel)
+            .await
+            .unwrap(),
+        1
+    );
+    assert!(has(&c, tags::PID_TAG_SUBJECT) && has(&c, tags::PID_TAG_BODY));
+    assert_eq!(replica_rows(c.replica(), f), server_rows(srv(&mut c), f));
+    let m = c.replica().message(&sk).unwrap().unwrap();
+    let on_server = srv(&mut c)
+        .mailbox()
+        .folder(f)
+        .unwrap()
+        .messages()
+        .next()
+        .unwrap()
+        .last_modified;
+    assert_eq!(m.last_modification_time, on_server);
+    let r = c.sync_contents(fid, &cancel).await.unwrap();
+    assert_eq!((r.download.full, r.download.partial), (0, 0));
+}
+
+/// against ics-server: the back-in-time counter lives in a
+/// client-owned FAI message read back with CopyMessages; a replica or a
+/// server that went back in time is detected.
+#[tokio::test]
+async fn back_in_time_detection_against_reference_server() {
+    let mut s = session();
+    let f = inbox(&s);
+    let fid = f.to_u64_le();
+    add(&mut s, f, "m", false);
+    let mut c = connect(s, SyncOptions::default()).await;
+    let cancel = CancelToken::new();
+    c.sync_contents(fid, &cancel).await.unwrap();
+    assert_eq!(c.check_back_in_time(fid, &cancel).await.unwrap(), 0);
+    assert_eq!(c.check_back_in_time(fid, &cancel).await.unwrap(), 1);
+    assert_eq!(c.check_back_in_time(fid, &cancel).await.unwrap(), 2);
+    let sk = c.replica().back_in_time_message().unwrap().unwrap();
+    assert!(c.replica().message(&sk).unwrap().unwrap().fai);
+    let fai_on_server = srv(&mut c)
+        .mailbox()
+        .folder(f)
+        .unwrap()
+        .messages()
+        .filter(|m| m.fai)
+        .count();
+    assert_eq!(fai_on_server, 1, "the counter message reached the server");
+    let r = c.sync_contents(fid, &cancel).await.unwrap();
+    assert_eq!((r.download.full, r.upload.imported), (0, 0));
+    c.replica_mut().set_back_in_time_counter(1).unwrap();
+    match c.check_back_in_time(fid, &cancel).await {
+        Err(SyncError::BackInTime {
+            local: 1,
+            server: Some(2),
+        }) => {}
+        other => panic!("{other:?}"),
+    }
+    c.replica_mut().set_back_in_time_counter(7).unwrap();
+    match c.check_back_in_time(fid, &cancel).await {
+        Err(SyncError::BackInTime {
+            local: 7,
+            server: Some(2),
+        }) => {}
+        other => panic!("{other:?}"),
+    }
+    c.replica_mut().set_back_in_time_counter(2).unwrap();
+    assert_eq!(c.check_back_in_time(fid, &cancel).await.unwrap(), 3);
+    assert_eq!(replica_rows(c.replica(), f), server_rows(srv(&mut c), f));
+}
+
+/// [MS-OXCFXICS] 3.2.5.9.4.2 / 3.1.5.6: a client that leaves conflicts to
+/// the server (no FailOnConflict) still converges: the upload succeeds, the
+/// server keeps the last writer, and the result comes down in the same
+/// sync's download because the upload context's state does not claim it.
+#[tokio::test]
+async fn conflict_resolved_by_server_reaches_the_client() {
+    for (local_time, winner) in [
+        (134_000_000_000_000_000u64, "server"),
+        (u64::MAX / 4, "local"),
+    ] {
+        let s = session();
+        let f = inbox(&s);
+        let fid = f.to_u64_le();
+        let opts = SyncOptions {
+            fail_on_conflict: false,
+            ..SyncOptions::default()
+        };
+        let mut c = connect(s, opts).await;
+        let cancel = CancelToken::new();
+        c.sync_contents(fid, &cancel).await.unwrap();
+        c.ensure_ids().await.unwrap();
+        let props = [
+            subject("c0"),
+            Prop::tagged(tags::PID_TAG_BODY, PropValue::unicode("cb")),
+        ];
+        let sk = c
+            .replica_mut()
+            .create_local_message(fid, false, &props, 134_000_000_000_000_000)
+            .unwrap();
+        c.sync_contents(fid, &cancel).await.unwrap();
+        c.replica_mut()
+            .modify_local_message(&sk, &[subject("local")], &[], local_time)
+            .unwrap();
+        let mid = srv(&mut c)
+            .mailbox()
+            .folder(f)
+            .unwrap()
+            .messages()
+            .next()
+            .unwrap()
+            .mid;
+        srv(&mut c)
+            .mailbox_mut()
+            .modify_message(
+                mid,
+                MessageEdit {
+                    set: vec![text("server")],
+                    ..MessageEdit::default()
+                },
+                None,
+            )
+            .unwrap();
+        let r = c.sync_contents(fid, &cancel).await.unwrap();
+        assert_eq!(r.upload.conflicts, 0, "the server accepts it (R-207)");
+        assert_eq!(
+            replica_rows(c.replica(), f),
+            server_rows(srv(&mut c), f),
+            "{winner} wins and the replica has it"
+        );
+        assert_eq!(
+            replica_rows(c.replica(), f)[0].3,
+            Some(PropValue::unicode(winner))
+        );
+        let r = c.sync_contents(fid, &cancel).await.unwrap();
+        assert_eq!((r.upload.imported, r.download.full), (0, 0), "{r:?}");
+        assert_eq!(replica_rows(c.replica(), f), server_rows(srv(&mut c), f));
+    }
+}
+
+/// end to end: the Message object of an ImportMessageChange
+/// for an existing message starts purged, so the client's upload (through
+/// its RopSession, ROP bytes only) replaces the whole message: props only
+/// drops the server's recipients and attachments; a messageContent upload
+/// with one recipient leaves exactly that recipient. The next download
+/// brings the replica to the same content.
+#[tokio::test]
+async fn import_replaces_recipients_and_attachments() {
+    use ics_client::model::{Children, Prop as P};
+    use ics_client::sync::ops::{IcsOps, ImportHeader, ImportOutcome};
+    use ics_server::mailbox::{Attachment, PropertyBag};
+    use ics_wire::pcl::Pcl;
+    let mut s = session();
+    let f = inbox(&s);
+    let fid = f.to_u64_le();
+    let recipient = |name: &str| {
+        PropertyBag::from_values([
+            TaggedValue {
+                tag: PropTag(0x3000_0003),
+                value: PropValue::I32(0),
+            },
+            TaggedValue {
+                tag: tags::PID_TAG_DISPLAY_NAME,
+                value: PropValue::unicode(name),
+            },
+        ])
+    };
+    let content = MessageContent {
+        props: PropertyBag::from_values([text("old"), body("old body")]),
+        recipients: vec![recipient("Alice"), recipient("Bob")],
+        attachments: vec![Attachment {
+            props: PropertyBag::from_values([TaggedValue {
+                tag: PropTag(0x3704_001F),
+                value: PropValue::unicode("a.txt"),
+            }]),
+            embedded: None,
+        }],
+    };
+    let mid = s.mailbox_mut().create_message(f, false, content).unwrap();
+    let mut c = connect(s, SyncOptions::default()).await;
+    let cancel = CancelToken::new();
+    c.sync_contents(fid, &cancel).await.unwrap();
+    let m = c.replica().messages_in_fid(fid).unwrap().remove(0);
+    assert_eq!((m.recipients.len(), m.attachments.len()), (2, 1));
+    let ns = ics_wire::Guid::from_bytes([0xC7; 16]);
+    let mut pcl = Pcl::decode_lenient(&m.pcl).unwrap();
+    let upload = |n: u64, pcl: &mut Pcl| {
+        let ck = ics_wire::ids::Xid::new(ns, &n.to_be_bytes()).unwrap();
+        pcl.insert(ck);
+        ImportHeader {
+            source_key: m.source_key.clone(),
+            last_modification_time: 134_200_000_000_000_000 + n,
+            change_key: ck.to_bytes(),
+            pcl: pcl.to_bytes(),
+            fail_on_conflict: true,
+        }
+    };
+    let server_children = |c: &mut C| {
+        let sm = srv(c).mailbox().message(mid).unwrap().clone();
+        (
+            sm.content.props.get(tags::PID_TAG_SUBJECT).cloned(),
+            sm.content.props.get(tags::PID_TAG_BODY).cloned(),
+            sm.content.recipients.len(),
+            sm.content.attachments.len(),
+        )
+    };
+    // Properties only (SetProperties path).
+    let h = upload(1, &mut pcl);
+    let ops = c.ops_mut();
+    let folder = ops.open_folder(fid).await.unwrap();
+    let col = ops.open_collector(folder, true).await.unwrap();
+    let props = [subject("props only")];
+    let out = ops
+        .import_message(col, false, &h, &props, &Children::default())
+        .await
+        .unwrap();
+    assert_eq!(out, ImportOutcome::Imported);
+    assert_eq!(
+        server_children(&mut c),
+        (Some(PropValue::unicode("props only")), None, 0, 0),
+        "nothing of the old message survives"
+    );
+    // messageContent path with one new recipient.
+    let h = upload(2, &mut pcl);
+    let rcpt = vec![
+        P::tagged(PropTag(0x3000_0003), PropValue::I32(0)),
+        P::tagged(tags::PID_TAG_DISPLAY_NAME, PropValue::unicode("Carol")),
+    ];
+    let children = Children {
+        recipients: Some(vec![rcpt]),
+        attachments: Some(vec![]),
+    };
+    let props = [subject("with Carol")];
+    let ops = c.ops_mut();
+    let out = ops
+        .import_message(col, false, &h, &props, &children)
+        .await
+        .unwrap();
+    assert_eq!(out, ImportOutcome::Imported);
+    ops.release(col).await.unwrap();
+    ops.release(folder).await.unwrap();
+    assert_eq!(
+        server_children(&mut c),
+        (Some(PropValue::unicode("with Carol")), None, 1, 0)
+    );
+    let sm = srv(&mut c).mailbox().message(mid).unwrap().clone();
+    assert_eq!(
+        sm.content.recipients[0].get(tags::PID_TAG_DISPLAY_NAME),
+        Some(&PropValue::unicode("Carol"))
+    );
+    // These uploads bypassed the replica: the next download brings them.
+    c.sync_contents(fid, &cancel).await.unwrap();
+    let m = c.replica().messages_in_fid(fid).unwrap().remove(0);
+    assert_eq!((m.recipients.len(), m.attachments.len()), (1, 0));
+    assert_eq!(replica_rows(c.replica(), f), server_rows(srv(&mut c), f));
 }

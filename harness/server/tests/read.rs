@@ -186,3 +186,90 @@ fn move_copy_messages() {
     assert_eq!(mb.folder(other).unwrap().message_count(), 2);
     let _ = PropTag(0);
 }
+
+/// a response that does not fit the output buffer stops processing
+/// with RopBufferTooSmall carrying the unprocessed requests; the table
+/// cursor is not moved. R-010: as the only ROP it fails with ecBufferTooSmall.
+#[test]
+fn buffer_too_small_for_large_rows() {
+    let mut c = Client::new(Profile::default());
+    c.s.set_max_output(600);
+    let inbox = c.inbox();
+    for i in 0..20 {
+        c.s.mailbox_mut()
+            .create_message(
+                inbox,
+                false,
+                MessageContent::with_props([TaggedValue {
+                    tag: tags::PID_TAG_SUBJECT,
+                    value: PropValue::unicode(&format!("a fairly long subject line number {i}")),
+                }]),
+            )
+            .unwrap();
+    }
+    c.open(inbox);
+    let cols = vec![tags::PID_TAG_MID, tags::PID_TAG_SUBJECT];
+    let r = c.call(vec![
+        RopRequest::GetContentsTable(GetContentsTableRequest {
+            logon_id: 0,
+            input_handle_index: 1,
+            output_handle_index: 4,
+            table_flags: ContentsTableFlags(0),
+        }),
+        RopRequest::SetColumns(SetColumnsRequest {
+            logon_id: 0,
+            input_handle_index: 4,
+            set_columns_flags: SetColumnsFlags(0),
+            property_tags: cols.clone(),
+        }),
+        RopRequest::QueryRows(QueryRowsRequest {
+            logon_id: 0,
+            input_handle_index: 4,
+            query_rows_flags: QueryRowsFlags(0),
+            forward_read: 1,
+            row_count: 20,
+        }),
+    ]);
+    let RopResponse::BufferTooSmall(b) = r.rops.last().unwrap() else {
+        panic!("{:?}", r.rops.last())
+    };
+    assert!(b.size_needed as usize > 600 - 20);
+    assert_eq!(
+        b.request_buffers[0], 0x15,
+        "the QueryRows request comes back"
+    );
+    // A smaller query fits; the cursor did not move.
+    let r = c.call(vec![
+        RopRequest::SetColumns(SetColumnsRequest {
+            logon_id: 0,
+            input_handle_index: 4,
+            set_columns_flags: SetColumnsFlags(0),
+            property_tags: cols,
+        }),
+        RopRequest::QueryRows(QueryRowsRequest {
+            logon_id: 0,
+            input_handle_index: 4,
+            query_rows_flags: QueryRowsFlags(0),
+            forward_read: 1,
+            row_count: 2,
+        }),
+    ]);
+    let RopResponse::QueryRows(q) = &r.rops[1] else {
+        panic!()
+    };
+    let rows = &q.result.success().unwrap().row_data;
+    assert!(
+        matches!(&rows[0], PropertyRow::Standard(c) if c[1] == StandardCell::Value(PropValue::unicode("a fairly long subject line number 0")))
+    );
+    // Alone and too big: ecBufferTooSmall.
+    let r = c.call(vec![RopRequest::QueryRows(QueryRowsRequest {
+        logon_id: 0,
+        input_handle_index: 4,
+        query_rows_flags: QueryRowsFlags(0),
+        forward_read: 1,
+        row_count: 20,
+    })]);
+    assert!(
+        matches!(&r.rops[0], RopResponse::QueryRows(x) if x.result.return_value() == ErrorCode::BufferTooSmall)
+    );
+}

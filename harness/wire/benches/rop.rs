@@ -47,7 +47,7 @@ fn import_requests() -> Vec<u8> {
 /// A GetBuffer request and a 30 000-byte GetBuffer response.
 fn get_buffer_pair() -> (RopRequestBuffer, Vec<u8>) {
     let req = RopRequestBuffer::decode(&[
-        0x08, 0x00, 0x4E, 0x00, 0x01, 0xBE, 0xBA, 0x00, 0x80, 0, 0, 0, 0, 0x42, 0, 0, 0,
+        0x09, 0x00, 0x4E, 0x00, 0x01, 0xBE, 0xBA, 0x00, 0x80, 0, 0, 0, 0, 0x42, 0, 0, 0,
     ])
     .unwrap();
     let resp = RopResponseBuffer {

@@ -500,3 +500,34 @@ fn s9_5_sync_streams_end_with_incr_sync_end() {
         assert_eq!(&b[b.len() - 4..], &[0x03, 0x00, 0x14, 0x40]);
     }
 }
+
+/// §13.2–§13.5 read incrementally, one byte at a time: items arrive in order
+/// and assemble into the tree `parse` gives.
+#[test]
+fn s13_sync_streams_incrementally() {
+    for (name, kind, b) in all() {
+        if !matches!(kind, RootKind::ContentsSync | RootKind::HierarchySync) {
+            continue;
+        }
+        let mut r = SyncReader::new(kind).unwrap();
+        let mut items = Vec::new();
+        for byte in b.chunks(1) {
+            items.extend(r.feed(byte).unwrap());
+        }
+        r.finish().unwrap();
+        assert_eq!(items.last(), Some(&SyncItem::End), "{name}");
+        assert_eq!(
+            assemble(kind, items),
+            Some(parse(kind, &b).unwrap()),
+            "{name}"
+        );
+    }
+    // §13.3: the change is delivered before the state has arrived.
+    let b = hex(EX_13_3);
+    let mut r = SyncReader::new(RootKind::ContentsSync).unwrap();
+    let items = r.feed(&b[..0x15A]).unwrap();
+    assert!(
+        matches!(items[..], [SyncItem::ProgressTotal(_), SyncItem::Change(_)]),
+        "{items:?}"
+    );
+}

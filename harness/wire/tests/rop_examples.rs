@@ -386,3 +386,83 @@ fn query_rows_needs_columns() {
     ctx.observe(&req, &resp);
     assert!(RopResponseBuffer::decode(&resp2, &req2, &ctx).is_ok());
 }
+
+/// [MS-OXCTABL] 4.5.3.1: RopQueryRows request `15 00 00 00 01 32 00`
+/// (Advance, forward, at most 50 rows).
+#[test]
+fn ms_oxctabl_4_5_3_1_query_rows_request() {
+    let rop = hex("15 00 00 00 01 32 00");
+    let q = RopRequest::decode(
+        &mut ics_wire::cursor::Reader::new(&rop),
+        &RequestContext::default(),
+    )
+    .unwrap();
+    let expected = RopRequest::QueryRows(table::QueryRowsRequest {
+        logon_id: 0,
+        input_handle_index: 0,
+        query_rows_flags: QueryRowsFlags(0),
+        forward_read: 1,
+        row_count: 50,
+    });
+    assert_eq!(q, expected);
+    let mut out = Vec::new();
+    expected.encode(&mut out).unwrap();
+    assert_eq!(out, rop);
+}
+
+/// [MS-OXORULE] 4.2.2: RopSetColumns success response `12 01 00 00 00 00 00` (TBLSTAT_COMPLETE).
+#[test]
+fn ms_oxorule_4_2_2_set_columns_response() {
+    let rop = hex("12 01 00 00 00 00 00");
+    let r = RopResponse::decode(
+        &mut ics_wire::cursor::Reader::new(&rop),
+        0x12,
+        &ResponseHint::default(),
+    )
+    .unwrap();
+    let expected = RopResponse::SetColumns(table::SetColumnsResponse {
+        input_handle_index: 1,
+        result: RopResult::Success(table::SetColumnsSuccess {
+            table_status: TableStatus::TBLSTAT_COMPLETE,
+        }),
+    });
+    assert_eq!(r, expected);
+    // The failure form has no TableStatus.
+    let f = hex("12 01 05 40 00 80");
+    let r = RopResponse::decode(
+        &mut ics_wire::cursor::Reader::new(&f),
+        0x12,
+        &ResponseHint::default(),
+    )
+    .unwrap();
+    let RopResponse::SetColumns(s) = r else {
+        panic!()
+    };
+    assert_eq!(s.result, RopResult::Failure(ErrorCode::GeneralFailure));
+}
+
+/// Reserved and unknown flag bits survive decode and encode unchanged.
+#[test]
+fn unknown_flag_bits_are_kept_on_the_wire() {
+    // SendOptions 0x80, SynchronizationFlags 0x1000|0x0040, ExtraFlags 0x80000000, SynchronizationType 0x04.
+    let rop = hex("70 00 00 01 04 80 40 10 00 00 00 00 00 80 00 00");
+    let q = RopRequest::decode(
+        &mut ics_wire::cursor::Reader::new(&rop),
+        &RequestContext::default(),
+    )
+    .unwrap();
+    let RopRequest::SynchronizationConfigure(c) = &q else {
+        panic!()
+    };
+    assert_eq!(c.send_options.unknown_bits(), 0x80);
+    assert_eq!(c.synchronization_flags.unknown_bits(), 0x0040);
+    assert!(
+        c.synchronization_flags
+            .contains(SynchronizationFlags::RESERVED)
+    );
+    assert_eq!(c.synchronization_extra_flags.unknown_bits(), 0x8000_0000);
+    assert!(!c.synchronization_type.is_known());
+    let mut out = Vec::new();
+    q.encode(&mut out).unwrap();
+    assert_eq!(out, rop);
+}

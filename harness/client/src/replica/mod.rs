@@ -223,6 +223,28 @@ impl Replica {
         Ok(())
     }
 
+    /// Source key of the FAI message that carries the back-in-time counter on the server.
+    pub fn back_in_time_message(&self) -> Result<Option<Vec<u8>>, ReplicaError> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT value FROM meta WHERE key = 'back_in_time_message'",
+                [],
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+
+    /// Records the source key of the counter message.
+    pub fn set_back_in_time_message(&mut self, sk: &[u8]) -> Result<(), ReplicaError> {
+        self.conn.execute(
+            "INSERT INTO meta(key, value) VALUES ('back_in_time_message', ?1)
+             ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            [sk],
+        )?;
+        Ok(())
+    }
+
     /// The persisted ICS state of `scope`, or the empty state (R-136, R-300).
     pub fn state(&self, scope: &Scope) -> Result<StateBlobs, ReplicaError> {
         Self::state_of(&self.conn, scope)
@@ -362,6 +384,36 @@ impl Replica {
                 Err(e)
             }
         }
+    }
+
+    /// Gives up every reserved ID not used yet: returns the unused GID
+    /// ranges (inclusive) and marks them used, so they are never handed out
+    /// (R-309). The caller reports them with RopSetLocalReplicaMidsetDeleted.
+    pub fn take_unused_ids(&mut self) -> Result<Vec<(Gid, Gid)>, ReplicaError> {
+        let rows: Vec<(i64, Vec<u8>, i64, i64, i64)> = self
+            .conn
+            .prepare("SELECT id, replguid, first, count, used FROM id_ranges WHERE used < count ORDER BY id")?
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))?
+            .collect::<Result<_, _>>()?;
+        let mut out = Vec::with_capacity(rows.len());
+        for (_, guid, first, count, used) in &rows {
+            let guid: [u8; 16] = guid
+                .as_slice()
+                .try_into()
+                .map_err(|_| ReplicaError::Corrupt("id_ranges.replguid is not 16 bytes".into()))?;
+            let g = |v: i64| {
+                GlobCnt::new(v as u64)
+                    .map(|globcnt| Gid {
+                        replguid: ReplGuid(Guid::from_bytes(guid)),
+                        globcnt,
+                    })
+                    .ok_or_else(|| ReplicaError::Corrupt("id range past 48 bits".into()))
+            };
+            out.push((g(first + used)?, g(first + count - 1)?));
+        }
+        self.conn
+            .execute("UPDATE id_ranges SET used = count WHERE used < count", [])?;
+        Ok(out)
     }
 
     /// The folder with server FID `fid`.

@@ -72,6 +72,8 @@ CREATE TABLE IF NOT EXISTS messages(
     error_code INTEGER
 ) STRICT;
 CREATE INDEX IF NOT EXISTS messages_folder ON messages(folder);
+CREATE INDEX IF NOT EXISTS messages_pending ON messages(folder)
+    WHERE local <> 0 OR read_dirty <> 0;
 
 CREATE TABLE IF NOT EXISTS message_props(
     msg   INTEGER NOT NULL REFERENCES messages(id),

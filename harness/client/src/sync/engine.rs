@@ -50,6 +50,8 @@ pub const SYNC_FAI: u16 = 0x0010;
 pub const SYNC_NORMAL: u16 = 0x0020;
 /// SynchronizationFlags OnlySpecifiedProperties.
 pub const SYNC_ONLY_SPECIFIED: u16 = 0x0080;
+/// SynchronizationFlags Progress.
+pub const SYNC_PROGRESS: u16 = 0x8000;
 /// SynchronizationFlags NoForeignIdentifiers.
 pub const SYNC_NO_FOREIGN_IDS: u16 = 0x0100;
 /// SynchronizationExtraFlags Eid.
@@ -88,6 +90,12 @@ pub struct SyncOptions {
     pub id_min_unused: u64,
     /// ImportDeletes HardDelete.
     pub hard_delete: bool,
+    /// SynchronizationFlags Progress (progressTotal / progressPerMessage).
+    pub progress: bool,
+    /// Bits OR-ed into SendOptions as sent (probes of ).
+    pub send_options_extra: u8,
+    /// Bits OR-ed into SynchronizationFlags as sent (probes of ).
+    pub sync_flags_extra: u16,
     /// Import with FailOnConflict: conflicts are resolved by this client
     /// (last writer wins, loser kept and linked, R-340) rather than by the server.
     pub fail_on_conflict: bool,
@@ -98,7 +106,7 @@ impl Default for SyncOptions {
         SyncOptions {
             buffer: BufferSize::Babe { max: 0xFFFF },
             busy: BusyPolicy::default(),
-            state_chunk: 4096,
+            state_chunk: 30_000,
             recover_mode: true,
             partial_item: true,
             read_state: true,
@@ -109,6 +117,9 @@ impl Default for SyncOptions {
             id_batch: 0x200,
             id_min_unused: 16,
             hard_delete: false,
+            progress: false,
+            send_options_extra: 0,
+            sync_flags_extra: 0,
             fail_on_conflict: true,
         }
     }
@@ -150,6 +161,30 @@ pub struct SyncReport {
     pub progress: Option<(u16, u16)>,
     /// State uploaded: (property tag, bytes, Continue calls).
     pub state_uploaded: Vec<(PropTag, usize, usize)>,
+    /// progressTotal's ProgressInformation bytes, when the server sent it.
+    pub progress_total: Option<Vec<u8>>,
+    /// progressPerMessage elements seen.
+    pub progress_per_message: u64,
+    /// Message change headers seen, and how many carried PidTagMid,
+    /// PidTagChangeNumber, PidTagMessageSize: what the client sees of the
+    /// extra flags the server honoured.
+    pub headers: HeaderCounts,
+    /// RopBufferTooSmall / ecBufferTooSmall answers to GetBuffer; the client
+    /// then lets the server size the buffers (0xBABE, R-049).
+    pub buffer_too_small: u32,
+}
+
+/// Counts of message change headers by the optional properties they carry.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct HeaderCounts {
+    /// Message changes (full and partial).
+    pub total: u64,
+    /// With PidTagMid (Eid).
+    pub with_mid: u64,
+    /// With PidTagChangeNumber (CN).
+    pub with_cn: u64,
+    /// With PidTagMessageSize (MessageSize).
+    pub with_size: u64,
 }
 
 /// Why a sync stopped. In every case the replica keeps its previous content
@@ -188,6 +223,16 @@ pub enum SyncError {
     /// The stream root is not the one the operation produces.
     #[error("unexpected stream root {0}")]
     UnexpectedRoot(&'static str),
+    /// Back in time ([MS-OXCSYNC] 3.1.3.1.1.1, R-269, R-312): the replica's
+    /// counter differs from the one kept on the server, so one side was
+    /// restored from a backup and IDs may be reused: abandon the replica.
+    #[error("back in time: replica counter {local}, server counter {server:?}")]
+    BackInTime {
+        /// Counter kept with the replica.
+        local: u64,
+        /// Counter found on the server (None: the counter message is gone).
+        server: Option<u64>,
+    },
     /// The state returned by the server does not decode.
     #[error("state from the server: {0}")]
     BadState(String),
@@ -306,14 +351,49 @@ impl<O: IcsOps + Send> Client<O> {
         Ok(true)
     }
 
+    /// Reports every reserved ID this replica will not use with
+    /// RopSetLocalReplicaMidsetDeleted on folder `fid`, e.g.
+    /// before abandoning the replica; the IDs are never handed out again.
+    /// If the ROP fails the IDs stay given up locally (never reused, R-309).
+    pub async fn release_unused_ids(&mut self, fid: u64) -> Result<u64, SyncError> {
+        let ranges = self.replica.take_unused_ids()?;
+        if ranges.is_empty() {
+            return Ok(0);
+        }
+        let n = ranges
+            .iter()
+            .map(|(a, b)| b.globcnt.value() - a.globcnt.value() + 1)
+            .sum();
+        let folder = self.ops.open_folder(fid).await?;
+        let r = self
+            .ops
+            .set_local_replica_midset_deleted(folder, &ranges)
+            .await;
+        let released = self.ops.release(folder).await;
+        r?;
+        released?;
+        Ok(n)
+    }
+
     /// Synchronizes the messages of a folder: upload first, then download.
     pub async fn sync_contents(
         &mut self,
         fid: u64,
         cancel: &CancelToken,
     ) -> Result<SyncReport, SyncError> {
-        let upload = self.upload_contents(fid).await?;
-        let mut report = self.download(&self.contents_scope(fid), cancel).await?;
+        self.sync_contents_scope(&Scope::contents(fid), cancel)
+            .await
+    }
+
+    /// [`Client::sync_contents`] for a scope with a restriction
+    /// (RestrictionData, [MS-OXCDATA] 2.12): its state is kept apart.
+    pub async fn sync_contents_scope(
+        &mut self,
+        scope: &Scope,
+        cancel: &CancelToken,
+    ) -> Result<SyncReport, SyncError> {
+        let upload = self.upload_scope(scope).await?;
+        let mut report = self.download(scope, cancel).await?;
         report.upload = upload;
         Ok(report)
     }
@@ -325,10 +405,6 @@ impl<O: IcsOps + Send> Client<O> {
         cancel: &CancelToken,
     ) -> Result<SyncReport, SyncError> {
         self.download(&Scope::hierarchy(fid), cancel).await
-    }
-
-    fn contents_scope(&self, fid: u64) -> Scope {
-        Scope::contents(fid)
     }
 
     fn configure_for(&self, scope: &Scope) -> Configure {
@@ -347,6 +423,7 @@ impl<O: IcsOps + Send> Client<O> {
                     (o.read_state, SYNC_READ_STATE),
                     (o.fai, SYNC_FAI),
                     (o.normal, SYNC_NORMAL),
+                    (o.progress, SYNC_PROGRESS),
                 ] {
                     if on {
                         flags |= f;
@@ -361,8 +438,8 @@ impl<O: IcsOps + Send> Client<O> {
                 };
                 Configure {
                     sync_type: SyncType::Contents,
-                    send_options: send,
-                    sync_flags: flags,
+                    send_options: send | o.send_options_extra,
+                    sync_flags: flags | o.sync_flags_extra,
                     restriction: scope.restriction.clone(),
                     extra_flags: o.extra_flags,
                     property_tags: tags,
@@ -370,8 +447,8 @@ impl<O: IcsOps + Send> Client<O> {
             }
             SyncType::Hierarchy => Configure {
                 sync_type: SyncType::Hierarchy,
-                send_options: SEND_UNICODE,
-                sync_flags: SYNC_UNICODE | SYNC_NO_FOREIGN_IDS,
+                send_options: SEND_UNICODE | o.send_options_extra,
+                sync_flags: SYNC_UNICODE | SYNC_NO_FOREIGN_IDS | o.sync_flags_extra,
                 restriction: Vec::new(),
                 // MessageSize/CN/OrderByDeliveryTime are contents-only.
                 extra_flags: o.extra_flags & EXTRA_EID,
@@ -406,7 +483,8 @@ impl<O: IcsOps + Send> Client<O> {
         Ok(())
     }
 
-    /// GetBuffer until Done, backing off on busy replies.
+    /// GetBuffer until Done, backing off on busy replies;
+    /// the whole stream is parsed at the end (state and messageList roots).
     async fn read_stream(
         &mut self,
         ctx: Obj,
@@ -415,50 +493,12 @@ impl<O: IcsOps + Send> Client<O> {
         report: &mut SyncReport,
     ) -> Result<ft::Root, SyncError> {
         let mut stream = DownloadStream::new(kind);
-        let mut retry = 0u32;
-        let mut events = Vec::new();
-        loop {
-            if cancel.is_cancelled() {
-                return Err(SyncError::Cancelled);
-            }
-            match self.ops.get_buffer(ctx, self.opts.buffer).await? {
-                GetBufferReply::Data {
-                    status,
-                    in_progress,
-                    total_steps,
-                    buffer,
-                } => {
-                    retry = 0;
-                    report.get_buffer_calls += 1;
-                    report.progress = Some((in_progress, total_steps));
-                    stream.feed(&buffer)?;
-                    match status {
-                        TransferStatus::Done => break,
-                        TransferStatus::Partial | TransferStatus::NoRoom => {}
-                        TransferStatus::Error => return Err(SyncError::TransferFailed { code: 0 }),
-                        TransferStatus::Unknown(s) => {
-                            return Err(
-                                OpError::Protocol(format!("TransferStatus {s:#06x}")).into()
-                            );
-                        }
-                    }
-                }
-                GetBufferReply::Busy { code, backoff_ms } => {
-                    retry += 1;
-                    let outcome = self
-                        .opts
-                        .busy
-                        .back_off(code, backoff_ms, retry, cancel, &mut events)
-                        .await;
-                    report.busy.extend(events.last().cloned());
-                    match outcome {
-                        BusyOutcome::Retry => {}
-                        BusyOutcome::Cancelled => return Err(SyncError::Cancelled),
-                        o => return Err(SyncError::Busy { outcome: o, events }),
-                    }
-                }
-                GetBufferReply::Failed(code) => return Err(SyncError::TransferFailed { code }),
-            }
+        let mut getter = PortionGetter::default();
+        while let Some(buffer) = getter
+            .next(&mut self.ops, &self.opts, ctx, cancel, report)
+            .await?
+        {
+            stream.feed(&buffer)?;
         }
         report.bytes += stream.bytes();
         Ok(stream.finish()?)
@@ -493,27 +533,92 @@ impl<O: IcsOps + Send> Client<O> {
             let state = self.replica.state(scope)?;
             self.upload_state(ctx, scope.sync_type, false, &state, &mut report)
                 .await?;
-            let kind = match scope.sync_type {
-                SyncType::Contents => RootKind::ContentsSync,
-                SyncType::Hierarchy => RootKind::HierarchySync,
-            };
-            self.read_stream(ctx, kind, cancel, &mut report).await
+            self.stream_and_apply(ctx, scope, cancel, &mut report).await
         }
         .await;
         let released = self.ops.release(ctx).await;
-        let root = r?;
+        r?;
         released?;
-        let map = self.map.clone();
-        let resolve = move |b: &[u8]| map.resolve(b);
+        Ok(report)
+    }
+
+    /// Reads the download portion by portion and applies each top-level item
+    /// as soon as it is complete ([MS-OXCFXICS] 3.3.5.9.1), inside the one
+    /// replica transaction of this download; the final state is written and
+    /// the transaction committed only after IncrSyncEnd. Any failure before
+    /// that rolls everything back.
+    async fn stream_and_apply(
+        &mut self,
+        ctx: Obj,
+        scope: &Scope,
+        cancel: &CancelToken,
+        report: &mut SyncReport,
+    ) -> Result<(), SyncError> {
+        let kind = match scope.sync_type {
+            SyncType::Contents => RootKind::ContentsSync,
+            SyncType::Hierarchy => RootKind::HierarchySync,
+        };
+        let Client {
+            ops,
+            replica,
+            opts,
+            map,
+            ..
+        } = self;
+        let resolve = |b: &[u8]| map.resolve(b);
         let mut conv = Converter::new(&resolve);
-        let (changes, state) = match &root {
-            ft::Root::ContentsSync(cs) if scope.sync_type == SyncType::Contents => {
-                conv.contents_sync(cs)?
+        let mut reader = ft::SyncReader::new(kind).map_err(StreamDecodeError::from)?;
+        let mut txn = replica.begin_download(scope)?;
+        let mut getter = PortionGetter::default();
+        let mut final_state = None;
+        let mut ended = false;
+        while let Some(buffer) = getter.next(ops, opts, ctx, cancel, report).await? {
+            report.bytes += buffer.len() as u64;
+            for item in reader.feed(&buffer).map_err(StreamDecodeError::from)? {
+                match item {
+                    ft::SyncItem::ProgressTotal(p) => {
+                        report.progress_total = p.progress_information().map(<[u8]>::to_vec);
+                    }
+                    ft::SyncItem::Change(ft::ContentsSyncItem::Change { change, progress }) => {
+                        report.progress_per_message += u64::from(progress.is_some());
+                        let c = conv.message_change(&change)?;
+                        if let Change::MessageFull(MessageFull { header: h, .. })
+                        | Change::MessagePartial(crate::model::MessagePartial {
+                            header: h,
+                            ..
+                        }) = &c
+                        {
+                            let n = &mut report.headers;
+                            n.total += 1;
+                            n.with_mid += u64::from(h.mid.is_some());
+                            n.with_cn += u64::from(h.cn.is_some());
+                            n.with_size += u64::from(h.message_size.is_some());
+                        }
+                        txn.apply(&c)?;
+                    }
+                    ft::SyncItem::Change(ft::ContentsSyncItem::Error(e)) => {
+                        txn.apply(&conv.error_info(&e)?)?
+                    }
+                    ft::SyncItem::FolderChange(f) => txn.apply(&conv.folder_change(&f)?)?,
+                    ft::SyncItem::Deletions(d) => {
+                        for c in conv.deletions(&d)? {
+                            txn.apply(&c)?;
+                        }
+                    }
+                    ft::SyncItem::ReadStateChanges(r) => txn.apply(&conv.read_state(&r)?)?,
+                    ft::SyncItem::State(s) => final_state = Some(crate::convert::state_blobs(&s)),
+                    ft::SyncItem::End => ended = true,
+                }
             }
-            ft::Root::HierarchySync(hs) if scope.sync_type == SyncType::Hierarchy => {
-                conv.hierarchy_sync(hs)?
+        }
+        reader.finish().map_err(StreamDecodeError::from)?;
+        let state = match (ended, final_state) {
+            (true, Some(s)) => s,
+            _ => {
+                return Err(SyncError::UnexpectedRoot(
+                    "a stream without IncrSyncEnd and state",
+                ));
             }
-            r => return Err(SyncError::UnexpectedRoot(r.kind().name())),
         };
         // The final state must decode before it replaces the old one.
         for b in [
@@ -524,24 +629,24 @@ impl<O: IcsOps + Send> Client<O> {
         ] {
             decode_given(b)?;
         }
-        let mut txn = self.replica.begin_download(scope)?;
-        for c in &changes {
-            txn.apply(c)?;
-        }
         report.download = txn.commit(&state)?;
-        Ok(report)
+        Ok(())
     }
 
     /// Uploads the local changes of a folder through a contents collector
     /// then stores the new state with IdsetGiven merged back
     /// the imported IDs added and the deleted ones removed.
     pub async fn upload_contents(&mut self, fid: u64) -> Result<UploadReport, SyncError> {
+        self.upload_scope(&Scope::contents(fid)).await
+    }
+
+    async fn upload_scope(&mut self, scope: &Scope) -> Result<UploadReport, SyncError> {
+        let fid = scope.folder_fid;
         let pending = self.replica.pending(fid)?;
         let mut up = UploadReport::default();
         if pending.changes.is_empty() && pending.deletes.is_empty() && pending.reads.is_empty() {
             return Ok(up);
         }
-        let scope = self.contents_scope(fid);
         let folder = self.ops.open_folder(fid).await?;
         let coll = match self.ops.open_collector(folder, true).await {
             Ok(c) => c,
@@ -550,7 +655,7 @@ impl<O: IcsOps + Send> Client<O> {
                 return Err(e.into());
             }
         };
-        let r = self.upload_in(coll, &scope, pending, &mut up).await;
+        let r = self.upload_in(coll, scope, pending, &mut up).await;
         let rel1 = self.ops.release(coll).await;
         let rel2 = self.ops.release(folder).await;
         r?;
@@ -592,9 +697,13 @@ impl<O: IcsOps + Send> Client<O> {
                 tags::PID_TAG_MESSAGE_FLAGS,
                 PropValue::I32((flags & !crate::model::MSGFLAG_READ) | read_bit),
             ));
+            let children = crate::model::Children {
+                recipients: Some(m.recipients.clone()),
+                attachments: Some(m.attachments.clone()),
+            };
             match self
                 .ops
-                .import_message(coll, m.fai, &header, &props)
+                .import_message(coll, m.fai, &header, &props, &children)
                 .await?
             {
                 ImportOutcome::Imported => {
@@ -675,6 +784,115 @@ impl<O: IcsOps + Send> Client<O> {
         Ok(())
     }
 
+    /// Back-in-time detection ([MS-OXCSYNC] 3.1.3.1.1.1; ): a
+    /// per-replica counter is kept with the replica and, on the server, in an
+    /// FAI message of folder `fid` that this client owns. The server's value
+    /// is read with RopFastTransferSourceCopyMessages (independent of the ICS
+    /// state); it must equal the local one, else one side went back in time.
+    /// Then the counter is incremented on both sides. Returns the new value.
+    pub async fn check_back_in_time(
+        &mut self,
+        fid: u64,
+        cancel: &CancelToken,
+    ) -> Result<u64, SyncError> {
+        let local = self.replica.back_in_time_counter()?;
+        let now = filetime_now();
+        let sk = match self.replica.back_in_time_message()? {
+            None => {
+                self.ensure_ids().await?;
+                let props = [
+                    counter_prop(local),
+                    crate::model::Prop::tagged(
+                        tags::PID_TAG_MESSAGE_CLASS,
+                        PropValue::unicode(COUNTER_CLASS),
+                    ),
+                ];
+                let sk = self.replica.create_local_message(fid, true, &props, now)?;
+                self.replica.set_back_in_time_message(&sk)?;
+                sk
+            }
+            Some(sk) => {
+                let server = self.read_counter(fid, &sk, cancel).await?;
+                // A bump uploaded but never confirmed (cut connection) is not a rollback.
+                let pending = self
+                    .replica
+                    .message(&sk)?
+                    .filter(|m| m.local != 0)
+                    .and_then(|m| counter_of(&m.props));
+                match server {
+                    Some(v) if v == local => {}
+                    Some(v) if Some(v) == pending => self.replica.set_back_in_time_counter(v)?,
+                    _ => return Err(SyncError::BackInTime { local, server }),
+                }
+                let next = self.replica.back_in_time_counter()? + 1;
+                self.replica
+                    .modify_local_message(&sk, &[counter_prop(next)], &[], now)?;
+                sk
+            }
+        };
+        self.upload_contents(fid).await?;
+        let m = self
+            .replica
+            .message(&sk)?
+            .ok_or_else(|| ReplicaError::UnknownMessage(crate::replica::hex(&sk)))?;
+        if m.local == 0 {
+            let v = counter_of(&m.props).unwrap_or(local);
+            self.replica.set_back_in_time_counter(v)?;
+        }
+        self.replica.back_in_time_counter().map_err(Into::into)
+    }
+
+    async fn read_counter(
+        &mut self,
+        fid: u64,
+        sk: &[u8],
+        cancel: &CancelToken,
+    ) -> Result<Option<u64>, SyncError> {
+        let g = gid_of(sk)
+            .ok_or_else(|| ReplicaError::Corrupt("counter source key is not a GID".into()))?;
+        let replid = self.map.id(g.replguid).ok_or_else(|| {
+            ReplicaError::Corrupt(format!("no REPLID for REPLGUID {}", g.replguid.0))
+        })?;
+        let mid = ics_wire::Mid::new(replid, g.globcnt).to_u64_le();
+        let folder = self.ops.open_folder(fid).await?;
+        let mut report = SyncReport::default();
+        let r = async {
+            let ctx = self
+                .ops
+                .copy_messages(folder, &[mid], COPY_SEND_ENTRY_ID, SEND_UNICODE)
+                .await?;
+            let r = self
+                .read_stream(ctx, RootKind::MessageList, cancel, &mut report)
+                .await;
+            let released = self.ops.release(ctx).await;
+            let root = r?;
+            released?;
+            Ok::<_, SyncError>(root)
+        }
+        .await;
+        let released = self.ops.release(folder).await;
+        let root = match r {
+            Ok(root) => root,
+            // The counter message is gone from the server (ecNotFound); any
+            // other failure (e.g. CopyMessages unsupported) is not a verdict.
+            Err(SyncError::Op(OpError::Rop {
+                code: 0x8004_010F, ..
+            })) => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        released?;
+        let ft::Root::MessageList(list) = root else {
+            return Err(SyncError::UnexpectedRoot(root.kind().name()));
+        };
+        Ok(list.items.iter().find_map(|i| match i {
+            ft::MessageListItem::Message(m) => {
+                let props: Vec<_> = m.content.props.iter().map(crate::convert::prop).collect();
+                counter_of(&props)
+            }
+            _ => None,
+        }))
+    }
+
     /// Completes client headers into full items with
     /// RopFastTransferSourceCopyMessages and SendEntryId:
     /// each copied message replaces the stored header whose source key it
@@ -723,7 +941,7 @@ impl<O: IcsOps + Send> Client<O> {
         let ft::Root::MessageList(list) = root else {
             return Err(SyncError::UnexpectedRoot(root.kind().name()));
         };
-        let scope = self.contents_scope(fid);
+        let scope = Scope::contents(fid);
         let keep_state = self.replica.state(&scope)?;
         let mut txn = self.replica.begin_download(&scope)?;
         let mut n = 0;
@@ -811,4 +1029,125 @@ fn copied_message(msg: &ft::Message) -> Result<Option<MessageFull>, SyncError> {
         props: body,
         children: crate::convert::children(&msg.content.children, false)?,
     }))
+}
+
+/// PidTagMessageClass of the counter message.
+pub const COUNTER_CLASS: &str = "IPM.Microsoft.ICS.ReplicaCounter";
+
+/// The named property holding the back-in-time counter (a property set of this harness).
+pub fn counter_name() -> ics_wire::prop::PropertyName {
+    ics_wire::prop::PropertyName {
+        guid: ics_wire::Guid::from_bytes(*b"ics-harness-bit\0"),
+        kind: ics_wire::prop::NameKind::Name("ReplicaCounter".into()),
+    }
+}
+
+fn counter_prop(v: u64) -> crate::model::Prop {
+    crate::model::Prop {
+        key: crate::model::PropKey::Named(counter_name()),
+        value: PropValue::I64(v as i64),
+    }
+}
+
+fn counter_of(props: &[crate::model::Prop]) -> Option<u64> {
+    props.iter().find_map(|p| match (&p.key, &p.value) {
+        (crate::model::PropKey::Named(n), PropValue::I64(v)) if *n == counter_name() => {
+            Some(*v as u64)
+        }
+        _ => None,
+    })
+}
+
+/// Now as a FILETIME (100 ns since 1601-01-01 UTC).
+pub fn filetime_now() -> u64 {
+    const EPOCH_DIFF: u64 = 116_444_736_000_000_000;
+    let d = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    EPOCH_DIFF + d.as_nanos() as u64 / 100
+}
+
+/// The GetBuffer loop of one stream: data until Done, back-off on busy
+/// replies, cancellation checked before every call.
+#[derive(Debug, Default)]
+struct PortionGetter {
+    retry: u32,
+    events: Vec<BusyEvent>,
+    done: bool,
+    /// BufferSize after a RopBufferTooSmall.
+    fallback: Option<BufferSize>,
+}
+
+impl PortionGetter {
+    /// The next TransferBuffer, or `None` after the Done portion.
+    async fn next<O: IcsOps + Send>(
+        &mut self,
+        ops: &mut O,
+        opts: &SyncOptions,
+        ctx: Obj,
+        cancel: &CancelToken,
+        report: &mut SyncReport,
+    ) -> Result<Option<Vec<u8>>, SyncError> {
+        if self.done {
+            return Ok(None);
+        }
+        loop {
+            if cancel.is_cancelled() {
+                return Err(SyncError::Cancelled);
+            }
+            match ops
+                .get_buffer(ctx, self.fallback.unwrap_or(opts.buffer))
+                .await?
+            {
+                GetBufferReply::Data {
+                    status,
+                    in_progress,
+                    total_steps,
+                    buffer,
+                } => {
+                    self.retry = 0;
+                    self.events.clear();
+                    report.get_buffer_calls += 1;
+                    report.progress = Some((in_progress, total_steps));
+                    match status {
+                        TransferStatus::Done => self.done = true,
+                        TransferStatus::Partial | TransferStatus::NoRoom => {}
+                        TransferStatus::Error => return Err(SyncError::TransferFailed { code: 0 }),
+                        TransferStatus::Unknown(s) => {
+                            return Err(
+                                OpError::Protocol(format!("TransferStatus {s:#06x}")).into()
+                            );
+                        }
+                    }
+                    return Ok(Some(buffer));
+                }
+                GetBufferReply::Busy { code, backoff_ms } => {
+                    self.retry += 1;
+                    let outcome = opts
+                        .busy
+                        .back_off(code, backoff_ms, self.retry, cancel, &mut self.events)
+                        .await;
+                    report.busy.extend(self.events.last().cloned());
+                    match outcome {
+                        BusyOutcome::Retry => {}
+                        BusyOutcome::Cancelled => return Err(SyncError::Cancelled),
+                        o => {
+                            return Err(SyncError::Busy {
+                                outcome: o,
+                                events: std::mem::take(&mut self.events),
+                            });
+                        }
+                    }
+                }
+                GetBufferReply::Failed(EC_BUFFER_TOO_SMALL)
+                    if self.fallback.is_none() && matches!(opts.buffer, BufferSize::Fixed(_)) =>
+                {
+                    // grow, i.e. let the server size the portions.
+                    report.buffer_too_small += 1;
+                    self.fallback = Some(BufferSize::Babe { max: 0xFFFF });
+                }
+                GetBufferReply::Failed(code) => return Err(SyncError::TransferFailed { code }),
+            }
+        }
+    }
 }

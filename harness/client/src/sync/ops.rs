@@ -11,7 +11,7 @@ use ics_wire::prop::PropTag;
 use ics_wire::{GlobCnt, Guid, ReplGuid, ReplId};
 use thiserror::Error;
 
-use crate::model::{Prop, SyncType};
+use crate::model::{Children, Prop, SyncType};
 use crate::transport::TransportError;
 
 /// A server object (an index into the implementation's handle table).
@@ -98,9 +98,14 @@ pub enum GetBufferReply {
         /// BackoffTime in milliseconds, when present.
         backoff_ms: Option<u32>,
     },
-    /// Any other ReturnValue.
+    /// Any other ReturnValue. RopBufferTooSmall in place of the response
+    /// is reported as 0x0000047D ecBufferTooSmall, the code
+    /// Exchange gives the same situation as a ROP failure.
     Failed(u32),
 }
+
+/// ecBufferTooSmall.
+pub const EC_BUFFER_TOO_SMALL: u32 = 0x0000_047D;
 
 /// The header values of RopSynchronizationImportMessageChange:
 /// SourceKey, LastModificationTime, ChangeKey, PCL.
@@ -220,6 +225,7 @@ pub trait IcsOps {
         fai: bool,
         header: &ImportHeader,
         props: &[Prop],
+        children: &Children,
     ) -> impl Future<Output = Result<ImportOutcome, OpError>> + Send;
 
     /// RopSynchronizationImportDeletes of messages (GIDs, R-222).
@@ -254,4 +260,12 @@ pub trait IcsOps {
         copy_flags: u8,
         send_options: u8,
     ) -> impl Future<Output = Result<Obj, OpError>> + Send;
+
+    /// RopSetLocalReplicaMidsetDeleted: the GID ranges (inclusive) of reserved
+    /// IDs that will never be used in this folder.
+    fn set_local_replica_midset_deleted(
+        &mut self,
+        folder: Obj,
+        ranges: &[(ics_wire::Gid, ics_wire::Gid)],
+    ) -> impl Future<Output = Result<(), OpError>> + Send;
 }

@@ -33,7 +33,7 @@ use ics_wire::{Fid, Mid};
 
 use super::busy::is_busy;
 use super::ops::*;
-use crate::model::{Prop, PropKey, SyncType};
+use crate::model::{Children, Prop, PropKey, SyncType};
 use crate::transport::RopTransport;
 
 const NO_HANDLE: u32 = 0xFFFF_FFFF;
@@ -46,8 +46,10 @@ pub struct RopSession<T> {
     essdn: Vec<u8>,
     logon: Option<u32>,
     named: HashMap<PropertyName, u16>,
-    /// Requests sent (for reports and tests).
+    /// Request buffers sent (for reports and tests).
     pub requests: u64,
+    /// RopIds sent, in order (for reports and tests).
+    pub sent_rops: Vec<u8>,
 }
 
 /// ImportMessageChange / SaveChangesMessage codes ([MS-OXCFXICS] 2.2.3.2.4.2.2; R-229).
@@ -64,6 +66,7 @@ impl<T: RopTransport + Send> RopSession<T> {
             logon: None,
             named: HashMap::new(),
             requests: 0,
+            sent_rops: Vec::new(),
         }
     }
 
@@ -72,12 +75,29 @@ impl<T: RopTransport + Send> RopSession<T> {
         &mut self.transport
     }
 
+    /// Sends any ROPs as one request buffer (for scenarios that probe a
+    /// server beyond what the engine does); returns the responses and the
+    /// output handle table.
+    pub async fn raw(
+        &mut self,
+        rops: Vec<RopRequest>,
+        handles: Vec<u32>,
+    ) -> Result<(Vec<RopResponse>, Vec<u32>), OpError> {
+        self.call(rops, handles).await
+    }
+
+    /// The logon object's handle, once logged on.
+    pub fn logon_object(&self) -> Option<u32> {
+        self.logon
+    }
+
     /// Sends one request buffer; returns the responses and the output handle table.
     async fn call(
         &mut self,
         rops: Vec<RopRequest>,
         handles: Vec<u32>,
     ) -> Result<(Vec<RopResponse>, Vec<u32>), OpError> {
+        self.sent_rops.extend(rops.iter().map(RopRequest::rop_id));
         let req = RopRequestBuffer { rops, handles };
         let bytes = req.encode().map_err(|e| OpError::Codec(e.to_string()))?;
         self.requests += 1;
@@ -187,6 +207,65 @@ impl<T: RopTransport + Send> RopSession<T> {
             self.named.insert(n, *id);
         }
         Ok(())
+    }
+
+    /// RopFastTransferDestinationConfigure (CopyTo) on `message`, the
+    /// messageContent stream in PutBuffer pieces split at legal points
+    /// ([MS-OXCFXICS] 2.2.4.1, 3.3.4.2), then RopRelease of the context.
+    async fn put_message_content(
+        &mut self,
+        message: Obj,
+        props: &[Prop],
+        children: &Children,
+    ) -> Result<(), OpError> {
+        use ics_wire::ftstream as ft;
+        use ics_wire::rop::fasttransfer::{
+            FastTransferDestinationConfigureRequest, FastTransferDestinationPutBufferRequest,
+        };
+        use ics_wire::rop::flags::{DestinationConfigureCopyFlags, SourceOperation};
+        let content = message_content(props, children)?;
+        let parts = ft::produce_split(&ft::Root::MessageContent(content), 0x4000)
+            .map_err(|e| OpError::Codec(format!("messageContent: {e}")))?;
+        let req = FastTransferDestinationConfigureRequest {
+            logon_id: LOGON_ID,
+            input_handle_index: 0,
+            output_handle_index: 1,
+            source_operation: SourceOperation::COPY_TO,
+            copy_flags: DestinationConfigureCopyFlags(0),
+        };
+        let (r, handles) = self
+            .one(RopRequest::FastTransferDestinationConfigure(req), message.0)
+            .await?;
+        let RopResponse::FastTransferDestinationConfigure(r) = r else {
+            return Err(Self::unexpected("RopFastTransferDestinationConfigure", &r));
+        };
+        let ctx = Self::output(
+            "RopFastTransferDestinationConfigure",
+            r.return_value,
+            &handles,
+        )?;
+        let mut result = Ok(());
+        for part in parts {
+            let req = FastTransferDestinationPutBufferRequest {
+                logon_id: LOGON_ID,
+                input_handle_index: 0,
+                transfer_data: part,
+            };
+            let (r, _) = self
+                .one(RopRequest::FastTransferDestinationPutBuffer(req), ctx.0)
+                .await?;
+            let RopResponse::FastTransferDestinationPutBuffer(r) = r else {
+                result = Err(Self::unexpected("RopFastTransferDestinationPutBuffer", &r));
+                break;
+            };
+            // TransferStatus is ignored; the ReturnValue decides.
+            if let Err(e) = Self::check("RopFastTransferDestinationPutBuffer", r.return_value) {
+                result = Err(e);
+                break;
+            }
+        }
+        self.release(ctx).await?;
+        result
     }
 
     fn tagged(&self, p: &Prop) -> Result<TaggedPropertyValue, OpError> {
@@ -385,6 +464,9 @@ impl<T: RopTransport + Send> IcsOps for RopSession<T> {
         let (r, _) = self
             .one(RopRequest::FastTransferSourceGetBuffer(req), ctx.0)
             .await?;
+        if let RopResponse::BufferTooSmall(_) = &r {
+            return Ok(GetBufferReply::Failed(EC_BUFFER_TOO_SMALL));
+        }
         let RopResponse::FastTransferSourceGetBuffer(r) = r else {
             return Err(Self::unexpected("RopFastTransferSourceGetBuffer", &r));
         };
@@ -454,6 +536,7 @@ impl<T: RopTransport + Send> IcsOps for RopSession<T> {
         fai: bool,
         header: &ImportHeader,
         props: &[Prop],
+        children: &Children,
     ) -> Result<ImportOutcome, OpError> {
         use ics_wire::prop::tags;
         self.named_ids(props).await?;
@@ -504,35 +587,45 @@ impl<T: RopTransport + Send> IcsOps for RopSession<T> {
             ErrorCode::Success,
             &handles,
         )?;
-        let values = props
-            .iter()
-            .map(|p| self.tagged(p))
-            .collect::<Result<Vec<_>, _>>()?;
-        let rops = vec![
-            RopRequest::SetProperties(SetPropertiesRequest {
+        let has_children = children.recipients.as_ref().is_some_and(|r| !r.is_empty())
+            || children.attachments.as_ref().is_some_and(|a| !a.is_empty());
+        if has_children {
+            // Recipients and attachments travel in a messageContent stream
+            // through a FastTransfer upload context on the message.
+            self.put_message_content(message, props, children).await?;
+        }
+        let mut rops = Vec::with_capacity(3);
+        if !has_children {
+            let values = props
+                .iter()
+                .map(|p| self.tagged(p))
+                .collect::<Result<Vec<_>, _>>()?;
+            rops.push(RopRequest::SetProperties(SetPropertiesRequest {
                 logon_id: LOGON_ID,
                 input_handle_index: 0,
                 property_values: values,
-            }),
-            RopRequest::SaveChangesMessage(SaveChangesMessageRequest {
-                logon_id: LOGON_ID,
-                response_handle_index: 0,
-                input_handle_index: 0,
-                save_flags: SaveFlags::KEEP_OPEN_READ_WRITE,
-            }),
-            RopRequest::Release(InputHandleRequest {
-                logon_id: LOGON_ID,
-                input_handle_index: 0,
-            }),
-        ];
+            }));
+        }
+        rops.push(RopRequest::SaveChangesMessage(SaveChangesMessageRequest {
+            logon_id: LOGON_ID,
+            response_handle_index: 0,
+            input_handle_index: 0,
+            save_flags: SaveFlags::KEEP_OPEN_READ_WRITE,
+        }));
+        rops.push(RopRequest::Release(InputHandleRequest {
+            logon_id: LOGON_ID,
+            input_handle_index: 0,
+        }));
         let (rops, _) = self.call(rops, vec![message.0]).await?;
         let mut it = rops.into_iter();
-        match it.next() {
-            Some(RopResponse::SetProperties(r)) => {
-                Self::check("RopSetProperties", r.result.return_value())?;
+        if !has_children {
+            match it.next() {
+                Some(RopResponse::SetProperties(r)) => {
+                    Self::check("RopSetProperties", r.result.return_value())?;
+                }
+                Some(r) => return Err(Self::unexpected("RopSetProperties", &r)),
+                None => return Err(OpError::Protocol("RopSetProperties: no response".into())),
             }
-            Some(r) => return Err(Self::unexpected("RopSetProperties", &r)),
-            None => return Err(OpError::Protocol("RopSetProperties: no response".into())),
         }
         // Conflict resolution happens at save: its code decides.
         match it.next() {
@@ -661,4 +754,114 @@ impl<T: RopTransport + Send> IcsOps for RopSession<T> {
             &handles,
         )
     }
+
+    async fn set_local_replica_midset_deleted(
+        &mut self,
+        folder: Obj,
+        ranges: &[(ics_wire::Gid, ics_wire::Gid)],
+    ) -> Result<(), OpError> {
+        use ics_wire::ids::LongTermId;
+        use ics_wire::rop::idmgmt::{LongTermIdRange, SetLocalReplicaMidsetDeletedRequest};
+        let req = SetLocalReplicaMidsetDeletedRequest {
+            logon_id: LOGON_ID,
+            input_handle_index: 0,
+            long_term_id_ranges: ranges
+                .iter()
+                .map(|(lo, hi)| LongTermIdRange {
+                    min_long_term_id: LongTermId::new(*lo),
+                    max_long_term_id: LongTermId::new(*hi),
+                })
+                .collect(),
+        };
+        let (r, _) = self
+            .one(RopRequest::SetLocalReplicaMidsetDeleted(req), folder.0)
+            .await?;
+        let RopResponse::SetLocalReplicaMidsetDeleted(r) = r else {
+            return Err(Self::unexpected("RopSetLocalReplicaMidsetDeleted", &r));
+        };
+        Self::check("RopSetLocalReplicaMidsetDeleted", r.return_value)
+    }
+}
+
+/// A stored message as a messageContent tree ([MS-OXCFXICS] 2.2.4.3.16):
+/// properties, then recipients and attachments, each kind announced with
+/// MetaTagFXDelProp so the destination replaces it. Named properties carry
+/// their names; their ids (from 0x8000) are local to the stream.
+fn message_content(
+    props: &[Prop],
+    children: &Children,
+) -> Result<ics_wire::ftstream::MessageContent, OpError> {
+    use ics_wire::ftstream as ft;
+    fn ft_props(props: &[Prop], skip: &[u16]) -> Vec<ft::FtProp> {
+        let mut named = 0x8000u16;
+        props
+            .iter()
+            .filter_map(|p| match &p.key {
+                PropKey::Id(id) if skip.contains(id) => None,
+                PropKey::Id(id) => Some(ft::FtProp::with_tag(
+                    PropTag::new(*id, p.value.prop_type()),
+                    p.value.clone(),
+                )),
+                PropKey::Named(n) => {
+                    named = named.saturating_add(1);
+                    Some(ft::FtProp::named(named, n.clone(), p.value.clone()))
+                }
+            })
+            .collect()
+    }
+    let attach_number = ft::ics_tags::PID_TAG_ATTACH_NUMBER.id();
+    let data_object = crate::convert::PID_TAG_ATTACH_DATA_OBJECT.id();
+    let recipients = children
+        .recipients
+        .iter()
+        .flatten()
+        .map(|r| ft::Recipient {
+            props: ft_props(r, &[]),
+        })
+        .collect();
+    let mut attachments = Vec::new();
+    for (i, a) in children.attachments.iter().flatten().enumerate() {
+        let number = a
+            .iter()
+            .find_map(|p| match (&p.key, &p.value) {
+                (PropKey::Id(id), PropValue::I32(n)) if *id == attach_number => Some(*n as u32),
+                _ => None,
+            })
+            .unwrap_or(i as u32);
+        let embedded = match a
+            .iter()
+            .find(|p| p.key == PropKey::Id(data_object))
+            .map(|p| &p.value)
+        {
+            Some(PropValue::Object(bytes)) => {
+                match ft::parse(ft::RootKind::MessageContent, bytes) {
+                    Ok(ft::Root::MessageContent(m)) => Some(Box::new(m)),
+                    Ok(_) | Err(_) => {
+                        return Err(OpError::Codec(
+                            "stored embedded message does not parse".into(),
+                        ));
+                    }
+                }
+            }
+            _ => None,
+        };
+        attachments.push(ft::Attachment {
+            attach_number: number,
+            content: ft::AttachmentContent {
+                dn_prefix: None,
+                props: ft_props(a, &[attach_number, data_object]),
+                embedded,
+            },
+        });
+    }
+    Ok(ft::MessageContent {
+        dn_prefix: None,
+        props: ft_props(props, &[]),
+        children: ft::MessageChildren {
+            del_recipients: children.recipients.is_some(),
+            recipients,
+            del_attachments: children.attachments.is_some(),
+            attachments,
+        },
+    })
 }

@@ -17,6 +17,9 @@ pub enum StreamDecodeError {
     /// The elements do not follow the grammar.
     #[error("stream grammar: {0}")]
     Parse(#[from] ParseError),
+    /// The incremental reader of a sync stream failed.
+    #[error("sync stream: {0}")]
+    Reader(#[from] ics_wire::ftstream::SyncError),
 }
 
 /// One download stream being received.

@@ -205,15 +205,18 @@ impl FakeServer {
     }
 
     fn props_with_flags(m: &Msg) -> Vec<FtProp> {
+        let mut named = 0x8000u16;
         let mut v: Vec<FtProp> = m
             .props
             .iter()
-            .filter_map(|p| match &p.key {
-                PropKey::Id(id) => Some(FtProp::with_tag(
-                    PropTag::new(*id, p.value.prop_type()),
-                    p.value.clone(),
-                )),
-                PropKey::Named(_) => None,
+            .map(|p| match &p.key {
+                PropKey::Id(id) => {
+                    FtProp::with_tag(PropTag::new(*id, p.value.prop_type()), p.value.clone())
+                }
+                PropKey::Named(n) => {
+                    named += 1;
+                    FtProp::named(named, n.clone(), p.value.clone())
+                }
             })
             .collect();
         v.push(FtProp::with_tag(
@@ -637,6 +640,7 @@ impl IcsOps for FakeServer {
         fai: bool,
         header: &ImportHeader,
         props: &[Prop],
+        _children: &ics_client::model::Children,
     ) -> Result<ImportOutcome, OpError> {
         self.ops.push("ImportMessageChange");
         let Some(Object::Collector { fid, .. }) = self.objects.get(&collector.0) else {
@@ -818,5 +822,19 @@ impl IcsOps for FakeServer {
         )
         .unwrap();
         Ok(self.handle(Object::Stream(portions.into())))
+    }
+
+    async fn set_local_replica_midset_deleted(
+        &mut self,
+        _folder: Obj,
+        ranges: &[(ics_wire::Gid, ics_wire::Gid)],
+    ) -> Result<(), OpError> {
+        self.ops.push("SetLocalReplicaMidsetDeleted");
+        for (lo, hi) in ranges {
+            for g in lo.globcnt.value()..=hi.globcnt.value() {
+                self.tombstones.insert(g);
+            }
+        }
+        Ok(())
     }
 }

@@ -24,6 +24,8 @@ pub mod stream;
 pub mod structs;
 mod upload;
 
+pub use copy::message_entry_id;
+
 use std::collections::{BTreeMap, BTreeSet};
 
 use ics_wire::cursor::Reader;
@@ -312,10 +314,42 @@ impl Session {
                 }
             }
             let residual = self.max_output.saturating_sub(used);
+            let read_only = matches!(
+                rop,
+                RopRequest::GetPropertiesSpecific(_)
+                    | RopRequest::GetPropertiesAll(_)
+                    | RopRequest::QueryRows(_)
+            );
+            let saved_pos = match rop {
+                RopRequest::QueryRows(q) => self.table_pos(&handles, q.input_handle_index),
+                _ => None,
+            };
             if let Some(resp) = self.dispatch(rop, &mut handles, residual)? {
                 let mut b = Vec::new();
                 resp.encode(&mut b)
                     .map_err(|e| SessionError::Encode(e.to_string()))?;
+                // a read-only response that does not fit is
+                // undone and answered with RopBufferTooSmall (or, as the only
+                // ROP, failed with ecBufferTooSmall).
+                if read_only && used + b.len() > self.max_output {
+                    if let (Some((h, pos)), RopRequest::QueryRows(_)) = (saved_pos, rop) {
+                        self.set_table_pos(h, pos);
+                    }
+                    if rops.is_empty() {
+                        rops.push(failure_response(rop, ErrorCode::BufferTooSmall)?);
+                        continue;
+                    }
+                    let mut rest = Vec::new();
+                    for r in &req.rops[i..] {
+                        r.encode(&mut rest)
+                            .map_err(|e| SessionError::Encode(e.to_string()))?;
+                    }
+                    rops.push(RopResponse::BufferTooSmall(BufferTooSmallResponse {
+                        size_needed: b.len().min(u16::MAX as usize) as u16,
+                        request_buffers: rest,
+                    }));
+                    break;
+                }
                 used += b.len();
                 rops.push(resp);
             }
@@ -673,6 +707,15 @@ impl Session {
             Ok(h) => h,
             Err(e) => return Ok(fail(e)),
         };
+        // a failed context repeats its error; it is not busy.
+        let failed = match self.objects.get(&h) {
+            Some(Object::Download(c)) => c.failed,
+            Some(Object::Stream(s)) => s.failed,
+            _ => None,
+        };
+        if let Some(e) = failed {
+            return Ok(fail(e));
+        }
         // A retry after a busy answer: record its arrival.
         if let Some(i) = self.pending_retry.take()
             && let Some(rec) = self.faults.busy_log.get_mut(i)
@@ -737,10 +780,17 @@ impl Session {
     fn portion(&mut self, obj: &mut Object, size: usize) -> Result<(Vec<u8>, bool), ErrorCode> {
         match obj {
             Object::Stream(s) => {
+                if let Some(e) = s.failed {
+                    return Err(e);
+                }
                 if s.is_done() {
                     return Ok((Vec::new(), true));
                 }
-                s.next_portion(&self.mb, size).map_err(stream_error)
+                let r = s.next_portion(&self.mb, size).map_err(stream_error);
+                if let Err(e) = r {
+                    s.failed = Some(e);
+                }
+                r
             }
             Object::Download(ctx) => {
                 if let Some(e) = ctx.failed {
@@ -770,6 +820,15 @@ impl Session {
                 {
                     self.checked += 1;
                     if let Err(v) = crate::ics::invariants::check(d.initial(), &rec) {
+                        self.violations.extend(v);
+                    }
+                    if let Err(v) = crate::ics::invariants::check_no_hidden_changes(
+                        &self.mb,
+                        d.folder(),
+                        ctx.opts.kind,
+                        d.initial(),
+                        &rec,
+                    ) {
                         self.violations.extend(v);
                     }
                 }

@@ -191,6 +191,22 @@ pub fn row(bag: &PropertyBag, columns: &[PropTag]) -> PropertyRow {
 }
 
 impl Session {
+    /// The cursor of a table behind a handle slot.
+    pub(super) fn table_pos(&self, handles: &[u32], idx: u8) -> Option<(u32, usize)> {
+        let h = self.resolve(handles, idx).ok()?;
+        match self.objects.get(&h) {
+            Some(Object::Table(t)) => Some((h, t.pos)),
+            _ => None,
+        }
+    }
+
+    /// Puts a table cursor back.
+    pub(super) fn set_table_pos(&mut self, h: u32, pos: usize) {
+        if let Some(Object::Table(t)) = self.objects.get_mut(&h) {
+            t.pos = pos;
+        }
+    }
+
     fn object_props(&self, h: u32) -> Result<PropertyBag, ErrorCode> {
         match self.objects.get(&h) {
             Some(Object::Folder(f)) => folder_props(&self.mb, *f).ok_or(ErrorCode::ObjectDeleted),
@@ -306,10 +322,15 @@ impl Session {
                         _ => ErrorCode::NotSupported,
                     },
                 };
+                let result = match rv {
+                    ErrorCode::Success => RopResult::Success(SetColumnsSuccess {
+                        table_status: TableStatus::TBLSTAT_COMPLETE,
+                    }),
+                    e => RopResult::Failure(e),
+                };
                 RopResponse::SetColumns(SetColumnsResponse {
                     input_handle_index: r.input_handle_index,
-                    return_value: rv,
-                    table_status: TableStatus::TBLSTAT_COMPLETE,
+                    result,
                 })
             }
             Q::QueryRows(r) => {

@@ -78,6 +78,7 @@ where
         end,
         path: Vec::new(),
         offsets: Vec::new(),
+        scratch: Vec::new(),
     };
     let root = match p.root(kind) {
         Ok(r) => r,
@@ -207,6 +208,8 @@ struct Parser<I> {
     path: Vec<Seg>,
     /// Offsets of the properties of the last propList read.
     offsets: Vec<usize>,
+    /// Scratch space for the propList being read.
+    scratch: Vec<FtProp>,
 }
 
 impl<I: Iterator<Item = Result<Element, StreamError>>> Parser<I> {
@@ -304,17 +307,21 @@ impl<I: Iterator<Item = Result<Element, StreamError>>> Parser<I> {
         self.path.pop();
     }
 
-    /// `propList = *propValue`, ending at any marker or meta-property.
+    /// `propList = *propValue`, ending at any marker or meta-property. The
+    /// properties gather in a reused scratch vector, so each list is
+    /// allocated once at its exact size.
     fn prop_list(&mut self) -> R<PropList> {
-        let mut props = Vec::new();
         self.offsets.clear();
+        self.scratch.clear();
         while let Tok::Prop(_) = self.tok()? {
             let e = self.take();
             self.offsets.push(e.offset);
             if let ElementKind::Prop(p) = e.kind {
-                props.push(p);
+                self.scratch.push(p);
             }
         }
+        let mut props = Vec::with_capacity(self.scratch.len());
+        props.append(&mut self.scratch);
         Ok(props)
     }
 
@@ -448,12 +455,7 @@ impl<I: Iterator<Item = Result<Element, StreamError>>> Parser<I> {
 
     fn contents_sync(&mut self) -> R<ContentsSync> {
         let progress_total = if self.tok()? == Tok::Marker(Marker::IncrSyncProgressMode) {
-            self.take();
-            self.enter("progressTotal", None);
-            let props = self.prop_list()?;
-            self.check_exact(&props, &[UNTAGGED_BINARY], "progressTotal")?;
-            self.leave();
-            Some(ProgressTotal { props })
+            Some(self.progress_total()?)
         } else {
             None
         };
@@ -484,17 +486,7 @@ impl<I: Iterator<Item = Result<Element, StreamError>>> Parser<I> {
         }
         let deletions = self.deletions(false)?;
         let read_state_changes = if self.look()? == Tok::Marker(Marker::IncrSyncRead) {
-            self.take();
-            self.enter("readStateChanges", None);
-            let props = self.prop_list()?;
-            self.check_allowed(
-                &props,
-                &[META_TAG_IDSET_READ, META_TAG_IDSET_UNREAD],
-                true,
-                "readStateChanges",
-            )?;
-            self.leave();
-            Some(ReadStateChanges { props })
+            Some(self.read_state_changes()?)
         } else {
             None
         };
@@ -507,6 +499,29 @@ impl<I: Iterator<Item = Result<Element, StreamError>>> Parser<I> {
             read_state_changes,
             state,
         })
+    }
+
+    fn progress_total(&mut self) -> R<ProgressTotal> {
+        self.expect_marker(Marker::IncrSyncProgressMode)?;
+        self.enter("progressTotal", None);
+        let props = self.prop_list()?;
+        self.check_exact(&props, &[UNTAGGED_BINARY], "progressTotal")?;
+        self.leave();
+        Ok(ProgressTotal { props })
+    }
+
+    fn read_state_changes(&mut self) -> R<ReadStateChanges> {
+        self.expect_marker(Marker::IncrSyncRead)?;
+        self.enter("readStateChanges", None);
+        let props = self.prop_list()?;
+        self.check_allowed(
+            &props,
+            &[META_TAG_IDSET_READ, META_TAG_IDSET_UNREAD],
+            true,
+            "readStateChanges",
+        )?;
+        self.leave();
+        Ok(ReadStateChanges { props })
     }
 
     fn change_item(&mut self, i: usize) -> R<ContentsSyncItem> {
@@ -654,39 +669,43 @@ impl<I: Iterator<Item = Result<Element, StreamError>>> Parser<I> {
         Ok(State { props })
     }
 
+    fn folder_change(&mut self, i: usize) -> R<FolderChange> {
+        self.expect_marker(Marker::IncrSyncChg)?;
+        self.enter("folderChange", Some(i));
+        let props = self.prop_list()?;
+        let required = [
+            PID_TAG_PARENT_SOURCE_KEY,
+            PID_TAG_SOURCE_KEY,
+            PID_TAG_LAST_MODIFICATION_TIME,
+            PID_TAG_CHANGE_KEY,
+            PID_TAG_PREDECESSOR_CHANGE_LIST,
+            PID_TAG_DISPLAY_NAME,
+        ];
+        for t in required {
+            let present = props.iter().any(|p| {
+                p.tag == t
+                    || (t == PID_TAG_DISPLAY_NAME
+                        && p.tag == t.with_type(crate::prop::PropType::STRING8))
+            });
+            if !present {
+                return self.prop_err(
+                    &props,
+                    props.len(),
+                    &format!(
+                        "folderChange: required {t} ({})",
+                        crate::ftstream::markers::tag_name(t).unwrap_or("?")
+                    ),
+                );
+            }
+        }
+        self.leave();
+        Ok(FolderChange { props })
+    }
+
     fn hierarchy_sync(&mut self) -> R<HierarchySync> {
         let mut folder_changes = Vec::new();
         while self.look()? == Tok::Marker(Marker::IncrSyncChg) {
-            self.take();
-            self.enter("folderChange", Some(folder_changes.len()));
-            let props = self.prop_list()?;
-            let required = [
-                PID_TAG_PARENT_SOURCE_KEY,
-                PID_TAG_SOURCE_KEY,
-                PID_TAG_LAST_MODIFICATION_TIME,
-                PID_TAG_CHANGE_KEY,
-                PID_TAG_PREDECESSOR_CHANGE_LIST,
-                PID_TAG_DISPLAY_NAME,
-            ];
-            for t in required {
-                let present = props.iter().any(|p| {
-                    p.tag == t
-                        || (t == PID_TAG_DISPLAY_NAME
-                            && p.tag == t.with_type(crate::prop::PropType::STRING8))
-                });
-                if !present {
-                    return self.prop_err(
-                        &props,
-                        props.len(),
-                        &format!(
-                            "folderChange: required {t} ({})",
-                            crate::ftstream::markers::tag_name(t).unwrap_or("?")
-                        ),
-                    );
-                }
-            }
-            self.leave();
-            folder_changes.push(FolderChange { props });
+            folder_changes.push(self.folder_change(folder_changes.len())?);
         }
         let deletions = self.deletions(true)?;
         let state = self.state(true)?;
@@ -954,4 +973,83 @@ fn list(tags: &[PropTag]) -> String {
         })
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// What one top-level segment of a sync stream holds (for [`crate::ftstream::SyncReader`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Segment {
+    ProgressTotal,
+    Change(usize),
+    FolderChange(usize),
+    Deletions,
+    ReadStateChanges,
+    State,
+}
+
+/// Parses one top-level segment of a contentsSync / hierarchySync. `next` is
+/// the element that ended the segment (the lookahead the whole-stream parser
+/// would see). `Ok(None)`: a change discarded by an errorInfo (unwound).
+pub(crate) fn parse_segment(
+    root: RootKind,
+    seg: Segment,
+    elements: Vec<Element>,
+    next: Option<&Element>,
+    end: usize,
+) -> Result<Option<crate::ftstream::incremental::SyncItem>, ParseError> {
+    use crate::ftstream::incremental::SyncItem;
+    let next_off = next.map_or(end, |e| e.offset);
+    let it = elements.into_iter().chain(next.cloned()).map(Ok);
+    let mut p = Parser {
+        it,
+        peeked: None,
+        end,
+        path: vec![(root.name(), None)],
+        offsets: Vec::new(),
+        scratch: Vec::new(),
+    };
+    let hierarchy = root == RootKind::HierarchySync;
+    let r: R<SyncItem> = match seg {
+        Segment::ProgressTotal => p.progress_total().map(SyncItem::ProgressTotal),
+        Segment::Change(i) => {
+            if p.tok()? == Tok::Marker(Marker::FXErrorInfo) {
+                p.enter("errorInfo", Some(i));
+                p.error_info()
+                    .map(|e| SyncItem::Change(ContentsSyncItem::Error(e)))
+            } else {
+                p.change_item(i).map(SyncItem::Change)
+            }
+        }
+        Segment::FolderChange(i) => p.folder_change(i).map(SyncItem::FolderChange),
+        Segment::Deletions => match p.deletions(hierarchy) {
+            Ok(Some(d)) => Ok(SyncItem::Deletions(d)),
+            Ok(None) => p.unexpected("marker IncrSyncDel"),
+            Err(e) => Err(e),
+        },
+        Segment::ReadStateChanges => p.read_state_changes().map(SyncItem::ReadStateChanges),
+        Segment::State => p.state(hierarchy).map(SyncItem::State),
+    };
+    match r {
+        Ok(item) => {
+            if p.peek_offset() != next_off {
+                let t = p.tok()?;
+                let off = p.peek_offset();
+                return Err(p.error_at(
+                    off,
+                    format!("the next top-level element of {}", root.name()),
+                    t.to_string(),
+                ));
+            }
+            Ok(Some(item))
+        }
+        Err(Fail::Err(e)) => Err(e),
+        Err(Fail::Unwind) if matches!(seg, Segment::Change(_)) => Ok(None),
+        Err(Fail::Unwind) => {
+            let off = p.peek_offset();
+            Err(p.error_at(
+                off,
+                "an element (errorInfo is only recoverable inside a contentsSync change loop or a messageList)",
+                "FXErrorInfo".into(),
+            ))
+        }
+    }
 }

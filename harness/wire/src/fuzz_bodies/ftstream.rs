@@ -30,6 +30,7 @@ pub fn decode_ftstream(data: &[u8]) {
         assert_eq!(kinds(els), kinds(&els2), "element round trip");
         let _ = ftstream::guess_root(els);
     }
+    sync_reader_agrees(data, data.first().map_or(1, |b| *b as usize % 64 + 1));
     for kind in ROOTS {
         let tree = parse(kind, data);
         if lexed.is_err() {
@@ -148,5 +149,38 @@ pub fn roundtrip_split(bytes: &[u8], size: usize) {
             );
         }
         Err(e) => panic!("{e}"),
+    }
+}
+
+/// The incremental [`SyncReader`](crate::ftstream::SyncReader), fed `data` in
+/// chunks of `chunk` bytes, accepts exactly what [`parse`] accepts and its
+/// items assemble into the same tree (contentsSync and hierarchySync).
+pub fn sync_reader_agrees(data: &[u8], chunk: usize) {
+    use crate::ftstream::{SyncReader, assemble};
+    for kind in [RootKind::ContentsSync, RootKind::HierarchySync] {
+        let whole = parse(kind, data);
+        let lexer = StreamParser::new().max_value_len(u64::MAX);
+        let mut r = SyncReader::new(kind)
+            .expect("a sync root")
+            .with_lexer(lexer);
+        let mut items = Vec::new();
+        let mut res = Ok(());
+        for c in data.chunks(chunk.max(1)) {
+            match r.feed(c) {
+                Ok(mut v) => items.append(&mut v),
+                Err(e) => {
+                    res = Err(e);
+                    break;
+                }
+            }
+        }
+        if res.is_ok() {
+            res = r.finish();
+        }
+        match (whole, res) {
+            (Ok(t), Ok(())) => assert_eq!(assemble(kind, items), Some(t), "{kind:?}"),
+            (Err(_), Err(_)) => {}
+            (w, r) => panic!("{kind:?}: parse {w:?} but incremental {r:?}"),
+        }
     }
 }

@@ -1,1 +1,114 @@
-//! Fuzz oracles for the mapihttp codec.
+//! Fuzz oracles for the LZ77 codec and the MAPI/HTTP codecs.
+
+use crate::lz77;
+use crate::mapihttp::{
+    ConnectRequest, ConnectResponse, DisconnectRequest, DisconnectResponse, ExecuteRequest,
+    ExecuteResponse, NotificationWaitRequest, NotificationWaitResponse, PayloadOptions,
+    ResponseParser, decode_payloads, encode_payloads,
+};
+
+/// `lz77_decompress`: the first two bytes are the output limit (like
+/// RPC_HEADER_EXT SizeActual), the rest is compressed input. The decoder
+/// must not panic nor exceed the limit; what it produces must survive our own
+/// compress/decompress round trip, and so must the raw input.
+pub fn lz77_decompress(data: &[u8]) {
+    let (max, src) = match data {
+        [a, b, rest @ ..] => (usize::from(u16::from_le_bytes([*a, *b])), rest),
+        _ => (0, data),
+    };
+    if let Ok(out) = lz77::decompress(src, max) {
+        assert!(out.len() <= max, "output {} over limit {max}", out.len());
+        let c = lz77::compress(&out);
+        assert_eq!(
+            lz77::decompress_exact(&c, out.len()).as_deref(),
+            Ok(&out[..])
+        );
+    }
+    let c = lz77::compress(data);
+    assert_eq!(lz77::decompress_exact(&c, data.len()).as_deref(), Ok(data));
+}
+
+/// Decodes `body` as `T`; on success re-encodes and checks the value survives.
+macro_rules! round_trip {
+    ($t:ty, $body:expr) => {
+        if let Ok(v) = <$t>::decode($body) {
+            let bytes = v
+                .encode()
+                .expect(concat!(stringify!($t), ": decoded value must re-encode"));
+            assert_eq!(<$t>::decode(&bytes).as_ref(), Ok(&v), stringify!($t));
+        }
+    };
+}
+
+/// `mapihttp_bodies`: the first byte picks the decoder, the rest is its input.
+/// Every decoder must not panic; whatever decodes must re-encode to a value
+/// that decodes equal; payload chains must re-encode and decode to the same
+/// plain payloads; the response parser must give the same result for any split.
+pub fn mapihttp_bodies(data: &[u8]) {
+    let Some((&sel, body)) = data.split_first() else {
+        return;
+    };
+    match sel % 10 {
+        0 => round_trip!(ConnectRequest, body),
+        1 => round_trip!(ConnectResponse, body),
+        2 => round_trip!(ExecuteRequest, body),
+        3 => round_trip!(ExecuteResponse, body),
+        4 => round_trip!(DisconnectRequest, body),
+        5 => round_trip!(DisconnectResponse, body),
+        6 => round_trip!(NotificationWaitRequest, body),
+        7 => round_trip!(NotificationWaitResponse, body),
+        8 => payload_chain(body),
+        _ => framing(body),
+    }
+}
+
+fn payload_chain(body: &[u8]) {
+    let Ok(payloads) = decode_payloads(body, 0, 0x10_0000) else {
+        return;
+    };
+    let plain: Vec<&[u8]> = payloads.iter().map(|p| &p.data[..]).collect();
+    for (compress, xor_magic) in [(false, false), (true, true)] {
+        let Ok(enc) = encode_payloads(
+            &plain,
+            PayloadOptions {
+                compress,
+                xor_magic,
+            },
+        ) else {
+            // Only payloads over 32 KB are refused by the encoder.
+            assert!(plain.iter().any(|p| p.len() > crate::mapihttp::MAX_PAYLOAD));
+            return;
+        };
+        let again = decode_payloads(&enc, 0, 0x10_0000).expect("re-encoded chain must decode");
+        let again: Vec<&[u8]> = again.iter().map(|p| &p.data[..]).collect();
+        assert_eq!(again, plain);
+    }
+}
+
+fn framing(body: &[u8]) {
+    let whole = ResponseParser::parse(body);
+    // Byte-by-byte feeding gives the same frame or the same error.
+    let mut p = ResponseParser::new();
+    let mut events = Vec::new();
+    let mut err = None;
+    for b in body.chunks(1) {
+        if let Err(e) = p.feed(b, &mut events) {
+            err = Some(e);
+            break;
+        }
+    }
+    let mut one_shot = Vec::new();
+    let _ = ResponseParser::new().feed(body, &mut one_shot);
+    assert_eq!(events, one_shot);
+    let split = match err {
+        Some(e) => Err(e),
+        None => p.finish(),
+    };
+    assert_eq!(split, whole);
+    if let Ok(frame) = whole
+        && frame.unknown_lines.is_empty()
+    {
+        let bytes = frame.encode().expect("a parsed frame re-encodes");
+        assert_eq!(ResponseParser::parse(&bytes), Ok(frame));
+    }
+}

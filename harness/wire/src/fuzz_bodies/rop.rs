@@ -15,15 +15,6 @@ pub fn split_response_input(data: &[u8]) -> Option<(&[u8], &[u8])> {
     (rest.len() >= n).then(|| rest.split_at(n))
 }
 
-/// Joins request and response bytes into a `decode_rop_response` input.
-pub fn join_response_input(request: &[u8], response: &[u8]) -> Vec<u8> {
-    let n = u16::try_from(request.len()).expect("request buffer fits u16");
-    let mut v = n.to_le_bytes().to_vec();
-    v.extend_from_slice(request);
-    v.extend_from_slice(response);
-    v
-}
-
 /// Decoding never panics; what decodes re-encodes to the same bytes.
 pub fn decode_rop_request(data: &[u8]) {
     let Ok(buf) = RopRequestBuffer::decode(data) else {

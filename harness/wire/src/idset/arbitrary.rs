@@ -59,3 +59,37 @@ impl<'a, K: Arbitrary<'a> + Ord + Copy> Arbitrary<'a> for IdSet<K> {
         Ok(s)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ids::ReplGuid;
+
+    /// Arbitrary sets are valid (sorted, maximal, within 48 bits) and round-trip.
+    #[test]
+    fn arbitrary_sets_are_valid() {
+        let mut seed = 0x9E37_79B9_7F4A_7C15u64;
+        let mut nonempty = 0;
+        for _ in 0..300 {
+            let bytes: Vec<u8> = (0..512)
+                .map(|_| {
+                    seed ^= seed << 13;
+                    seed ^= seed >> 7;
+                    seed ^= seed << 17;
+                    seed as u8
+                })
+                .collect();
+            let mut u = Unstructured::new(&bytes);
+            let s = IdSet::<ReplGuid>::arbitrary(&mut u).unwrap();
+            for (_, g) in s.replicas() {
+                assert!(!g.is_empty());
+                let r = &g.ranges;
+                assert!(r.iter().all(|&(l, h)| l <= h && h <= MAX));
+                assert!(r.windows(2).all(|w| w[0].1 + 1 < w[1].0));
+                nonempty += 1;
+            }
+            assert_eq!(IdSet::<ReplGuid>::decode(&s.to_bytes()).unwrap(), s);
+        }
+        assert!(nonempty > 100);
+    }
+}

@@ -33,10 +33,17 @@ fn high_mask(depth: usize) -> u64 {
     }
 }
 
-/// Big-endian value of up to 6 bytes.
+/// Big-endian value of the `n` (1..=6) bytes at `pos`, or `None` if fewer
+/// remain. Reads 8 bytes at once where the buffer allows.
 #[inline]
-fn be(b: &[u8]) -> u64 {
-    b.iter().fold(0u64, |v, &x| (v << 8) | x as u64)
+fn be_at(buf: &[u8], pos: usize, n: usize) -> Option<u64> {
+    if let Some(w) = buf.get(pos..pos + 8) {
+        let w = u64::from_be_bytes(w.try_into().expect("8 bytes"));
+        Some(w >> (64 - 8 * n))
+    } else {
+        let b = buf.get(pos..pos + n)?;
+        Some(b.iter().fold(0u64, |v, &x| (v << 8) | x as u64))
+    }
 }
 
 /// Collects emitted ranges, merging in order and noting deviations.
@@ -90,6 +97,9 @@ impl Sink<'_> {
             ranges.sort_unstable();
             ranges = merge_sorted(ranges);
         }
+        if ranges.capacity() > 2 * ranges.len() + 16 {
+            ranges.shrink_to_fit();
+        }
         GlobSet { ranges }
     }
 }
@@ -103,7 +113,9 @@ pub(crate) fn read_globset(
     let buf = r.rest();
     let base = r.offset();
     let mut sink = Sink {
-        ranges: Vec::new(),
+        // Typical encodings take 3-8 bytes per range. Capped, since `buf` is
+        // the rest of the input, of which this GLOBSET may be a small part.
+        ranges: Vec::with_capacity((buf.len() / 4).min(4096)),
         unsorted: false,
         noted: [false; 3],
         notes,
@@ -142,11 +154,11 @@ pub(crate) fn read_globset(
                         push: cmd,
                     });
                 }
-                let Some(b) = buf.get(pos..pos + n) else {
+                let Some(b) = be_at(buf, pos, n) else {
                     return Err(truncated(pos, "Push.CommonBytes", n));
                 };
                 pos += n;
-                let v = be(b) << (8 * (6 - depth - n));
+                let v = b << (8 * (6 - depth - n));
                 if depth + n == 6 {
                     // A full stack is a singleton; its bytes pop at once (3.1.5.4.3.2.1).
                     let g = prefix | v;
@@ -188,13 +200,22 @@ pub(crate) fn read_globset(
                 }
                 let mut m = 1u32 | ((bm as u32) << 1);
                 let mut shift = 0u32;
+                let first = prefix | sv as u64;
+                // Runs of one Bitmask are ascending and apart; when the first
+                // lies clear above the previous range they all append as is.
+                let clear = sink.ranges.last().is_none_or(|l| first > l.1 + 1);
                 while m != 0 {
                     let z = m.trailing_zeros();
                     m >>= z;
                     shift += z;
                     let ones = (!m).trailing_zeros();
-                    let lo = prefix | (sv as u64 + shift as u64);
-                    sink.emit(lo, lo + ones as u64 - 1, base + at);
+                    let lo = first + shift as u64;
+                    let hi = lo + ones as u64 - 1;
+                    if clear {
+                        sink.ranges.push((lo, hi));
+                    } else {
+                        sink.emit(lo, hi, base + at);
+                    }
                     m >>= ones;
                     shift += ones;
                 }
@@ -202,12 +223,12 @@ pub(crate) fn read_globset(
             RANGE => {
                 // depth <= 5 between commands (a full Push pops at once), so n >= 1.
                 let n = 6 - depth;
-                let Some(b) = buf.get(pos..pos + 2 * n) else {
+                let (Some(l), Some(h)) = (be_at(buf, pos, n), be_at(buf, pos + n, n)) else {
                     return Err(truncated(pos, "Range LowValue/HighValue", 2 * n));
                 };
                 pos += 2 * n;
-                let lo = prefix | be(&b[..n]);
-                let hi = prefix | be(&b[n..]);
+                let lo = prefix | l;
+                let hi = prefix | h;
                 if lo > hi {
                     return Err(GlobSetError::RangeLowAboveHigh {
                         offset: base + at,

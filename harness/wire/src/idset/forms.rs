@@ -53,6 +53,8 @@ fn decode_pairs<K: ReplicaKey>(
     let mut r = Reader::new(b);
     let mut out = IdSet::<K>::new();
     let mut prev: Option<K> = None;
+    // Keys met so far (also those of empty GLOBSETs, which are not stored).
+    let mut seen = std::collections::BTreeSet::new();
     while !r.is_empty() {
         let at = r.offset();
         let field = if K::SIZE == 2 { "REPLID" } else { "REPLGUID" };
@@ -66,12 +68,10 @@ fn decode_pairs<K: ReplicaKey>(
         if set.is_empty() {
             note(FormatNote::EmptyGlobSet { offset: at });
         }
-        match prev {
-            Some(p) if k == p || out.map.contains_key(&k) => {
-                note(FormatNote::DuplicateReplica { offset: at })
-            }
-            Some(p) if k < p => note(FormatNote::ReplicasNotAscending { offset: at }),
-            _ => {}
+        if !seen.insert(k) {
+            note(FormatNote::DuplicateReplica { offset: at });
+        } else if prev.is_some_and(|p| k < p) {
+            note(FormatNote::ReplicasNotAscending { offset: at });
         }
         prev = Some(k);
         if set.is_empty() {

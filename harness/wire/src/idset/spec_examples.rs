@@ -324,3 +324,52 @@ fn tolerated_deviations_are_noted() {
         ]
     );
 }
+
+/// A Bitmask whose values overlap or touch earlier ranges merges into them
+/// (the decoder's slow path), whatever the order.
+#[test]
+fn bitmask_overlapping_previous_ranges() {
+    // Range [0x00, 0x06] then Bitmask 0x05 with bits 0, 2, 3 -> 5,6, 8,9.
+    let b = hex("05 00 00 00 00 00 52 00 06 42 05 0D 50 00");
+    let (s, notes) = GlobSet::decode_with_notes(&b).unwrap();
+    assert_eq!(s, set(&[(0, 6), (8, 9)]));
+    assert_eq!(notes, vec![FormatNote::RangesOverlap { offset: 9 }]);
+    // Range [0x00, 0x20] swallowing a later Bitmask entirely.
+    let b = hex("05 00 00 00 00 00 52 00 20 42 05 FF 50 00");
+    assert_eq!(GlobSet::decode(&b).unwrap(), set(&[(0, 0x20)]));
+    // Bitmask first, then a Range below it.
+    let b = hex("05 00 00 00 00 00 42 10 05 52 00 02 50 00");
+    assert_eq!(
+        GlobSet::decode(&b).unwrap(),
+        set(&[(0, 2), (0x10, 0x11), (0x13, 0x13)])
+    );
+}
+
+/// Allocation stays proportional to each GLOBSET, not to the rest of the
+/// input: 2,000 one-id pairs keep tiny range vectors.
+#[test]
+fn many_pairs_keep_small_allocations() {
+    let mut b = Vec::new();
+    for k in 0..2000u16 {
+        b.extend(k.to_le_bytes());
+        b.extend(hex("06 00 00 00 00 00 07 00"));
+    }
+    let s = ReplIdSet::decode_replid(&b).unwrap();
+    assert_eq!(s.count(), 2000);
+    assert!(s.replicas().all(|(_, g)| g.ranges.capacity() <= 18));
+}
+
+/// A repeated key is noted even when its first GLOBSET was empty.
+#[test]
+fn duplicate_after_empty_globset_is_noted() {
+    let b = hex("07 00 00 07 00 06 00 00 00 00 00 01 00");
+    let (s, notes) = ReplIdSet::decode_with_notes(&b).unwrap();
+    assert_eq!(s.count(), 1);
+    assert_eq!(
+        notes,
+        vec![
+            FormatNote::EmptyGlobSet { offset: 0 },
+            FormatNote::DuplicateReplica { offset: 3 },
+        ]
+    );
+}

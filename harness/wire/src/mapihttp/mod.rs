@@ -1,1 +1,29 @@
-//! MAPI over HTTP bodies, RPC_HEADER_EXT and XOR obfuscation ([MS-OXCMAPIHTTP] 2.2.4, [MS-OXCRPC] 2.2.2.1).
+//! MAPI over HTTP mailbox-endpoint codecs ([MS-OXCMAPIHTTP] 2.2): request and
+//! response bodies of Connect / Execute / Disconnect / NotificationWait, the
+//! PROCESSING/PENDING/DONE response framing, the X-RequestType and
+//! X-ResponseCode header values, and the rgbIn/rgbOut payload chain of
+//! RPC_HEADER_EXT with XOR obfuscation and LZ77 compression ([MS-OXCRPC] 2.2.2.1).
+//!
+//! Everything is sans-IO: bytes in, typed values out, and back. Auxiliary
+//! buffers are kept raw.
+
+mod bodies;
+mod error;
+mod framing;
+mod headers;
+mod rpc_header;
+mod xor;
+
+pub use bodies::{
+    ConnectRequest, ConnectResponse, ConnectSuccess, DisconnectRequest, DisconnectResponse,
+    DisconnectSuccess, ExecuteFlags, ExecuteRequest, ExecuteResponse, ExecuteSuccess, Failure,
+    NotificationWaitRequest, NotificationWaitResponse, NotificationWaitSuccess,
+};
+pub use error::MapiHttpError;
+pub use framing::{FrameEvent, FramingError, MAX_LINE, MetaTag, ResponseFrame, ResponseParser};
+pub use headers::{RequestType, ResponseCode, UnknownHeaderValue};
+pub use rpc_header::{
+    MAX_PAYLOAD, Payload, PayloadOptions, RpcHeaderExt, RpcHeaderFlags, decode_payloads,
+    encode_payload, encode_payloads,
+};
+pub use xor::{XOR_MAGIC, xor_magic};

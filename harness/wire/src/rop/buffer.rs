@@ -51,7 +51,7 @@ impl ResponseContext {
             }
             let Some(resp) = answers.next() else { break };
             if let (RopRequest::SetColumns(sc), RopResponse::SetColumns(ok)) = (req, resp)
-                && ok.return_value.is_success()
+                && ok.result.return_value().is_success()
             {
                 let i = sc.input_handle_index as usize;
                 if let Some(h) = response.handles.get(i).or(request.handles.get(i)) {
@@ -69,6 +69,7 @@ pub struct RopRequestBuffer {
     /// RopsList, in order.
     pub rops: Vec<RopRequest>,
     /// ServerObjectHandleTable.
+    #[serde(serialize_with = "ser_handles")]
     pub handles: Vec<u32>,
 }
 
@@ -79,7 +80,12 @@ pub struct RopResponseBuffer {
     /// RopsList, in order (RopBackoff and RopBufferTooSmall included).
     pub rops: Vec<RopResponse>,
     /// ServerObjectHandleTable.
+    #[serde(serialize_with = "ser_handles")]
     pub handles: Vec<u32>,
+}
+
+fn ser_handles<S: serde::Serializer>(h: &[u32], s: S) -> Result<S::Ok, S::Error> {
+    s.collect_seq(h.iter().map(|h| format!("{h:#010x}")))
 }
 
 /// Splits a buffer into RopsList (with its absolute offset) and handles.
@@ -263,7 +269,9 @@ impl RopResponseBuffer {
     pub fn implied_request(&self) -> Option<(RopRequestBuffer, ResponseContext)> {
         let mut rops = Vec::new();
         let mut ctx = ResponseContext::default();
-        let mut handles = Vec::new();
+        // Slot 0 is where the other implied requests point (their defaults):
+        // QueryRows tables get slots 1.. so no RopSetColumns shadows their columns.
+        let mut handles = vec![0];
         for r in &self.rops {
             if !r.answers_request() {
                 continue;

@@ -16,6 +16,16 @@ pub fn ser_hex<S: serde::Serializer>(b: &[u8], s: S) -> Result<S::Ok, S::Error> 
     s.serialize_str(&t)
 }
 
+/// Serializes a PropertyTag as `0xAAAABBBB`.
+pub fn ser_tag<S: serde::Serializer>(t: &PropTag, s: S) -> Result<S::Ok, S::Error> {
+    s.collect_str(t)
+}
+
+/// Serializes PropertyTags as `["0xAAAABBBB", ...]`.
+pub fn ser_tags<S: serde::Serializer>(t: &[PropTag], s: S) -> Result<S::Ok, S::Error> {
+    s.collect_seq(t.iter().map(|t| t.to_string()))
+}
+
 /// What a response decoder needs from the request it answers (and from
 /// earlier buffers): the columns of a QueryRows table or the tags of a
 /// GetPropertiesSpecific request, and whether a RopLogon asked for a private

@@ -31,6 +31,7 @@ pub struct FastTransferSourceCopyToRequest {
     /// SendOptions.
     pub send_options: SendOptions,
     /// PropertyTags to exclude.
+    #[serde(serialize_with = "super::common::ser_tags")]
     pub property_tags: Vec<PropTag>,
 }
 
@@ -78,6 +79,7 @@ pub struct FastTransferSourceCopyPropertiesRequest {
     /// SendOptions.
     pub send_options: SendOptions,
     /// PropertyTags to include (MUST NOT be empty; not enforced, so a harness can send it).
+    #[serde(serialize_with = "super::common::ser_tags")]
     pub property_tags: Vec<PropTag>,
 }
 

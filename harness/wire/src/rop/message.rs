@@ -101,6 +101,7 @@ pub struct OpenMessageSuccess {
     /// RecipientCount.
     pub recipient_count: u16,
     /// RecipientColumns (u16 ColumnCount).
+    #[serde(serialize_with = "super::common::ser_tags")]
     pub recipient_columns: Vec<PropTag>,
     /// RecipientRows (u8 RowCount).
     pub recipient_rows: Vec<OpenRecipientRow>,

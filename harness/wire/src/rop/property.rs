@@ -27,6 +27,7 @@ pub struct GetPropertiesSpecificRequest {
     /// WantUnicode (u16; non-zero asks for PtypString).
     pub want_unicode: u16,
     /// PropertyTags.
+    #[serde(serialize_with = "super::common::ser_tags")]
     pub property_tags: Vec<PropTag>,
 }
 
@@ -235,6 +236,7 @@ pub struct PropertyProblem {
     /// Index into the request's list.
     pub index: u16,
     /// PropertyTag.
+    #[serde(serialize_with = "super::common::ser_tag")]
     pub property_tag: PropTag,
     /// ErrorCode.
     pub error_code: ErrorCode,
@@ -303,6 +305,7 @@ pub struct DeletePropertiesRequest {
     /// InputHandleIndex.
     pub input_handle_index: u8,
     /// PropertyTags.
+    #[serde(serialize_with = "super::common::ser_tags")]
     pub property_tags: Vec<PropTag>,
 }
 

@@ -28,6 +28,7 @@ pub enum Restriction {
         /// FuzzyLevelHigh.
         fuzzy_level_high: u16,
         /// PropertyTag.
+        #[serde(serialize_with = "super::common::ser_tag")]
         property_tag: PropTag,
         /// TaggedValue.
         tagged_value: TaggedPropertyValue,
@@ -37,6 +38,7 @@ pub enum Restriction {
         /// RelOp.
         rel_op: u8,
         /// PropTag.
+        #[serde(serialize_with = "super::common::ser_tag")]
         prop_tag: PropTag,
         /// TaggedValue.
         tagged_value: TaggedPropertyValue,
@@ -46,8 +48,10 @@ pub enum Restriction {
         /// RelOp.
         rel_op: u8,
         /// PropTag1.
+        #[serde(serialize_with = "super::common::ser_tag")]
         prop_tag1: PropTag,
         /// PropTag2.
+        #[serde(serialize_with = "super::common::ser_tag")]
         prop_tag2: PropTag,
     },
     /// 0x06 BitMaskRestriction (2.12.7).
@@ -55,6 +59,7 @@ pub enum Restriction {
         /// BitmapRelOp.
         bitmap_rel_op: u8,
         /// PropTag.
+        #[serde(serialize_with = "super::common::ser_tag")]
         prop_tag: PropTag,
         /// Mask.
         mask: u32,
@@ -64,6 +69,7 @@ pub enum Restriction {
         /// RelOp.
         rel_op: u8,
         /// PropTag.
+        #[serde(serialize_with = "super::common::ser_tag")]
         prop_tag: PropTag,
         /// Size.
         size: u32,
@@ -71,11 +77,13 @@ pub enum Restriction {
     /// 0x08 ExistRestriction (2.12.9).
     Exist {
         /// PropTag.
+        #[serde(serialize_with = "super::common::ser_tag")]
         prop_tag: PropTag,
     },
     /// 0x09 SubObjectRestriction (2.12.10).
     SubObject {
         /// Subobject (PidTagMessageRecipients or PidTagMessageAttachments).
+        #[serde(serialize_with = "super::common::ser_tag")]
         subobject: PropTag,
         /// Restriction.
         restriction: Box<Restriction>,

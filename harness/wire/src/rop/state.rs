@@ -20,6 +20,7 @@ pub struct SynchronizationUploadStateStreamBeginRequest {
     /// InputHandleIndex (sync context).
     pub input_handle_index: u8,
     /// StateProperty (MetaTagIdsetGiven, MetaTagCnsetSeen, ...).
+    #[serde(serialize_with = "super::common::ser_tag")]
     pub state_property: PropTag,
     /// TransferBufferSize: total bytes of the state property to follow.
     pub transfer_buffer_size: u32,

@@ -33,6 +33,7 @@ pub struct SynchronizationConfigureRequest {
     /// SynchronizationExtraFlags (u32).
     pub synchronization_extra_flags: SynchronizationExtraFlags,
     /// PropertyTags (inclusion or exclusion list).
+    #[serde(serialize_with = "super::common::ser_tags")]
     pub property_tags: Vec<PropTag>,
 }
 

@@ -4,7 +4,6 @@
 use crate::cursor::{Reader, WriteLe};
 use crate::prop::PropTag;
 
-use super::codes::ErrorCode;
 use super::common::{ResponseHint, RopResult};
 use super::error::{DecodeResult, EncodeResult, RopError};
 use super::flags::{Bookmark, QueryRowsFlags, SetColumnsFlags, TableStatus};
@@ -21,6 +20,7 @@ pub struct SetColumnsRequest {
     /// SetColumnsFlags.
     pub set_columns_flags: SetColumnsFlags,
     /// PropertyTags: the columns.
+    #[serde(serialize_with = "super::common::ser_tags")]
     pub property_tags: Vec<PropTag>,
 }
 
@@ -45,16 +45,23 @@ impl SetColumnsRequest {
     }
 }
 
-/// RopSetColumns response (2.2.5.1.2): single form.
+/// Success fields of RopSetColumns (2.2.5.1.2).
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
+pub struct SetColumnsSuccess {
+    /// TableStatus.
+    pub table_status: TableStatus,
+}
+
+/// RopSetColumns response (2.2.5.1.2 success / 2.2.5.1.3 failure).
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub struct SetColumnsResponse {
     /// InputHandleIndex.
     pub input_handle_index: u8,
-    /// ReturnValue.
-    pub return_value: ErrorCode,
-    /// TableStatus.
-    pub table_status: TableStatus,
+    /// ReturnValue and success fields.
+    #[serde(flatten)]
+    pub result: RopResult<SetColumnsSuccess>,
 }
 
 impl SetColumnsResponse {
@@ -62,16 +69,20 @@ impl SetColumnsResponse {
     pub fn read(r: &mut Reader<'_>, _: &ResponseHint<'_>) -> DecodeResult<Self> {
         Ok(Self {
             input_handle_index: r.u8("InputHandleIndex")?,
-            return_value: ErrorCode::from_u32(r.u32("ReturnValue")?),
-            table_status: TableStatus(r.u8("TableStatus")?),
+            result: RopResult::read(r, |r| {
+                Ok(SetColumnsSuccess {
+                    table_status: TableStatus(r.u8("TableStatus")?),
+                })
+            })?,
         })
     }
     /// Writes the fields after RopId.
     pub fn write(&self, out: &mut Vec<u8>) -> EncodeResult {
         out.put_u8(self.input_handle_index);
-        out.put_u32(self.return_value.to_u32());
-        out.put_u8(self.table_status.0);
-        Ok(())
+        self.result.write(out, |s, out| {
+            out.put_u8(s.table_status.0);
+            Ok(())
+        })
     }
 }
 

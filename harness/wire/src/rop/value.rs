@@ -329,9 +329,19 @@ pub fn write_value(out: &mut Vec<u8>, v: &PropValue, field: &'static str) -> Enc
 
 /// A TaggedPropertyValue ([MS-OXCDATA] 2.11.4): a tag and a value of the
 /// tag's type. The encoder refuses a tag whose type differs from the value's.
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
-#[serde(transparent)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct TaggedPropertyValue(pub TaggedValue);
+
+impl serde::Serialize for TaggedPropertyValue {
+    /// `{"property_tag": "0xAAAABBBB", "property_value": ...}`.
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut st = s.serialize_struct("TaggedPropertyValue", 2)?;
+        st.serialize_field("property_tag", &self.0.tag.to_string())?;
+        st.serialize_field("property_value", &self.0.value)?;
+        st.end()
+    }
+}
 
 impl TaggedPropertyValue {
     /// A tagged value.
@@ -983,5 +993,172 @@ pub mod arb {
                 _ => TypedString::Unicode(unicode(u, usize::MAX)?),
             })
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rt(ty: PropType, bytes: &[u8]) -> PropValue {
+        let mut r = Reader::new(bytes);
+        let v = read_value(&mut r, ty, "v").unwrap();
+        assert!(r.is_empty(), "{ty:?} left {} bytes", r.remaining());
+        let mut out = Vec::new();
+        write_value(&mut out, &v, "v").unwrap();
+        assert_eq!(out, bytes, "{ty:?}");
+        v
+    }
+
+    /// [MS-OXCDATA] 2.11.1.1: u16 binary counts, u32 multi-value counts, NUL-terminated strings, 1-byte booleans.
+    #[test]
+    fn rop_buffer_widths() {
+        assert_eq!(
+            rt(PropType::BINARY, &[2, 0, 0xAA, 0xBB]),
+            PropValue::Binary(vec![0xAA, 0xBB])
+        );
+        assert_eq!(
+            rt(PropType::MULTIPLE_BINARY, &[2, 0, 0, 0, 1, 0, 7, 0, 0]),
+            PropValue::MvBinary(vec![vec![7], vec![]])
+        );
+        assert_eq!(
+            rt(PropType::STRING, &[b'H', 0, b'i', 0, 0, 0]),
+            PropValue::unicode("Hi")
+        );
+        assert_eq!(
+            rt(PropType::STRING8, b"Hi\0"),
+            PropValue::String8(b"Hi".to_vec())
+        );
+        assert_eq!(rt(PropType::BOOLEAN, &[1]), PropValue::Boolean(true));
+        assert_eq!(
+            rt(PropType::MULTIPLE_STRING8, &[2, 0, 0, 0, b'a', 0, 0]),
+            PropValue::MvString8(vec![b"a".to_vec(), vec![]])
+        );
+        assert_eq!(
+            rt(PropType::SERVER_ID, &[1, 0, 9]),
+            PropValue::ServerId(vec![9])
+        );
+    }
+
+    #[test]
+    fn bad_values_are_errors() {
+        let e = read_value(&mut Reader::new(&[2]), PropType::BOOLEAN, "v").unwrap_err();
+        assert!(
+            matches!(
+                e,
+                RopError::BadValue {
+                    offset: 0,
+                    value: 2,
+                    ..
+                }
+            ),
+            "{e:?}"
+        );
+        let e = read_value(&mut Reader::new(&[b'a', 0]), PropType::STRING, "v").unwrap_err();
+        assert!(
+            matches!(e, RopError::MissingTerminator { offset: 0, .. }),
+            "{e:?}"
+        );
+        let e = read_value(&mut Reader::new(&[0; 8]), PropType::OBJECT, "v").unwrap_err();
+        assert!(
+            matches!(
+                e,
+                RopError::UnsupportedPropType {
+                    prop_type: 0x000D,
+                    ..
+                }
+            ),
+            "{e:?}"
+        );
+        // A huge value count with few bytes fails before allocating.
+        let e = read_value(
+            &mut Reader::new(&[0xFF, 0xFF, 0xFF, 0xFF, 0]),
+            PropType::MULTIPLE_INTEGER64,
+            "v",
+        )
+        .unwrap_err();
+        assert!(matches!(e, RopError::Truncated(_)), "{e:?}");
+        let mut out = Vec::new();
+        assert!(write_value(&mut out, &PropValue::String8(b"a\0b".to_vec()), "v").is_err());
+        assert!(
+            TaggedPropertyValue::new(PropTag(0x0037_001F), PropValue::I32(1))
+                .write(&mut out, "v")
+                .is_err()
+        );
+    }
+
+    /// [MS-OXCDATA] 2.8.1: flagged rows, typed cells, MultivalueInstance columns.
+    #[test]
+    fn property_rows() {
+        let cols = [
+            PropTag(0x0037_001F),
+            PropTag(0x0E08_0003),
+            PropTag(0x0000_0000),
+            PropTag(0x8001_301F),
+        ];
+        let bytes = [
+            &[0x01, 0x00, b'A', 0, 0, 0][..],
+            &[0x0A, 0x0F, 0x01, 0x04, 0x80],
+            &[0x03, 0x00, 0x00, 0x05, 0x00, 0x00, 0x00],
+            &[0x01],
+        ]
+        .concat();
+        let row = PropertyRow::read(&mut Reader::new(&bytes), &cols, "row").unwrap();
+        assert_eq!(
+            row,
+            PropertyRow::Flagged(vec![
+                FlaggedCell::Flagged(Flagged::Value(PropValue::unicode("A"))),
+                FlaggedCell::Flagged(Flagged::Error(ErrorCode::NotFound)),
+                FlaggedCell::WithType {
+                    property_type: PropType::INTEGER32,
+                    value: Flagged::Value(PropValue::I32(5))
+                },
+                FlaggedCell::Flagged(Flagged::NotPresent),
+            ])
+        );
+        let mut out = Vec::new();
+        row.write(&mut out, "row").unwrap();
+        assert_eq!(out, bytes);
+        // A MultivalueInstance column (0x301F) carries one PtypString.
+        let row = PropertyRow::read(
+            &mut Reader::new(&[0, b'x', 0, 0, 0]),
+            &[PropTag(0x8001_301F)],
+            "row",
+        )
+        .unwrap();
+        assert_eq!(
+            row,
+            PropertyRow::Standard(vec![StandardCell::Value(PropValue::unicode("x"))])
+        );
+    }
+
+    /// [MS-OXCDATA] 2.6.1: the three PropertyName kinds; NameSize counts the terminator.
+    #[test]
+    fn property_names() {
+        let g = [
+            0x29, 0x03, 0x02, 0, 0, 0, 0, 0, 0xC0, 0, 0, 0, 0, 0, 0, 0x46,
+        ];
+        let name = [&[1u8][..], &g, &[6, b'K', 0, b'w', 0, 0, 0]].concat();
+        let n = RopPropertyName::read(&mut Reader::new(&name)).unwrap();
+        assert_eq!(
+            n,
+            RopPropertyName::Named(PropertyName {
+                guid: Guid(g),
+                kind: NameKind::Name("Kw".into())
+            })
+        );
+        let mut out = Vec::new();
+        n.write(&mut out).unwrap();
+        assert_eq!(out, name);
+        let bad = [&[1u8][..], &g, &[8, b'K', 0, b'w', 0, 0, 0, 0, 0]].concat();
+        assert!(matches!(
+            RopPropertyName::read(&mut Reader::new(&bad)),
+            Err(RopError::SizeMismatch { .. })
+        ));
+        let none = [&[0xFFu8][..], &g].concat();
+        assert_eq!(
+            RopPropertyName::read(&mut Reader::new(&none)).unwrap(),
+            RopPropertyName::NoPropertyName { guid: Guid(g) }
+        );
     }
 }

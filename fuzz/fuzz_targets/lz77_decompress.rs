@@ -1,0 +1,5 @@
+#![no_main]
+//! Thin wrapper over `ics_wire::fuzz_bodies::mapihttp::lz77_decompress`.
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| ics_wire::fuzz_bodies::mapihttp::lz77_decompress(data));

@@ -1,0 +1,495 @@
+//! The mailbox endpoint as a server frame around a ROP handler
+//! ([MS-OXCMAPIHTTP] 3.2).
+
+use crate::body::Chunks;
+use crate::util::{parse_cookie_header, random_u64, rfc1123};
+use base64::Engine;
+use bytes::Bytes;
+use http_body_util::{BodyExt, Limited};
+use hyper::body::Incoming;
+use hyper::header::{AUTHORIZATION, CONTENT_TYPE, COOKIE, SET_COOKIE, WWW_AUTHENTICATE};
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper::{Method, Request, Response, StatusCode};
+use hyper_util::rt::TokioIo;
+use hyper_util::server::graceful::GracefulShutdown;
+use ics_wire::mapihttp::{
+    ConnectRequest, ConnectResponse, ConnectSuccess, DisconnectRequest, DisconnectResponse,
+    DisconnectSuccess, ExecuteFlags, ExecuteRequest, ExecuteResponse, ExecuteSuccess, MAX_PAYLOAD,
+    MetaTag, NotificationWaitRequest, NotificationWaitResponse, NotificationWaitSuccess,
+    PayloadOptions, RequestType, ResponseCode, encode_payloads,
+};
+use ics_wire::prop::Utf16String;
+use std::collections::HashMap;
+use std::convert::Infallible;
+use std::future::Future;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime};
+use tokio::net::TcpListener;
+
+/// ecRpcFormat: rgbIn does not parse ([MS-OXCRPC] 3.1.4.2).
+const EC_RPC_FORMAT: u32 = 0x0000_04B6;
+/// ecBufferTooSmall: the ROP output does not fit MaxRopOut.
+const EC_BUFFER_TOO_SMALL: u32 = 0x0000_047D;
+/// Largest request body accepted (X-ResponseCode 9 beyond).
+const MAX_REQUEST: usize = 0x10_0000;
+/// Cookie holding the Session Context id.
+const SESSION_COOKIE: &str = "sid";
+
+/// The authenticated Session Context a ROP buffer runs in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Session {
+    /// Session Context id (the `sid` cookie).
+    pub id: String,
+    /// The authenticated user.
+    pub user: String,
+    /// Connect's UserDn.
+    pub user_dn: String,
+    /// Connect's DefaultCodePage.
+    pub code_page: u32,
+}
+
+/// Runs ROPs for one Session Context.
+pub trait RopHandler: Send + 'static {
+    /// Runs one plain ROP input buffer (RopSize, RopsList, handle table;
+    /// [MS-OXCROPS] 2.2.1) and returns the ROP output buffer. The frame
+    /// handles RPC_HEADER_EXT, XOR and compression on both sides.
+    fn execute(&mut self, session: &Session, rop_buffer: &[u8]) -> Vec<u8>;
+}
+
+/// Users and server identity.
+#[derive(Debug, Clone, Default)]
+pub struct ServerConfig {
+    /// user → password, for Basic authentication.
+    pub users: HashMap<String, String>,
+    /// Connect response DnPrefix.
+    pub dn_prefix: String,
+}
+
+/// Parses a users file: one `user:password` per line; blank lines and lines
+/// starting with `#` are skipped. Errors name the 1-based line.
+pub fn parse_users(text: &str) -> Result<HashMap<String, String>, String> {
+    let mut users = HashMap::new();
+    for (i, line) in text.lines().enumerate() {
+        let line = line.trim_end_matches('\r');
+        if line.trim().is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let (u, p) = line
+            .split_once(':')
+            .ok_or_else(|| format!("line {}: expected user:password", i + 1))?;
+        if u.is_empty() {
+            return Err(format!("line {}: empty user name", i + 1));
+        }
+        if users.insert(u.to_string(), p.to_string()).is_some() {
+            return Err(format!("line {}: user {u:?} listed twice", i + 1));
+        }
+    }
+    Ok(users)
+}
+
+struct Context<H> {
+    session: Session,
+    handler: H,
+}
+
+type Sessions<H> = Mutex<HashMap<String, Arc<Mutex<Context<H>>>>>;
+
+struct Shared<H, F> {
+    config: ServerConfig,
+    factory: F,
+    sessions: Sessions<H>,
+}
+
+/// The MAPI/HTTP mailbox endpoint: `F` makes a handler for each new Session Context.
+pub struct MapiHttpServer<H, F> {
+    shared: Arc<Shared<H, F>>,
+}
+
+impl<H, F> Clone for MapiHttpServer<H, F> {
+    fn clone(&self) -> Self {
+        MapiHttpServer {
+            shared: self.shared.clone(),
+        }
+    }
+}
+
+type Resp = Response<Chunks>;
+
+impl<H, F> MapiHttpServer<H, F>
+where
+    H: RopHandler,
+    F: Fn(&Session) -> H + Send + Sync + 'static,
+{
+    /// A server with `config` and a handler factory.
+    pub fn new(config: ServerConfig, factory: F) -> Self {
+        MapiHttpServer {
+            shared: Arc::new(Shared {
+                config,
+                factory,
+                sessions: Mutex::new(HashMap::new()),
+            }),
+        }
+    }
+
+    /// Number of live Session Contexts.
+    pub fn session_count(&self) -> usize {
+        self.shared.sessions.lock().map_or(0, |s| s.len())
+    }
+
+    /// Serves connections from `listener` until `shutdown` completes, then
+    /// stops accepting and lets open requests finish (at most 5 s).
+    pub async fn serve(self, listener: TcpListener, shutdown: impl Future<Output = ()>) {
+        let graceful = GracefulShutdown::new();
+        tokio::pin!(shutdown);
+        loop {
+            tokio::select! {
+                accepted = listener.accept() => {
+                    let Ok((stream, _)) = accepted else { continue };
+                    let _ = stream.set_nodelay(true); // PROCESSING must go out at once (§3.2.5.2)
+                    let server = self.clone();
+                    let svc = service_fn(move |req| {
+                        let server = server.clone();
+                        async move { Ok::<_, Infallible>(server.handle(req).await) }
+                    });
+                    let conn = graceful.watch(http1::Builder::new().serve_connection(TokioIo::new(stream), svc));
+                    tokio::spawn(async move {
+                        let _ = conn.await;
+                    });
+                }
+                () = &mut shutdown => break,
+            }
+        }
+        drop(listener);
+        let _ = tokio::time::timeout(Duration::from_secs(5), graceful.shutdown()).await;
+    }
+
+    async fn handle(&self, req: Request<Incoming>) -> Resp {
+        let started = (Instant::now(), SystemTime::now());
+        let h = |n: &str| {
+            req.headers()
+                .get(n)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string)
+        };
+        let echo = Echo {
+            request_type: h("X-RequestType"),
+            request_id: h("X-RequestId"),
+            client_info: h("X-ClientInfo"),
+        };
+        if req.method() != Method::POST {
+            return echo.error(ResponseCode::InvalidVerb, "only POST is allowed");
+        }
+        let Some(user) = self.authenticate(h(AUTHORIZATION.as_str()).as_deref()) else {
+            return Response::builder()
+                .status(StatusCode::UNAUTHORIZED)
+                .header(WWW_AUTHENTICATE, "Basic realm=\"ics-harness\"")
+                .body(Chunks::full(Bytes::new()))
+                .unwrap_or_default();
+        };
+        let Some(rt) = echo.request_type.as_deref() else {
+            return echo.error(ResponseCode::MissingHeader, "X-RequestType is missing");
+        };
+        let Ok(request_type) = rt.parse::<RequestType>() else {
+            return echo.error(ResponseCode::InvalidRequestType, "unknown X-RequestType");
+        };
+        if echo.request_id.is_none() {
+            return echo.error(ResponseCode::MissingHeader, "X-RequestId is missing");
+        }
+        if h(CONTENT_TYPE.as_str()).is_none_or(|c| !c.eq_ignore_ascii_case("application/mapi-http"))
+        {
+            return echo.error(
+                ResponseCode::InvalidHeader,
+                "Content-Type must be application/mapi-http",
+            );
+        }
+        let sid = h(COOKIE.as_str()).and_then(|c| {
+            parse_cookie_header(&c)
+                .find(|(n, _)| *n == SESSION_COOKIE)
+                .map(|(_, v)| v.to_string())
+        });
+        let body = match Limited::new(req.into_body(), MAX_REQUEST).collect().await {
+            Ok(b) => b.to_bytes(),
+            Err(_) => {
+                return echo.error(
+                    ResponseCode::TooLarge,
+                    "request body too large or unreadable",
+                );
+            }
+        };
+        let result = match request_type {
+            RequestType::Connect => self.connect(&user, sid.as_deref(), &body),
+            RequestType::Execute => self.execute(&user, sid.as_deref(), &body),
+            RequestType::Disconnect => self.disconnect(&user, sid.as_deref(), &body),
+            RequestType::NotificationWait => self.notification_wait(&user, sid.as_deref(), &body),
+            RequestType::Ping => self
+                .context(&user, sid.as_deref())
+                .map(|_| (Vec::new(), None)),
+            _ => Err((
+                ResponseCode::InvalidRequestType,
+                "not a mailbox endpoint request",
+            )),
+        };
+        match result {
+            Ok((body, set_cookie)) => echo.success(body, set_cookie, started),
+            Err((code, why)) => echo.error(code, why),
+        }
+    }
+
+    /// The user whose Basic credentials match, if any.
+    fn authenticate(&self, authorization: Option<&str>) -> Option<String> {
+        let b64 = authorization?.strip_prefix("Basic ")?;
+        let raw = base64::engine::general_purpose::STANDARD
+            .decode(b64.trim())
+            .ok()?;
+        let text = String::from_utf8(raw).ok()?;
+        let (user, password) = text.split_once(':')?;
+        (self.shared.config.users.get(user)? == password).then(|| user.to_string())
+    }
+
+    /// The Session Context of `sid`, which must belong to `user` ([MS-OXCMAPIHTTP] 3.2.5.1).
+    fn context(
+        &self,
+        user: &str,
+        sid: Option<&str>,
+    ) -> Result<Arc<Mutex<Context<H>>>, (ResponseCode, &'static str)> {
+        let sid = sid.ok_or((ResponseCode::MissingCookie, "no session cookie"))?;
+        let sessions = self
+            .shared
+            .sessions
+            .lock()
+            .map_err(|_| (ResponseCode::UnknownFailure, "session table poisoned"))?;
+        let ctx = sessions
+            .get(sid)
+            .ok_or((ResponseCode::ContextNotFound, "no such Session Context"))?
+            .clone();
+        drop(sessions);
+        let same_user = ctx.lock().map(|c| c.session.user == user).unwrap_or(false);
+        if !same_user {
+            // Another identity than the one that created the context.
+            return Err((
+                ResponseCode::ContextNotFound,
+                "Session Context belongs to another user",
+            ));
+        }
+        Ok(ctx)
+    }
+
+    fn connect(&self, user: &str, old_sid: Option<&str>, body: &[u8]) -> Handled {
+        let req = ConnectRequest::decode(body)
+            .map_err(|_| (ResponseCode::InvalidRequestBody, "malformed Connect body"))?;
+        // A reconnect destroys the old context of the same user (§3.2.5.6).
+        if let Some(old) = old_sid
+            && self.context(user, Some(old)).is_ok()
+        {
+            self.remove(old);
+        }
+        let id = format!("{:016x}{:016x}", random_u64(), random_u64());
+        let session = Session {
+            id: id.clone(),
+            user: user.to_string(),
+            user_dn: req.user_dn,
+            code_page: req.default_code_page,
+        };
+        let handler = (self.shared.factory)(&session);
+        let mut sessions = self
+            .shared
+            .sessions
+            .lock()
+            .map_err(|_| (ResponseCode::UnknownFailure, "session table poisoned"))?;
+        sessions.insert(
+            id.clone(),
+            Arc::new(Mutex::new(Context { session, handler })),
+        );
+        drop(sessions);
+        let resp = ConnectResponse::Success(ConnectSuccess {
+            error_code: 0,
+            polls_max: 60_000,
+            retry_count: 6,
+            retry_delay: 10_000,
+            dn_prefix: self.shared.config.dn_prefix.clone(),
+            display_name: Utf16String::from(user),
+            auxiliary_buffer: Vec::new(),
+        });
+        let body = resp
+            .encode()
+            .map_err(|_| (ResponseCode::UnknownFailure, "DnPrefix is not ASCII"))?;
+        Ok((
+            body,
+            Some(format!("{SESSION_COOKIE}={id}; Path=/; HttpOnly")),
+        ))
+    }
+
+    fn execute(&self, user: &str, sid: Option<&str>, body: &[u8]) -> Handled {
+        let ctx = self.context(user, sid)?;
+        let req = ExecuteRequest::decode(body)
+            .map_err(|_| (ResponseCode::InvalidRequestBody, "malformed Execute body"))?;
+        // One outstanding request per Session Context (§3.2.5.1).
+        let mut ctx = ctx.try_lock().map_err(|_| {
+            (
+                ResponseCode::InvalidSequence,
+                "concurrent request in this Session Context",
+            )
+        })?;
+        let Context { session, handler } = &mut *ctx;
+        let (error_code, rop_buffer) = match req.rop_payloads(0x40000) {
+            Err(_) => (EC_RPC_FORMAT, Vec::new()),
+            Ok(payloads) => {
+                let outputs: Vec<Vec<u8>> = payloads
+                    .iter()
+                    .map(|p| handler.execute(session, &p.data))
+                    .collect();
+                let opts = PayloadOptions {
+                    compress: !req.flags.contains(ExecuteFlags::NO_COMPRESSION),
+                    xor_magic: !req.flags.contains(ExecuteFlags::NO_XOR_MAGIC),
+                };
+                let refs: Vec<&[u8]> = outputs.iter().map(|o| &o[..]).collect();
+                match encode_payloads(&refs, opts) {
+                    Ok(out)
+                        if out.len() <= req.max_rop_out as usize
+                            && outputs.iter().all(|o| o.len() <= MAX_PAYLOAD) =>
+                    {
+                        (0, out)
+                    }
+                    _ => (EC_BUFFER_TOO_SMALL, Vec::new()),
+                }
+            }
+        };
+        let resp = ExecuteResponse::Success(ExecuteSuccess {
+            error_code,
+            flags: 0,
+            rop_buffer,
+            auxiliary_buffer: Vec::new(),
+        });
+        Ok((
+            resp.encode()
+                .map_err(|_| (ResponseCode::UnknownFailure, "response too large"))?,
+            None,
+        ))
+    }
+
+    fn disconnect(&self, user: &str, sid: Option<&str>, body: &[u8]) -> Handled {
+        self.context(user, sid)?;
+        DisconnectRequest::decode(body).map_err(|_| {
+            (
+                ResponseCode::InvalidRequestBody,
+                "malformed Disconnect body",
+            )
+        })?;
+        if let Some(sid) = sid {
+            self.remove(sid);
+        }
+        let resp = DisconnectResponse::Success(DisconnectSuccess {
+            error_code: 0,
+            auxiliary_buffer: Vec::new(),
+        });
+        Ok((
+            resp.encode()
+                .map_err(|_| (ResponseCode::UnknownFailure, "encode"))?,
+            None,
+        ))
+    }
+
+    /// No notifications are generated: answers at once with EventPending 0.
+    fn notification_wait(&self, user: &str, sid: Option<&str>, body: &[u8]) -> Handled {
+        self.context(user, sid)?;
+        NotificationWaitRequest::decode(body).map_err(|_| {
+            (
+                ResponseCode::InvalidRequestBody,
+                "malformed NotificationWait body",
+            )
+        })?;
+        let resp = NotificationWaitResponse::Success(NotificationWaitSuccess {
+            error_code: 0,
+            event_pending: 0,
+            auxiliary_buffer: Vec::new(),
+        });
+        Ok((
+            resp.encode()
+                .map_err(|_| (ResponseCode::UnknownFailure, "encode"))?,
+            None,
+        ))
+    }
+
+    fn remove(&self, sid: &str) {
+        if let Ok(mut s) = self.shared.sessions.lock() {
+            s.remove(sid);
+        }
+    }
+}
+
+/// A response body and an optional Set-Cookie, or an X-ResponseCode and why.
+type Handled = Result<(Vec<u8>, Option<String>), (ResponseCode, &'static str)>;
+
+/// Request headers the response echoes ([MS-OXCMAPIHTTP] 2.2.3.3).
+struct Echo {
+    request_type: Option<String>,
+    request_id: Option<String>,
+    client_info: Option<String>,
+}
+
+impl Echo {
+    fn builder(&self, code: ResponseCode, content_type: &str) -> hyper::http::response::Builder {
+        let mut b = Response::builder()
+            .status(StatusCode::OK)
+            .header(CONTENT_TYPE, content_type)
+            .header("X-ResponseCode", code.code().to_string())
+            .header("X-ServerApplication", "Exchange/15.02.0000.000")
+            .header("X-PendingPeriod", "30000")
+            .header("X-ExpirationInfo", "900000");
+        for (n, v) in [
+            ("X-RequestType", &self.request_type),
+            ("X-RequestId", &self.request_id),
+            ("X-ClientInfo", &self.client_info),
+        ] {
+            if let Some(v) = v
+                .as_deref()
+                .filter(|v| hyper::header::HeaderValue::from_str(v).is_ok())
+            {
+                b = b.header(n, v);
+            }
+        }
+        b
+    }
+
+    /// A non-zero X-ResponseCode with a text/html diagnostic ([MS-OXCMAPIHTTP] 2.2.2.2).
+    fn error(&self, code: ResponseCode, why: &str) -> Resp {
+        let html = format!(
+            "<html><body>X-ResponseCode {}: {why}</body></html>",
+            code.code()
+        );
+        self.builder(code, "text/html")
+            .body(Chunks::full(html))
+            .unwrap_or_default()
+    }
+
+    /// PROCESSING in its own chunk, then DONE, the additional headers and the body.
+    fn success(
+        &self,
+        body: Vec<u8>,
+        set_cookie: Option<String>,
+        started: (Instant, SystemTime),
+    ) -> Resp {
+        let mut b = self.builder(ResponseCode::Success, "application/mapi-http");
+        if let Some(c) = set_cookie {
+            b = b.header(SET_COOKIE, c);
+        }
+        let mut last = MetaTag::Done.line().to_vec();
+        last.extend_from_slice(
+            format!("X-ElapsedTime: {}\r\n", started.0.elapsed().as_millis()).as_bytes(),
+        );
+        last.extend_from_slice(format!("X-StartTime: {}\r\n\r\n", rfc1123(started.1)).as_bytes());
+        last.extend_from_slice(&body);
+        b.body(Chunks::chunked([
+            Bytes::from_static(MetaTag::Processing.line()),
+            Bytes::from(last),
+        ]))
+        .unwrap_or_default()
+    }
+}
+
+impl Default for Chunks {
+    fn default() -> Self {
+        Chunks::full(Bytes::new())
+    }
+}
