@@ -1,6 +1,5 @@
 # Spec: [MS-OXCFXICS] 2.2.3.1.1.5, 3.2.5.8.1.5, 3.3.5.7.1, 3.3.5.9.1; [MS-OXCROPS] 2.2.12.4.
 # Digest: server-rules.md group D, group Y rows "GetBuffer ...".
-@wip
 Feature: RopFastTransferSourceGetBuffer buffer sizes and transfer status
 
   Background:
@@ -48,7 +47,8 @@ Feature: RopFastTransferSourceGetBuffer buffer sizes and transfer status
     And the InProgressCount of the GetBuffer responses never exceeds their TotalStepCount, or a warning is recorded
 
   # [MS-OXCFXICS] 3.2.5.8.1.5 (R-052); group Y: RopBufferTooSmall or 0x0000047D
-  @R-052 @R-009
+  # @wip: the step that sets the transport's output buffer size is not written yet.
+  @R-052 @R-009 @wip
   Scenario: A BufferSize larger than the output buffer is answered with RopBufferTooSmall (MS-OXCFXICS 3.2.5.8.1.5)
     Given the client reads the stream with BufferSize 0xBABD and an output buffer of 4096 bytes
     When the client synchronizes contents with an empty state, allowing the download to fail
@@ -69,7 +69,8 @@ Feature: RopFastTransferSourceGetBuffer buffer sizes and transfer status
     And the client sent no RopFastTransferSourceGetBuffer after the response with TransferStatus Done
 
   # group Y row "GetBuffer before state upload" (R-080, R-137)
-  @R-080 @R-137 @R-302
+  # @wip: the probe step (GetBuffer with no state upload ROP at all) is not written yet.
+  @R-080 @R-137 @R-302 @wip
   Scenario: GetBuffer before the state upload fails or treats the state as empty (MS-OXCFXICS 3.3.5.8.1)
     When the client reads the stream before uploading a state
     Then the last ROP fails, or the download holds 20 message changes

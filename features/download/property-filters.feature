@@ -1,6 +1,5 @@
 # Spec: [MS-OXCFXICS] 3.2.5.9.1.1 (OnlySpecifiedProperties, IgnoreSpecifiedOnFAI), 2.2.1.7, 3.2.5.10,
 #       2.2.4.3.20; [MS-OXCSYNC] 3.1.5.3.5. Digest: server-rules.md groups G and I.
-@wip
 Feature: Property filters: OnlySpecifiedProperties, exclusion lists and subobjects
 
   Background:
@@ -40,7 +39,9 @@ Feature: Property filters: OnlySpecifiedProperties, exclusion lists and subobjec
     And every normal message change holds PidTagSubject
 
   # [MS-OXCFXICS] 2.2.1.7, 3.2.5.10 (R-109, R-112, R-046)
-  @R-109 @R-112
+  # @wip: set-up messages have no recipient yet (the reference server does not implement
+  # RopModifyRecipients), so there is nothing to check.
+  @R-109 @R-112 @wip
   Scenario: Listing PidTagMessageRecipients with OnlySpecifiedProperties includes the recipients (MS-OXCFXICS 2.2.1.7)
     Given the synchronization flags are Unicode, Normal, OnlySpecifiedProperties
     And the property tags are PidTagSubject, PidTagMessageRecipients
@@ -56,7 +57,9 @@ Feature: Property filters: OnlySpecifiedProperties, exclusion lists and subobjec
     And no message change holds, outside its header, a meta-property or a property in the range 0x6600-0x67FF
 
   # [MS-OXCSYNC] 3.1.5.3.5, 3.1.5.3.6 (R-326, R-327, R-328); [MS-OXCFXICS] 3.2.5.8.1.3 (R-040)
-  @R-326 @R-327 @R-328 @R-040 @R-039 @client-duty
+  # @wip: the client-header steps (OnlySpecifiedProperties download + CopyMessages completion
+  # through the client engine) are not written yet.
+  @R-326 @R-327 @R-328 @R-040 @R-039 @client-duty @wip
   Scenario: Client headers are completed with CopyMessages and SendEntryId (MS-OXCSYNC 3.1.5.3.6)
     Given the client synchronizes client headers with the property tags PidTagSubject, PidTagSenderName, PidTagMessageDeliveryTime
     When the client completes the client headers of m1, m2 with CopyMessages and SendEntryId

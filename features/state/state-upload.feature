@@ -1,6 +1,5 @@
 # Spec: [MS-OXCFXICS] 2.2.3.2.2, 3.2.5.2, 3.2.5.2.1, 3.2.5.9.2, 3.3.4.3.1, 3.3.5.8.1-3.3.5.8.4;
 #       [MS-OXCSYNC] 3.1.3.2.2. Digest: server-rules.md group J, group Y rows on state upload.
-@wip
 Feature: Uploading an ICS state in pieces
 
   Background:

@@ -530,7 +530,9 @@ mod converge {
         r.map(|_| ())
     }
 
-    fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
+    /// `fail_on_conflict`: the client resolves conflicts (true) or leaves
+    /// them to the server (false, [MS-OXCFXICS] 3.2.5.9.4.2).
+    fn run(ops: Vec<Op>, fail_on_conflict: bool) -> Result<(), TestCaseError> {
         let rt = tokio::runtime::Builder::new_current_thread()
             .enable_time()
             .start_paused(true)
@@ -543,6 +545,7 @@ mod converge {
             let opts = SyncOptions {
                 buffer: ics_client::sync::ops::BufferSize::Babe { max: 2048 },
                 state_chunk: 64,
+                fail_on_conflict,
                 ..SyncOptions::default()
             };
             let mut c = connect(s, opts).await;
@@ -668,11 +671,21 @@ mod converge {
     }
 
     proptest! {
-        #![proptest_config(ProptestConfig { cases: 48, failure_persistence: None, ..ProptestConfig::default() })]
+        // ICS_CONVERGE_CASES raises the case count for a longer run.
+        #![proptest_config(ProptestConfig {
+            cases: std::env::var("ICS_CONVERGE_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(48),
+            failure_persistence: None,
+            ..ProptestConfig::default()
+        })]
 
         #[test]
         fn replica_converges_to_reference_server(ops in proptest::collection::vec(op(), 1..30)) {
-            run(ops)?;
+            run(ops, true)?;
+        }
+
+        #[test]
+        fn replica_converges_with_server_resolved_conflicts(ops in proptest::collection::vec(op(), 1..30)) {
+            run(ops, false)?;
         }
     }
 }
@@ -1211,4 +1224,290 @@ async fn restriction_and_no_longer_in_scope() {
     let r = c.sync_contents_scope(&scope, &cancel).await.unwrap();
     assert_eq!(r.download.deleted, 1, "no longer in scope");
     assert!(c.replica().message(&sk).unwrap().is_none());
+}
+
+/// against ics-server: a header downloaded with
+/// OnlySpecifiedProperties is completed into the full item through
+/// RopFastTransferSourceCopyMessages with SendEntryId; the ICS state is not
+/// changed, so the next sync brings nothing.
+#[tokio::test]
+async fn client_headers_completed_by_copy_messages() {
+    let mut s = session();
+    let f = inbox(&s);
+    let fid = f.to_u64_le();
+    add(&mut s, f, "hdr", false);
+    let opts = SyncOptions {
+        only_specified: Some(vec![tags::PID_TAG_SUBJECT]),
+        ..SyncOptions::default()
+    };
+    let mut c = connect(s, opts).await;
+    let cancel = CancelToken::new();
+    c.sync_contents(fid, &cancel).await.unwrap();
+    let sk = c.replica().messages_in_fid(fid).unwrap()[0]
+        .source_key
+        .clone();
+    let has = |c: &C, t: PropTag| {
+        c.replica()
+            .message(&sk)
+            .unwrap()
+            .unwrap()
+            .props
+            .iter()
+            .any(|p| p.key == PropKey::of_tag(t))
+    };
+    assert!(has(&c, tags::PID_TAG_SUBJECT) && !has(&c, tags::PID_TAG_BODY));
+    assert_eq!(
+        c.complete_headers(fid, std::slice::from_ref(&sk), &cancel)
+            .await
+            .unwrap(),
+        1
+    );
+    assert!(has(&c, tags::PID_TAG_SUBJECT) && has(&c, tags::PID_TAG_BODY));
+    assert_eq!(replica_rows(c.replica(), f), server_rows(srv(&mut c), f));
+    let m = c.replica().message(&sk).unwrap().unwrap();
+    let on_server = srv(&mut c)
+        .mailbox()
+        .folder(f)
+        .unwrap()
+        .messages()
+        .next()
+        .unwrap()
+        .last_modified;
+    assert_eq!(m.last_modification_time, on_server);
+    let r = c.sync_contents(fid, &cancel).await.unwrap();
+    assert_eq!((r.download.full, r.download.partial), (0, 0));
+}
+
+/// against ics-server: the back-in-time counter lives in a
+/// client-owned FAI message read back with CopyMessages; a replica or a
+/// server that went back in time is detected.
+#[tokio::test]
+async fn back_in_time_detection_against_reference_server() {
+    let mut s = session();
+    let f = inbox(&s);
+    let fid = f.to_u64_le();
+    add(&mut s, f, "m", false);
+    let mut c = connect(s, SyncOptions::default()).await;
+    let cancel = CancelToken::new();
+    c.sync_contents(fid, &cancel).await.unwrap();
+    assert_eq!(c.check_back_in_time(fid, &cancel).await.unwrap(), 0);
+    assert_eq!(c.check_back_in_time(fid, &cancel).await.unwrap(), 1);
+    assert_eq!(c.check_back_in_time(fid, &cancel).await.unwrap(), 2);
+    let sk = c.replica().back_in_time_message().unwrap().unwrap();
+    assert!(c.replica().message(&sk).unwrap().unwrap().fai);
+    let fai_on_server = srv(&mut c)
+        .mailbox()
+        .folder(f)
+        .unwrap()
+        .messages()
+        .filter(|m| m.fai)
+        .count();
+    assert_eq!(fai_on_server, 1, "the counter message reached the server");
+    let r = c.sync_contents(fid, &cancel).await.unwrap();
+    assert_eq!((r.download.full, r.upload.imported), (0, 0));
+    c.replica_mut().set_back_in_time_counter(1).unwrap();
+    match c.check_back_in_time(fid, &cancel).await {
+        Err(SyncError::BackInTime {
+            local: 1,
+            server: Some(2),
+        }) => {}
+        other => panic!("{other:?}"),
+    }
+    c.replica_mut().set_back_in_time_counter(7).unwrap();
+    match c.check_back_in_time(fid, &cancel).await {
+        Err(SyncError::BackInTime {
+            local: 7,
+            server: Some(2),
+        }) => {}
+        other => panic!("{other:?}"),
+    }
+    c.replica_mut().set_back_in_time_counter(2).unwrap();
+    assert_eq!(c.check_back_in_time(fid, &cancel).await.unwrap(), 3);
+    assert_eq!(replica_rows(c.replica(), f), server_rows(srv(&mut c), f));
+}
+
+/// [MS-OXCFXICS] 3.2.5.9.4.2 / 3.1.5.6: a client that leaves conflicts to
+/// the server (no FailOnConflict) still converges: the upload succeeds, the
+/// server keeps the last writer, and the result comes down in the same
+/// sync's download because the upload context's state does not claim it.
+#[tokio::test]
+async fn conflict_resolved_by_server_reaches_the_client() {
+    for (local_time, winner) in [
+        (134_000_000_000_000_000u64, "server"),
+        (u64::MAX / 4, "local"),
+    ] {
+        let s = session();
+        let f = inbox(&s);
+        let fid = f.to_u64_le();
+        let opts = SyncOptions {
+            fail_on_conflict: false,
+            ..SyncOptions::default()
+        };
+        let mut c = connect(s, opts).await;
+        let cancel = CancelToken::new();
+        c.sync_contents(fid, &cancel).await.unwrap();
+        c.ensure_ids().await.unwrap();
+        let props = [
+            subject("c0"),
+            Prop::tagged(tags::PID_TAG_BODY, PropValue::unicode("cb")),
+        ];
+        let sk = c
+            .replica_mut()
+            .create_local_message(fid, false, &props, 134_000_000_000_000_000)
+            .unwrap();
+        c.sync_contents(fid, &cancel).await.unwrap();
+        c.replica_mut()
+            .modify_local_message(&sk, &[subject("local")], &[], local_time)
+            .unwrap();
+        let mid = srv(&mut c)
+            .mailbox()
+            .folder(f)
+            .unwrap()
+            .messages()
+            .next()
+            .unwrap()
+            .mid;
+        srv(&mut c)
+            .mailbox_mut()
+            .modify_message(
+                mid,
+                MessageEdit {
+                    set: vec![text("server")],
+                    ..MessageEdit::default()
+                },
+                None,
+            )
+            .unwrap();
+        let r = c.sync_contents(fid, &cancel).await.unwrap();
+        assert_eq!(r.upload.conflicts, 0, "the server accepts it (R-207)");
+        assert_eq!(
+            replica_rows(c.replica(), f),
+            server_rows(srv(&mut c), f),
+            "{winner} wins and the replica has it"
+        );
+        assert_eq!(
+            replica_rows(c.replica(), f)[0].3,
+            Some(PropValue::unicode(winner))
+        );
+        let r = c.sync_contents(fid, &cancel).await.unwrap();
+        assert_eq!((r.upload.imported, r.download.full), (0, 0), "{r:?}");
+        assert_eq!(replica_rows(c.replica(), f), server_rows(srv(&mut c), f));
+    }
+}
+
+/// end to end: the Message object of an ImportMessageChange
+/// for an existing message starts purged, so the client's upload (through
+/// its RopSession, ROP bytes only) replaces the whole message: props only
+/// drops the server's recipients and attachments; a messageContent upload
+/// with one recipient leaves exactly that recipient. The next download
+/// brings the replica to the same content.
+#[tokio::test]
+async fn import_replaces_recipients_and_attachments() {
+    use ics_client::model::{Children, Prop as P};
+    use ics_client::sync::ops::{IcsOps, ImportHeader, ImportOutcome};
+    use ics_server::mailbox::{Attachment, PropertyBag};
+    use ics_wire::pcl::Pcl;
+    let mut s = session();
+    let f = inbox(&s);
+    let fid = f.to_u64_le();
+    let recipient = |name: &str| {
+        PropertyBag::from_values([
+            TaggedValue {
+                tag: PropTag(0x3000_0003),
+                value: PropValue::I32(0),
+            },
+            TaggedValue {
+                tag: tags::PID_TAG_DISPLAY_NAME,
+                value: PropValue::unicode(name),
+            },
+        ])
+    };
+    let content = MessageContent {
+        props: PropertyBag::from_values([text("old"), body("old body")]),
+        recipients: vec![recipient("Alice"), recipient("Bob")],
+        attachments: vec![Attachment {
+            props: PropertyBag::from_values([TaggedValue {
+                tag: PropTag(0x3704_001F),
+                value: PropValue::unicode("a.txt"),
+            }]),
+            embedded: None,
+        }],
+    };
+    let mid = s.mailbox_mut().create_message(f, false, content).unwrap();
+    let mut c = connect(s, SyncOptions::default()).await;
+    let cancel = CancelToken::new();
+    c.sync_contents(fid, &cancel).await.unwrap();
+    let m = c.replica().messages_in_fid(fid).unwrap().remove(0);
+    assert_eq!((m.recipients.len(), m.attachments.len()), (2, 1));
+    let ns = ics_wire::Guid::from_bytes([0xC7; 16]);
+    let mut pcl = Pcl::decode_lenient(&m.pcl).unwrap();
+    let upload = |n: u64, pcl: &mut Pcl| {
+        let ck = ics_wire::ids::Xid::new(ns, &n.to_be_bytes()).unwrap();
+        pcl.insert(ck);
+        ImportHeader {
+            source_key: m.source_key.clone(),
+            last_modification_time: 134_200_000_000_000_000 + n,
+            change_key: ck.to_bytes(),
+            pcl: pcl.to_bytes(),
+            fail_on_conflict: true,
+        }
+    };
+    let server_children = |c: &mut C| {
+        let sm = srv(c).mailbox().message(mid).unwrap().clone();
+        (
+            sm.content.props.get(tags::PID_TAG_SUBJECT).cloned(),
+            sm.content.props.get(tags::PID_TAG_BODY).cloned(),
+            sm.content.recipients.len(),
+            sm.content.attachments.len(),
+        )
+    };
+    // Properties only (SetProperties path).
+    let h = upload(1, &mut pcl);
+    let ops = c.ops_mut();
+    let folder = ops.open_folder(fid).await.unwrap();
+    let col = ops.open_collector(folder, true).await.unwrap();
+    let props = [subject("props only")];
+    let out = ops
+        .import_message(col, false, &h, &props, &Children::default())
+        .await
+        .unwrap();
+    assert_eq!(out, ImportOutcome::Imported);
+    assert_eq!(
+        server_children(&mut c),
+        (Some(PropValue::unicode("props only")), None, 0, 0),
+        "nothing of the old message survives"
+    );
+    // messageContent path with one new recipient.
+    let h = upload(2, &mut pcl);
+    let rcpt = vec![
+        P::tagged(PropTag(0x3000_0003), PropValue::I32(0)),
+        P::tagged(tags::PID_TAG_DISPLAY_NAME, PropValue::unicode("Carol")),
+    ];
+    let children = Children {
+        recipients: Some(vec![rcpt]),
+        attachments: Some(vec![]),
+    };
+    let props = [subject("with Carol")];
+    let ops = c.ops_mut();
+    let out = ops
+        .import_message(col, false, &h, &props, &children)
+        .await
+        .unwrap();
+    assert_eq!(out, ImportOutcome::Imported);
+    ops.release(col).await.unwrap();
+    ops.release(folder).await.unwrap();
+    assert_eq!(
+        server_children(&mut c),
+        (Some(PropValue::unicode("with Carol")), None, 1, 0)
+    );
+    let sm = srv(&mut c).mailbox().message(mid).unwrap().clone();
+    assert_eq!(
+        sm.content.recipients[0].get(tags::PID_TAG_DISPLAY_NAME),
+        Some(&PropValue::unicode("Carol"))
+    );
+    // These uploads bypassed the replica: the next download brings them.
+    c.sync_contents(fid, &cancel).await.unwrap();
+    let m = c.replica().messages_in_fid(fid).unwrap().remove(0);
+    assert_eq!((m.recipients.len(), m.attachments.len()), (1, 0));
+    assert_eq!(replica_rows(c.replica(), f), server_rows(srv(&mut c), f));
 }

@@ -137,6 +137,192 @@ fn copy_messages_with_and_without_send_entry_id() {
     );
 }
 
+/// The messageList bytes of a CopyMessages, read with GetBuffer in small
+/// portions (R-047: split only at legal points, so the pieces reassemble).
+fn copy_messages_bytes(c: &mut Client, mids: Vec<Mid>, flags: u8, so: u8) -> Vec<u8> {
+    assert_eq!(copy_messages(c, mids, flags, so), ErrorCode::Success);
+    c.download(3, 64).concat()
+}
+
+/// [MS-OXCFXICS] 2.2.3.1.1.3.1 / 3.2.5.8.1.3: CopyFlags. Move is supported
+/// (nothing here is undeletable, so R-032 drops nothing and the stream is
+/// the copy's); BestBody sends bodies as stored; Unused1/2 and SendOptions
+/// Reserved1/2 change nothing; Unused3 and unknown
+/// bits fail.
+#[test]
+fn copy_messages_copy_flags() {
+    let (mut c, mids) = setup();
+    let plain = copy_messages_bytes(&mut c, mids.clone(), 0, 0x01);
+    assert!(matches!(
+        ft::parse(RootKind::MessageList, &plain).unwrap(),
+        Root::MessageList(ref l) if l.items.len() == 3
+    ));
+    for flags in [
+        CopyMessagesCopyFlags::MOVE.0,
+        CopyMessagesCopyFlags::BEST_BODY.0,
+        CopyMessagesCopyFlags::UNUSED1.0 | CopyMessagesCopyFlags::UNUSED2.0,
+        CopyMessagesCopyFlags::MOVE.0 | CopyMessagesCopyFlags::BEST_BODY.0,
+    ] {
+        assert_eq!(
+            copy_messages_bytes(&mut c, mids.clone(), flags, 0x01),
+            plain,
+            "CopyFlags {flags:#04x}"
+        );
+    }
+    for so in [0x21, 0x41, 0x61] {
+        assert_eq!(
+            copy_messages_bytes(&mut c, mids.clone(), 0, so),
+            plain,
+            "SendOptions {so:#04x}"
+        );
+    }
+    let with_id = copy_messages_bytes(
+        &mut c,
+        mids.clone(),
+        CopyMessagesCopyFlags::SEND_ENTRY_ID.0,
+        0x01,
+    );
+    assert_eq!(
+        copy_messages_bytes(
+            &mut c,
+            mids.clone(),
+            CopyMessagesCopyFlags::SEND_ENTRY_ID.0 | CopyMessagesCopyFlags::MOVE.0,
+            0x01
+        ),
+        with_id
+    );
+    for bad in [CopyMessagesCopyFlags::UNUSED3.0, 0x40, 0x80] {
+        assert_eq!(
+            copy_messages(&mut c, mids.clone(), bad, 0x01),
+            ErrorCode::InvalidParameter,
+            "CopyFlags {bad:#04x}"
+        );
+    }
+    // Strict profile: Reserved1/2 fail (server-rules.md group Y).
+    let strict = Profile {
+        strict_send_options: true,
+        ..Profile::default()
+    };
+    let mut s = Client::new(strict);
+    let inbox = s.inbox();
+    let mid =
+        s.s.mailbox_mut()
+            .create_message(inbox, false, MessageContent::default())
+            .unwrap();
+    s.open(inbox);
+    assert_eq!(
+        copy_messages(&mut s, vec![mid], 0, 0x21),
+        ErrorCode::InvalidParameter
+    );
+    assert_eq!(
+        copy_messages(&mut s, vec![mid], CopyMessagesCopyFlags::MOVE.0, 0x01),
+        ErrorCode::Success
+    );
+}
+
+/// with SendEntryId each message carries the values of the
+/// stored message: SourceKey, ChangeKey, LastModificationTime, PCL, and
+/// PidTagOriginalEntryId equal to its PidTagEntryId; in the requested order.
+#[test]
+fn copy_messages_send_entry_id_values() {
+    let (mut c, mids) = setup();
+    let inbox = c.inbox();
+    let order = vec![mids[2], mids[0]];
+    let bytes = copy_messages_bytes(
+        &mut c,
+        order.clone(),
+        CopyMessagesCopyFlags::SEND_ENTRY_ID.0,
+        0x01,
+    );
+    let Root::MessageList(l) = ft::parse(RootKind::MessageList, &bytes).unwrap() else {
+        panic!()
+    };
+    assert_eq!(l.items.len(), 2);
+    let mb = c.s.mailbox();
+    let g = mb.replguid();
+    for (item, mid) in l.items.iter().zip(&order) {
+        let ft::MessageListItem::Message(m) = item else {
+            panic!("{item:?}")
+        };
+        let get = |t: ics_wire::prop::PropTag| {
+            m.content
+                .props
+                .iter()
+                .find(|p| p.tag == t)
+                .map(|p| p.value.clone())
+                .unwrap_or_else(|| panic!("{t} missing"))
+        };
+        let stored = mb.message(*mid).unwrap();
+        assert_eq!(
+            get(tags::PID_TAG_MID),
+            PropValue::I64(mid.to_u64_le() as i64)
+        );
+        assert_eq!(
+            get(tags::PID_TAG_SOURCE_KEY),
+            PropValue::Binary(mb.source_key_of(mid.0))
+        );
+        assert_eq!(
+            get(tags::PID_TAG_CHANGE_KEY),
+            PropValue::Binary(ics_server::mailbox::message_change_key(stored, g).to_bytes())
+        );
+        assert_eq!(
+            get(tags::PID_TAG_PREDECESSOR_CHANGE_LIST),
+            PropValue::Binary(ics_server::mailbox::message_pcl(stored, g).to_bytes())
+        );
+        assert_eq!(
+            get(tags::PID_TAG_LAST_MODIFICATION_TIME),
+            PropValue::Time(stored.last_modified)
+        );
+        let eid = ics_server::session::message_entry_id(mb, inbox, *mid);
+        assert_eq!(eid.len(), 70, "[MS-OXCDATA] 2.2.4.2");
+        assert_eq!(&eid[46..68], mb.source_key_of(mid.0).as_slice());
+        assert_eq!(get(tags::PID_TAG_ORIGINAL_ENTRY_ID), PropValue::Binary(eid));
+        assert_eq!(
+            get(tags::PID_TAG_SUBJECT),
+            stored
+                .content
+                .props
+                .get(tags::PID_TAG_SUBJECT)
+                .cloned()
+                .unwrap()
+        );
+    }
+}
+
+/// R-039 and unreadable messages: a MID outside the input folder fails
+/// with ecNotFound; an unreadable message is an errorInfo with RecoverMode
+/// and fails the ROP without it.
+#[test]
+fn copy_messages_missing_and_unreadable() {
+    let (mut c, mids) = setup();
+    let inbox = c.inbox();
+    let other = c.s.mailbox_mut().create_folder(inbox, "Other").unwrap();
+    let stranger =
+        c.s.mailbox_mut()
+            .create_message(other, false, MessageContent::default())
+            .unwrap();
+    assert_eq!(
+        copy_messages(&mut c, vec![mids[0], stranger], 0, 0x01),
+        ErrorCode::NotFound
+    );
+    c.s.mailbox_mut().set_unreadable(mids[1], true).unwrap();
+    assert_eq!(
+        copy_messages(&mut c, mids.clone(), 0, 0x01),
+        ErrorCode::NotFound
+    );
+    let bytes = copy_messages_bytes(&mut c, mids.clone(), 0, 0x01 | 0x04);
+    let Root::MessageList(l) = ft::parse(RootKind::MessageList, &bytes).unwrap() else {
+        panic!()
+    };
+    let kinds: Vec<bool> = l
+        .items
+        .iter()
+        .map(|i| matches!(i, ft::MessageListItem::Message(_)))
+        .collect();
+    assert_eq!(kinds, vec![true, false, true]);
+    assert!(matches!(l.items[1], ft::MessageListItem::Error(_)));
+}
+
 /// CopySubfolders includes the subfolder; without it there is none.
 #[test]
 fn copy_folder_subfolders() {

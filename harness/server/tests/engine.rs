@@ -585,6 +585,83 @@ fn complete_download_collapses_cnsets() {
     );
 }
 
+/// R-135 (conformance finding): after a complete download the collapsed
+/// CnsetSeen also covers the CNs of FAI changes (and CnsetSeenFAI those of
+/// normal changes). Allowed: it never changes the downloaded differences —
+/// nothing in scope is claimed without being sent (an errorInfo item stays
+/// unclaimed), and later changes of either kind still come down. The
+/// checker rejects a state that claims an unsent change.
+#[test]
+fn collapsed_cnsets_cover_fai_cns_but_hide_nothing() {
+    use ics_server::ics::invariants::check_no_hidden_changes;
+    use ics_server::mailbox::LOCAL_REPLID;
+    let mut f = fx();
+    let a = f.msg("a");
+    let fai =
+        f.mb.create_message(f.inbox, true, MessageContent::with_props([subj("fai")]))
+            .unwrap();
+    let bad = f.msg("unreadable");
+    f.mb.set_unreadable(bad, true).unwrap();
+    f.msg("b");
+    let mut opts = SyncOptions::contents();
+    opts.recover_mode = true;
+    let mut rep = Replica::default();
+    let initial = rep.state.clone();
+    let els = f.sync(&mut rep, &opts);
+    check_no_hidden_changes(&f.mb, f.inbox, opts.kind, &initial, &els).unwrap();
+    let cn = |f: &Fx, m: Mid| f.mb.message(m).unwrap().cn;
+    assert!(
+        rep.state.cnset_seen.contains(LOCAL_REPLID, cn(&f, fai)),
+        "collapsed over the FAI CN"
+    );
+    assert!(rep.state.cnset_seen_fai.contains(LOCAL_REPLID, cn(&f, a)));
+    assert!(
+        !rep.state.cnset_seen.contains(LOCAL_REPLID, cn(&f, bad)),
+        "the errorInfo item is not claimed"
+    );
+    // A state claiming the unsent change is caught.
+    let mut forged = els.clone();
+    let Some(Element::State(st)) = forged.last_mut() else {
+        panic!()
+    };
+    let mut blank = SyncState::empty();
+    std::mem::swap(st, &mut blank);
+    blank.cnset_seen.insert(LOCAL_REPLID, cn(&f, bad));
+    *st = blank;
+    let v = check_no_hidden_changes(&f.mb, f.inbox, opts.kind, &initial, &forged).unwrap_err();
+    assert!(v.iter().all(|x| x.rule == "R-135") && v.len() == 1, "{v:?}");
+    // The differences are unchanged: later FAI and normal changes come down.
+    f.mb.modify_message(
+        fai,
+        MessageEdit {
+            set: vec![subj("fai 2")],
+            ..MessageEdit::default()
+        },
+        None,
+    )
+    .unwrap();
+    f.mb.modify_message(
+        a,
+        MessageEdit {
+            set: vec![subj("a 2")],
+            ..MessageEdit::default()
+        },
+        None,
+    )
+    .unwrap();
+    let initial = rep.state.clone();
+    let els = f.sync(&mut rep, &opts);
+    check_no_hidden_changes(&f.mb, f.inbox, opts.kind, &initial, &els).unwrap();
+    let mut got = changes(&els);
+    got.sort_by_key(|m| m.globcnt());
+    let mut want = vec![a, fai];
+    want.sort_by_key(|m| m.globcnt());
+    assert_eq!(
+        got, want,
+        "both kinds come down; the errorInfo item is not a change"
+    );
+}
+
 /// a persisted foreign SourceKey is output unless NoForeignIdentifiers,
 /// which regenerates it from the MID.
 #[test]

@@ -2,7 +2,7 @@
 //! invariants of idset.md §14.5, and a replica built by applying every
 //! download equals the folder after each complete sync.
 
-use ics_server::ics::invariants::check;
+use ics_server::ics::invariants::{check, check_no_hidden_changes};
 use ics_server::ics::replica::Replica;
 use ics_server::ics::{Download, Restriction, SyncOptions};
 use ics_server::mailbox::{DeleteKind, Mailbox, MessageContent, MessageEdit};
@@ -219,6 +219,9 @@ fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
                 if let Err(v) = check(&initial, &els) {
                     return Err(TestCaseError::fail(format!("invariants: {v:?}")));
                 }
+                if let Err(v) = check_no_hidden_changes(&mb, inbox, opts.kind, &initial, &els) {
+                    return Err(TestCaseError::fail(format!("R-135: {v:?}")));
+                }
                 rep.apply(&els);
                 if complete {
                     let initial = rep_r.state.clone();
@@ -230,6 +233,10 @@ fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
                         return Err(TestCaseError::fail(format!(
                             "invariants (restricted): {v:?}"
                         )));
+                    }
+                    if let Err(v) = check_no_hidden_changes(&mb, inbox, ropts.kind, &initial, &els)
+                    {
+                        return Err(TestCaseError::fail(format!("R-135 (restricted): {v:?}")));
                     }
                     rep_r.apply(&els);
                     prop_assert_eq!(&rep_r.objects, &Replica::expected(&mb, inbox, &ropts));
@@ -324,6 +331,9 @@ fn run_hierarchy(ops: Vec<HOp>) -> Result<(), TestCaseError> {
                     .unwrap();
                 if let Err(v) = check(&initial, &els) {
                     return Err(TestCaseError::fail(format!("invariants: {v:?}")));
+                }
+                if let Err(v) = check_no_hidden_changes(&mb, top, opts.kind, &initial, &els) {
+                    return Err(TestCaseError::fail(format!("R-135: {v:?}")));
                 }
                 rep.apply(&els);
                 prop_assert_eq!(&rep.objects, &Replica::expected(&mb, top, &opts));

@@ -307,6 +307,75 @@ fn unreadable_message_over_rops() {
     );
 }
 
+/// R-057 (conformance finding): without RecoverMode an unreadable message
+/// fails GetBuffer with ecNotFound 0x8004010F when the stream reaches it
+/// (after portions already sent), and every later GetBuffer on that context
+/// repeats that error — with another BufferSize, with a busy answer pending
+/// (a failed context is not busy, it is failed), and after the message
+/// became readable again. A FastTransfer copy context behaves the same.
+#[test]
+fn failed_get_buffer_repeats_its_error() {
+    let mut c = Client::new(Profile::default());
+    let mids = seed(&mut c, 8);
+    c.s.mailbox_mut().set_unreadable(mids[5], true).unwrap();
+    let inbox = c.inbox();
+    c.open(inbox);
+    c.configure(SynchronizationType::CONTENTS, 0x01, CONTENTS_FLAGS, 0);
+    c.upload_state(
+        &IcsState::new(),
+        ics_wire::state::SynchronizationType::Contents,
+        8,
+    );
+    let mut portions = 0;
+    let first = loop {
+        let x = c.get_buffer(2, 120);
+        if x.return_value != ErrorCode::Success {
+            break x;
+        }
+        assert_eq!(
+            x.transfer_status,
+            TransferStatus::PARTIAL,
+            "must not finish"
+        );
+        portions += 1;
+    };
+    assert!(portions > 0, "the error comes mid-stream");
+    assert_eq!(first.return_value, ErrorCode::NotFound);
+    assert_eq!(first.return_value.to_u32(), 0x8004_010F);
+    assert_eq!(first.transfer_status, TransferStatus::ERROR);
+    let again = |c: &mut Client, size: u16| c.get_buffer(2, size).return_value;
+    assert_eq!(again(&mut c, 120), ErrorCode::NotFound);
+    assert_eq!(again(&mut c, BUFFER_SIZE_SENTINEL), ErrorCode::NotFound);
+    c.s.faults_mut().busy_remaining = 1;
+    assert_eq!(again(&mut c, 120), ErrorCode::NotFound, "not busy: failed");
+    c.s.faults_mut().busy_remaining = 0;
+    c.s.mailbox_mut().set_unreadable(mids[5], false).unwrap();
+    assert_eq!(again(&mut c, BUFFER_SIZE_SENTINEL), ErrorCode::NotFound);
+    // A CopyMessages context: a BufferSize below the first atom fails, and
+    // the failure sticks.
+    let r = c.call(vec![RopRequest::FastTransferSourceCopyMessages(
+        ics_wire::rop::fasttransfer::FastTransferSourceCopyMessagesRequest {
+            logon_id: 0,
+            input_handle_index: 1,
+            output_handle_index: 3,
+            message_ids: mids.clone(),
+            copy_flags: ics_wire::rop::flags::CopyMessagesCopyFlags(0),
+            send_options: ics_wire::rop::flags::SendOptions(0x01),
+        },
+    )]);
+    assert!(
+        matches!(&r.rops[0], RopResponse::FastTransferSourceCopyMessages(x) if x.return_value == ErrorCode::Success)
+    );
+    let tiny = c.get_buffer(3, 2);
+    assert_ne!(tiny.return_value, ErrorCode::Success);
+    assert_eq!(tiny.transfer_status, TransferStatus::ERROR);
+    assert_eq!(
+        c.get_buffer(3, BUFFER_SIZE_SENTINEL).return_value,
+        tiny.return_value
+    );
+    assert_eq!(c.get_buffer(3, 4000).return_value, tiny.return_value);
+}
+
 /// Fault injection: the connection drops once a download passes K bytes.
 #[test]
 fn cut_connection_after_k_bytes() {

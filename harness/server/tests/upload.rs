@@ -585,3 +585,602 @@ fn import_message_move_client_newer() {
         matches!(&r.rops[0], RopResponse::SynchronizationImportMessageMove(x) if x.result.return_value() == ErrorCode::SyncObjectDeleted)
     );
 }
+
+/// [MS-OXCFXICS] 3.2.5.9.4.2 / 3.1.5.6 (idset.md §14, §16): a conflict the
+/// server resolves itself (no FailOnConflict) yields a version the client
+/// does not have — the server's content when it wins, and the merged PCL
+/// either way — so the collector's state MUST NOT claim its CN: the winner
+/// comes down in the next download. A plain newer version is claimed.
+#[test]
+fn server_resolved_conflict_is_not_claimed() {
+    let mut u = Up::new();
+    let gid = u.new_gid();
+    let ck1 = client_xid(1);
+    u.import(gid, 1000, ck1, &Pcl::single(ck1), 0, "v1");
+    let mid = Mid::new(ics_server::mailbox::LOCAL_REPLID, gid.globcnt);
+    let seen = |u: &mut Up| {
+        let cn = u.c.s.mailbox().message(mid).unwrap().cn;
+        u.collector_state().cnset_seen.contains(u.guid, cn)
+    };
+    assert!(seen(&mut u), "R-173: the imported version is claimed");
+    let server_edit = |u: &mut Up, s: &str| {
+        u.c.s
+            .mailbox_mut()
+            .modify_message(
+                mid,
+                ics_server::mailbox::MessageEdit {
+                    set: vec![TaggedValue {
+                        tag: tags::PID_TAG_SUBJECT,
+                        value: PropValue::unicode(s),
+                    }],
+                    ..Default::default()
+                },
+                None,
+            )
+            .unwrap();
+    };
+    // The server version is newer by LastModificationTime: it wins.
+    server_edit(&mut u, "server");
+    u.c.s.mailbox_mut().set_read(mid, true).unwrap();
+    let ck2 = client_xid(2);
+    let stale = Pcl::single(ck1).merge(&Pcl::single(ck2));
+    assert_eq!(
+        u.import(gid, 2000, ck2, &stale, 0, "client loses"),
+        (ErrorCode::Success, Some(ErrorCode::Success))
+    );
+    assert_eq!(u.subject(mid).as_deref(), Some("server"));
+    assert!(
+        u.c.s.mailbox().message(mid).unwrap().read,
+        "the kept server version keeps its read state"
+    );
+    let g = u.c.s.mailbox().replguid();
+    let pcl = ics_server::mailbox::message_pcl(u.c.s.mailbox().message(mid).unwrap(), g);
+    assert!(pcl.includes(&stale), "R-238: the result succeeds both");
+    assert!(!seen(&mut u), "the winner is not the client's version");
+    // The imported version is newer by LastModificationTime: it wins, but
+    // with the merged PCL, which the client does not have either.
+    server_edit(&mut u, "server 2");
+    let ck3 = client_xid(3);
+    let stale = stale.merge(&Pcl::single(ck3));
+    assert_eq!(
+        u.import(gid, u64::MAX / 2, ck3, &stale, 0, "client wins"),
+        (ErrorCode::Success, Some(ErrorCode::Success))
+    );
+    assert_eq!(u.subject(mid).as_deref(), Some("client wins"));
+    assert!(!seen(&mut u));
+    // A version that succeeds the server's is no conflict: claimed.
+    let now = ics_server::mailbox::message_pcl(u.c.s.mailbox().message(mid).unwrap(), g);
+    let ck4 = client_xid(4);
+    assert_eq!(
+        u.import(
+            gid,
+            u64::MAX / 2 + 1,
+            ck4,
+            &now.merge(&Pcl::single(ck4)),
+            0,
+            "newer"
+        ),
+        (ErrorCode::Success, Some(ErrorCode::Success))
+    );
+    assert!(seen(&mut u));
+}
+
+/// a hierarchy conflict is resolved (last writer wins,
+/// Success) and the result's PCL succeeds both versions; CnsetSeen is not
+/// updated, so the client downloads the result.
+#[test]
+fn hierarchy_conflict_resolved_not_claimed() {
+    let mut u = Up::new();
+    u.open_collector(0);
+    let gid = u.new_gid();
+    let hv = |lmt: u64, ck: Xid, pcl: &Pcl, name: &str| {
+        vec![
+            tv(tags::PID_TAG_PARENT_SOURCE_KEY, PropValue::Binary(vec![])),
+            tv(
+                tags::PID_TAG_SOURCE_KEY,
+                PropValue::Binary(gid.to_xid().to_bytes()),
+            ),
+            tv(tags::PID_TAG_LAST_MODIFICATION_TIME, PropValue::Time(lmt)),
+            tv(tags::PID_TAG_CHANGE_KEY, PropValue::Binary(ck.to_bytes())),
+            tv(
+                tags::PID_TAG_PREDECESSOR_CHANGE_LIST,
+                PropValue::Binary(pcl.to_bytes()),
+            ),
+            tv(tags::PID_TAG_DISPLAY_NAME, PropValue::unicode(name)),
+        ]
+    };
+    let call = |u: &mut Up, v| {
+        let r =
+            u.c.call(vec![RopRequest::SynchronizationImportHierarchyChange(
+                SynchronizationImportHierarchyChangeRequest {
+                    logon_id: 0,
+                    input_handle_index: 2,
+                    hierarchy_values: v,
+                    property_values: vec![],
+                },
+            )]);
+        match &r.rops[0] {
+            RopResponse::SynchronizationImportHierarchyChange(x) => x.result.return_value(),
+            other => panic!("{other:?}"),
+        }
+    };
+    let ck1 = client_xid(1);
+    assert_eq!(
+        call(&mut u, hv(5, ck1, &Pcl::single(ck1), "A")),
+        ErrorCode::Success
+    );
+    let fid = Fid::new(ics_server::mailbox::LOCAL_REPLID, gid.globcnt);
+    let seen = |u: &mut Up| {
+        let cn = u.c.s.mailbox().folder(fid).unwrap().cn;
+        u.collector_state().cnset_seen.contains(u.guid, cn)
+    };
+    assert!(seen(&mut u), "R-216");
+    let g = u.c.s.mailbox().replguid();
+    // The server renames it (LastModificationTime = now, far later than 6).
+    u.c.s
+        .mailbox_mut()
+        .set_folder_properties(
+            fid,
+            &[TaggedValue {
+                tag: tags::PID_TAG_DISPLAY_NAME,
+                value: PropValue::unicode("server"),
+            }],
+            &[],
+            None,
+        )
+        .unwrap();
+    let ck2 = client_xid(2);
+    let stale = Pcl::single(ck1).merge(&Pcl::single(ck2));
+    assert_eq!(call(&mut u, hv(6, ck2, &stale, "B")), ErrorCode::Success);
+    let f = u.c.s.mailbox().folder(fid).unwrap();
+    assert_eq!(f.display_name(), "server", "the newer server version wins");
+    assert!(
+        ics_server::mailbox::folder_pcl(f, g).includes(&stale),
+        "R-238: the kept version succeeds the imported one"
+    );
+    assert!(!seen(&mut u), "R-246");
+    // The imported version is newer: it wins with the merged PCL.
+    u.c.s
+        .mailbox_mut()
+        .set_folder_properties(
+            fid,
+            &[TaggedValue {
+                tag: tags::PID_TAG_DISPLAY_NAME,
+                value: PropValue::unicode("server 2"),
+            }],
+            &[],
+            None,
+        )
+        .unwrap();
+    let ck3 = client_xid(3);
+    let stale = stale.merge(&Pcl::single(ck3));
+    assert_eq!(
+        call(&mut u, hv(u64::MAX / 2, ck3, &stale, "C")),
+        ErrorCode::Success
+    );
+    assert_eq!(u.c.s.mailbox().folder(fid).unwrap().display_name(), "C");
+    assert!(!seen(&mut u), "R-246");
+}
+
+/// R-206 ([MS-OXCFXICS] 3.2.5.9.4.2): the Message object returned by
+/// ImportMessageChange for an existing message starts with its
+/// client-settable properties, recipients and attachments purged, so what
+/// the client uploads replaces the whole message: a SetProperties
+/// upload leaves no old property, recipient or attachment behind; a
+/// messageContent upload's subobjects replace the old ones.
+#[test]
+fn import_change_starts_purged() {
+    use ics_server::mailbox::{Attachment, MessageContent, PropertyBag};
+    use ics_wire::rop::property::GetPropertiesAllRequest;
+    let mut u = Up::new();
+    let inbox = u.c.inbox();
+    let bag = |t: PropTag, v: &str| {
+        PropertyBag::from_values(vec![TaggedValue {
+            tag: t,
+            value: PropValue::unicode(v),
+        }])
+    };
+    let old = MessageContent {
+        props: PropertyBag::from_values(vec![
+            TaggedValue {
+                tag: tags::PID_TAG_SUBJECT,
+                value: PropValue::unicode("old"),
+            },
+            TaggedValue {
+                tag: tags::PID_TAG_BODY,
+                value: PropValue::unicode("old body"),
+            },
+        ]),
+        recipients: vec![bag(tags::PID_TAG_DISPLAY_NAME, "Rcpt")],
+        attachments: vec![Attachment {
+            props: bag(tags::PID_TAG_DISPLAY_NAME, "att"),
+            embedded: None,
+        }],
+    };
+    let mid =
+        u.c.s
+            .mailbox_mut()
+            .create_message(inbox, false, old)
+            .unwrap();
+    let mb = u.c.s.mailbox();
+    let gid = mb.ids().gid_of(mid.0).unwrap();
+    let server_pcl = ics_server::mailbox::message_pcl(mb.message(mid).unwrap(), mb.replguid());
+    let ck = client_xid(1);
+    let pcl = server_pcl.merge(&Pcl::single(ck));
+    let header = vec![
+        tv(
+            tags::PID_TAG_SOURCE_KEY,
+            PropValue::Binary(gid.to_xid().to_bytes()),
+        ),
+        tv(
+            tags::PID_TAG_LAST_MODIFICATION_TIME,
+            PropValue::Time(u64::MAX / 2),
+        ),
+        tv(tags::PID_TAG_CHANGE_KEY, PropValue::Binary(ck.to_bytes())),
+        tv(
+            tags::PID_TAG_PREDECESSOR_CHANGE_LIST,
+            PropValue::Binary(pcl.to_bytes()),
+        ),
+    ];
+    let r = u.c.call(vec![
+        RopRequest::SynchronizationImportMessageChange(SynchronizationImportMessageChangeRequest {
+            logon_id: 0,
+            input_handle_index: 2,
+            output_handle_index: 3,
+            import_flag: ImportFlag(0),
+            property_values: header,
+        }),
+        RopRequest::GetPropertiesAll(GetPropertiesAllRequest {
+            logon_id: 0,
+            input_handle_index: 3,
+            property_size_limit: 0,
+            want_unicode: 1,
+        }),
+    ]);
+    let RopResponse::GetPropertiesAll(all) = &r.rops[1] else {
+        panic!("{:?}", r.rops)
+    };
+    let listed: Vec<u32> = all
+        .result
+        .success()
+        .unwrap()
+        .property_values
+        .iter()
+        .map(|v| v.0.tag.0)
+        .collect();
+    for t in [tags::PID_TAG_SUBJECT, tags::PID_TAG_BODY] {
+        assert!(!listed.contains(&t.0), "{t} not purged: {listed:x?}");
+    }
+    let r = u.c.call(vec![
+        RopRequest::SetProperties(SetPropertiesRequest {
+            logon_id: 0,
+            input_handle_index: 3,
+            property_values: vec![tv(tags::PID_TAG_SUBJECT, PropValue::unicode("new"))],
+        }),
+        RopRequest::SaveChangesMessage(SaveChangesMessageRequest {
+            logon_id: 0,
+            response_handle_index: 3,
+            input_handle_index: 3,
+            save_flags: SaveFlags::KEEP_OPEN_READ_WRITE,
+        }),
+    ]);
+    let RopResponse::SaveChangesMessage(s) = &r.rops[1] else {
+        panic!()
+    };
+    assert_eq!(s.result.return_value(), ErrorCode::Success);
+    let m = u.c.s.mailbox().message(mid).unwrap();
+    assert_eq!(u.subject(mid).as_deref(), Some("new"));
+    assert_eq!(
+        m.content.props.get(tags::PID_TAG_BODY),
+        None,
+        "old body kept"
+    );
+    assert!(m.content.recipients.is_empty(), "old recipients kept");
+    assert!(m.content.attachments.is_empty(), "old attachments kept");
+}
+
+/// A messageContent upload (DestinationConfigure CopyTo + PutBuffer in
+/// `piece`-byte portions split at legal points) on the Message object in
+/// `slot`; the destination context is released.
+fn put_message_content(
+    c: &mut Client,
+    slot: u8,
+    m: ics_wire::ftstream::MessageContent,
+    piece: usize,
+) {
+    use ics_wire::ftstream as ft;
+    use ics_wire::rop::fasttransfer::{
+        FastTransferDestinationConfigureRequest, FastTransferDestinationPutBufferRequest,
+    };
+    use ics_wire::rop::flags::{DestinationConfigureCopyFlags, SourceOperation};
+    use ics_wire::rop::state::InputHandleRequest;
+    let pieces = ft::produce_split(&ft::Root::MessageContent(m), piece).unwrap();
+    assert!(pieces.len() > 1, "split into several PutBuffers");
+    let r = c.call(vec![RopRequest::FastTransferDestinationConfigure(
+        FastTransferDestinationConfigureRequest {
+            logon_id: 0,
+            input_handle_index: slot,
+            output_handle_index: 6,
+            source_operation: SourceOperation::COPY_TO,
+            copy_flags: DestinationConfigureCopyFlags(0),
+        },
+    )]);
+    assert!(
+        matches!(&r.rops[0], RopResponse::FastTransferDestinationConfigure(x) if x.return_value == ErrorCode::Success)
+    );
+    for p in pieces {
+        let r = c.call(vec![RopRequest::FastTransferDestinationPutBuffer(
+            FastTransferDestinationPutBufferRequest {
+                logon_id: 0,
+                input_handle_index: 6,
+                transfer_data: p,
+            },
+        )]);
+        assert!(
+            matches!(&r.rops[0], RopResponse::FastTransferDestinationPutBuffer(x) if x.return_value == ErrorCode::Success)
+        );
+    }
+    c.call(vec![RopRequest::Release(InputHandleRequest {
+        logon_id: 0,
+        input_handle_index: 6,
+    })]);
+}
+
+fn save(c: &mut Client, slot: u8) -> ErrorCode {
+    let r = c.call(vec![RopRequest::SaveChangesMessage(
+        SaveChangesMessageRequest {
+            logon_id: 0,
+            response_handle_index: slot,
+            input_handle_index: slot,
+            save_flags: SaveFlags::KEEP_OPEN_READ_WRITE,
+        },
+    )]);
+    let RopResponse::SaveChangesMessage(s) = &r.rops[0] else {
+        panic!()
+    };
+    s.result.return_value()
+}
+
+fn recipient_stream(name: &str) -> ics_wire::ftstream::Recipient {
+    ics_wire::ftstream::Recipient {
+        props: vec![
+            ics_wire::ftstream::FtProp::with_tag(PropTag(0x3000_0003), PropValue::I32(0)),
+            ics_wire::ftstream::FtProp::with_tag(
+                tags::PID_TAG_DISPLAY_NAME,
+                PropValue::unicode(name),
+            ),
+        ],
+    }
+}
+
+/// [MS-OXCFXICS] 3.2.5.9.4.2 / 3.2.5.10: a FastTransfer
+/// upload into a Message object adds to what is staged there — properties
+/// set before it stay unless the stream sets them again — and
+/// MetaTagFXDelProp clears the staged subobjects of its kind; the stream
+/// may come in several PutBuffers (each a legal prefix).
+#[test]
+fn message_content_upload_adds_to_staged_content() {
+    use ics_wire::ftstream as ft;
+    let mut u = Up::new();
+    let inbox = u.c.inbox();
+    let mid =
+        u.c.s
+            .mailbox_mut()
+            .create_message(inbox, false, Default::default())
+            .unwrap();
+    let mb = u.c.s.mailbox();
+    let gid = mb.ids().gid_of(mid.0).unwrap();
+    let pcl = ics_server::mailbox::message_pcl(mb.message(mid).unwrap(), mb.replguid());
+    let ck = client_xid(1);
+    let header = vec![
+        tv(
+            tags::PID_TAG_SOURCE_KEY,
+            PropValue::Binary(gid.to_xid().to_bytes()),
+        ),
+        tv(
+            tags::PID_TAG_LAST_MODIFICATION_TIME,
+            PropValue::Time(u64::MAX / 2),
+        ),
+        tv(tags::PID_TAG_CHANGE_KEY, PropValue::Binary(ck.to_bytes())),
+        tv(
+            tags::PID_TAG_PREDECESSOR_CHANGE_LIST,
+            PropValue::Binary(pcl.merge(&Pcl::single(ck)).to_bytes()),
+        ),
+    ];
+    u.c.call(vec![
+        RopRequest::SynchronizationImportMessageChange(SynchronizationImportMessageChangeRequest {
+            logon_id: 0,
+            input_handle_index: 2,
+            output_handle_index: 3,
+            import_flag: ImportFlag(0),
+            property_values: header,
+        }),
+        RopRequest::SetProperties(SetPropertiesRequest {
+            logon_id: 0,
+            input_handle_index: 3,
+            property_values: vec![tv(tags::PID_TAG_SUBJECT, PropValue::unicode("set first"))],
+        }),
+    ]);
+    let stream = ft::MessageContent {
+        dn_prefix: None,
+        props: vec![ft::FtProp::with_tag(
+            tags::PID_TAG_BODY,
+            PropValue::unicode("body from the stream, long enough to need several pieces"),
+        )],
+        children: ft::MessageChildren {
+            del_recipients: true,
+            recipients: vec![recipient_stream("Carol"), recipient_stream("Dave")],
+            del_attachments: true,
+            attachments: vec![],
+        },
+    };
+    put_message_content(&mut u.c, 3, stream, 40);
+    assert_eq!(save(&mut u.c, 3), ErrorCode::Success);
+    let m = u.c.s.mailbox().message(mid).unwrap();
+    assert_eq!(
+        u.subject(mid).as_deref(),
+        Some("set first"),
+        "SetProperties kept"
+    );
+    assert!(m.content.props.get(tags::PID_TAG_BODY).is_some());
+    assert_eq!(m.content.recipients.len(), 2, "each recipient once");
+}
+
+/// [MS-OXCFXICS] 3.2.5.10: on an opened message, MetaTagFXDelProp with no
+/// subobjects after it deletes them all; subobjects without it are added.
+#[test]
+fn message_content_upload_on_opened_message() {
+    use ics_server::mailbox::{MessageContent, PropertyBag};
+    use ics_wire::ftstream as ft;
+    use ics_wire::rop::message::OpenMessageRequest;
+    let mut c = Client::new(Profile::default());
+    let inbox = c.inbox();
+    c.open(inbox);
+    let rcpt = |n: &str| {
+        PropertyBag::from_values(vec![TaggedValue {
+            tag: tags::PID_TAG_DISPLAY_NAME,
+            value: PropValue::unicode(n),
+        }])
+    };
+    let content = MessageContent {
+        props: PropertyBag::from_values(vec![TaggedValue {
+            tag: tags::PID_TAG_SUBJECT,
+            value: PropValue::unicode("kept"),
+        }]),
+        recipients: vec![rcpt("Alice"), rcpt("Bob")],
+        attachments: vec![],
+    };
+    let mid =
+        c.s.mailbox_mut()
+            .create_message(inbox, false, content)
+            .unwrap();
+    let open = |c: &mut Client| {
+        c.call(vec![RopRequest::OpenMessage(OpenMessageRequest {
+            logon_id: 0,
+            input_handle_index: 1,
+            output_handle_index: 3,
+            code_page_id: 0x0FFF,
+            folder_id: inbox,
+            open_mode_flags: ics_wire::rop::flags::MessageOpenModeFlags(1),
+            message_id: mid,
+        })]);
+    };
+    let body = |s: &str| {
+        vec![ft::FtProp::with_tag(
+            tags::PID_TAG_BODY,
+            PropValue::unicode(s),
+        )]
+    };
+    // Recipients without FXDelProp are added.
+    open(&mut c);
+    let add = ft::MessageContent {
+        dn_prefix: None,
+        props: body("adding a recipient to the two there"),
+        children: ft::MessageChildren {
+            del_recipients: false,
+            recipients: vec![recipient_stream("Carol")],
+            del_attachments: false,
+            attachments: vec![],
+        },
+    };
+    put_message_content(&mut c, 3, add, 40);
+    assert_eq!(save(&mut c, 3), ErrorCode::Success);
+    let names = |c: &Client| -> Vec<PropValue> {
+        c.s.mailbox()
+            .message(mid)
+            .unwrap()
+            .content
+            .recipients
+            .iter()
+            .map(|r| r.get(tags::PID_TAG_DISPLAY_NAME).cloned().unwrap())
+            .collect()
+    };
+    assert_eq!(
+        names(&c),
+        ["Alice", "Bob", "Carol"].map(PropValue::unicode).to_vec()
+    );
+    // FXDelProp with nothing after it clears them.
+    open(&mut c);
+    let clear = ft::MessageContent {
+        dn_prefix: None,
+        props: body("and now removing every recipient of it"),
+        children: ft::MessageChildren {
+            del_recipients: true,
+            recipients: vec![],
+            del_attachments: false,
+            attachments: vec![],
+        },
+    };
+    put_message_content(&mut c, 3, clear, 40);
+    assert_eq!(save(&mut c, 3), ErrorCode::Success);
+    assert!(names(&c).is_empty());
+    let m = c.s.mailbox().message(mid).unwrap();
+    assert_eq!(
+        m.content.props.get(tags::PID_TAG_SUBJECT),
+        Some(&PropValue::unicode("kept"))
+    );
+}
+
+/// R-219 with a stale client version: the client moves the version it
+/// knows, the server's newer version is what moves. The collector's state
+/// records the move's CN but the moved message then carries a CN
+/// the state does not claim, so the server's version comes down in the
+/// next download instead of being hidden behind the move.
+#[test]
+fn import_message_move_of_a_stale_version_is_not_hidden() {
+    let mut u = Up::new();
+    let inbox = u.c.inbox();
+    let other = u.c.s.mailbox_mut().create_folder(inbox, "Other").unwrap();
+    let mid =
+        u.c.s
+            .mailbox_mut()
+            .create_message(other, false, Default::default())
+            .unwrap();
+    let g = u.c.s.mailbox().replguid();
+    let known = ics_server::mailbox::message_pcl(u.c.s.mailbox().message(mid).unwrap(), g);
+    // The server changes the message after the client last saw it.
+    u.c.s
+        .mailbox_mut()
+        .modify_message(
+            mid,
+            ics_server::mailbox::MessageEdit {
+                set: vec![TaggedValue {
+                    tag: tags::PID_TAG_SUBJECT,
+                    value: PropValue::unicode("server"),
+                }],
+                ..Default::default()
+            },
+            None,
+        )
+        .unwrap();
+    let dst = u.new_gid();
+    let mb = u.c.s.mailbox();
+    let req = SynchronizationImportMessageMoveRequest {
+        logon_id: 0,
+        input_handle_index: 2,
+        source_folder_id: mb.source_key_of(other.0),
+        source_message_id: mb.source_key_of(mid.0),
+        predecessor_change_list: known.to_bytes(),
+        destination_message_id: dst.to_xid().to_bytes(),
+        change_number: client_xid(9).to_bytes(),
+    };
+    let r =
+        u.c.call(vec![RopRequest::SynchronizationImportMessageMove(req)]);
+    assert!(
+        matches!(&r.rops[0], RopResponse::SynchronizationImportMessageMove(x) if x.result.return_value() == ErrorCode::Success)
+    );
+    let new = Mid::new(ics_server::mailbox::LOCAL_REPLID, dst.globcnt);
+    assert_eq!(u.subject(new).as_deref(), Some("server"));
+    let m = u.c.s.mailbox().message(new).unwrap();
+    let (cn, pcl) = (m.cn, ics_server::mailbox::message_pcl(m, g));
+    assert!(pcl.includes(&known), "a successor of the client's version");
+    let st = u.collector_state();
+    assert!(
+        !st.cnset_seen.contains(u.guid, cn),
+        "the server's version is not claimed"
+    );
+    assert!(
+        !st.cnset_seen.is_empty(),
+        "R-219: the move's CN is recorded"
+    );
+}

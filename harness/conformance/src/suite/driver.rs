@@ -58,6 +58,10 @@ pub struct Params {
     pub buffer: BufferSize,
     pub state_chunk: usize,
     pub max_retries: u32,
+    /// The tag the client uploads MetaTagIdsetGiven with.
+    pub idset_given_tag: PropTag,
+    /// A probe: an empty UploadStateStreamContinue after each property's data.
+    pub zero_continue: bool,
 }
 
 impl Default for Params {
@@ -72,16 +76,31 @@ impl Default for Params {
             buffer: BufferSize::Babe { max: 32767 },
             state_chunk: 4096,
             max_retries: 8,
+            idset_given_tag: ics_wire::state::META_TAG_IDSET_GIVEN,
+            zero_continue: false,
         }
     }
 }
 
 /// How the state is uploaded before a download.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum StateMode {
     Empty,
     Saved,
     None,
+    /// An empty state except for one property with the given bytes (a probe).
+    Property(PropTag, Vec<u8>),
+}
+
+/// The position of a state property tag in [`StateBlobs`] order.
+fn state_slot(tag: PropTag) -> Option<u8> {
+    match tag.id() {
+        0x4017 => Some(0),
+        0x6796 => Some(1),
+        0x67DA => Some(2),
+        0x67D2 => Some(3),
+        _ => None,
+    }
 }
 
 /// One GetBuffer answer of a download.
@@ -184,10 +203,20 @@ pub struct Harness {
     pub state_before: Option<StateBlobs>,
     /// The uploads of the scenario.
     pub uploads: Vec<UploadRec>,
+    /// The reservations made with RopGetLocalReplicaIds.
+    pub reservations: Vec<Reservation>,
     /// The download context of the last synchronization, still open.
     pub open_ctx: Option<Obj>,
     /// The ReturnValue and the returned handle of the last configure-only action.
     pub last_configure_handle: Option<(u32, u32)>,
+}
+
+/// One RopGetLocalReplicaIds of the scenario.
+#[derive(Clone, Debug)]
+pub struct Reservation {
+    pub count: u32,
+    pub observed: Observed,
+    pub range: Option<(ReplGuid, GlobCnt)>,
 }
 
 /// One upload of local changes by the client engine.
@@ -320,6 +349,7 @@ impl Harness {
             last_configure_handle: None,
             uploads: Vec::new(),
             open_ctx: None,
+            reservations: Vec::new(),
         })
     }
 
@@ -967,7 +997,8 @@ impl Harness {
         let ops = self.client.ops_mut();
         let obs = match r {
             Ok(ctx) => {
-                let _ = ops.release(ctx).await;
+                // Kept open for probes on the configured context (released by the next action).
+                self.open_ctx = Some(ctx);
                 observed_of(&Ok(()))
             }
             Err(e) => observed_of(&Err(e)),
@@ -1108,10 +1139,19 @@ impl Harness {
             .replica()
             .state(scope)
             .map_err(|e| e.to_string())?;
-        let state = match mode {
-            StateMode::Empty | StateMode::None => StateBlobs::default(),
+        let mut state = match mode {
             StateMode::Saved => saved,
+            _ => StateBlobs::default(),
         };
+        if let StateMode::Property(tag, bytes) = &mode {
+            let slot = match state_slot(*tag) {
+                Some(0) => &mut state.idset_given,
+                Some(1) => &mut state.cnset_seen,
+                Some(2) => &mut state.cnset_seen_fai,
+                _ => &mut state.cnset_read,
+            };
+            *slot = bytes.clone();
+        }
         rec.initial_state = state.clone();
         if mode != StateMode::None {
             let r = self.upload_state(ctx, scope.sync_type, &state).await;
@@ -1156,7 +1196,7 @@ impl Harness {
         s: &StateBlobs,
     ) -> Result<(), OpError> {
         let mut props = vec![
-            (ics_wire::state::META_TAG_IDSET_GIVEN, &s.idset_given),
+            (self.params.idset_given_tag, &s.idset_given),
             (ics_wire::state::META_TAG_CNSET_SEEN, &s.cnset_seen),
         ];
         if ty == SyncType::Contents {
@@ -1164,11 +1204,15 @@ impl Harness {
             props.push((ics_wire::state::META_TAG_CNSET_READ, &s.cnset_read));
         }
         let chunk = self.params.state_chunk.max(1);
+        let zero = self.params.zero_continue;
         let ops = self.client.ops_mut();
         for (tag, data) in props {
             ops.state_begin(ctx, tag, data.len() as u32).await?;
             for piece in data.chunks(chunk) {
                 ops.state_continue(ctx, piece).await?;
+            }
+            if zero {
+                ops.state_continue(ctx, &[]).await?;
             }
             ops.state_end(ctx).await?;
         }

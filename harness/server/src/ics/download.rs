@@ -14,7 +14,11 @@
 //! it keeps the client's CNSETs at a handful of ranges, so the next plan's
 //! gap scan stays cheap. CnsetSeen/CnsetSeenFAI are collapsed only when both
 //! Normal and FAI were scanned (I9 spans both sets); CnsetRead only with
-//! ReadState.
+//! ReadState. The collapsed CnsetSeen therefore also covers FAI CNs (and
+//! CnsetSeenFAI normal CNs): allowed, since a CN names one change of one
+//! object and can never match a version of the other kind
+//! ([`crate::ics::invariants::check_no_hidden_changes`] checks that nothing
+//! in scope is claimed without being sent).
 
 use ics_wire::ids::{Fid, GlobCnt, Mid};
 use ics_wire::prop::TaggedValue;
@@ -260,6 +264,11 @@ impl Download {
     /// The initial state.
     pub fn initial(&self) -> &SyncState {
         &self.initial
+    }
+
+    /// The folder downloaded (contents) or the top of the hierarchy.
+    pub fn folder(&self) -> Fid {
+        self.folder
     }
 
     /// Number of planned changes.

@@ -3,10 +3,13 @@
 //! (ftstream.md §9.5), checked over a produced element list. Usable from
 //! tests of any layer.
 
+use ics_wire::ids::Fid;
+
 use super::download::{ChangeBody, Element};
+use super::options::SyncKind;
 use super::state::SyncState;
-use crate::mailbox::LOCAL_REPLID;
-use crate::sets::ReplIdSet;
+use crate::mailbox::{LOCAL_REPLID, Mailbox, ids::id_of};
+use crate::sets::{GlobSet, ReplIdSet};
 
 /// A broken invariant, named as in idset.md §14.5.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -153,6 +156,99 @@ pub fn check(initial: &SyncState, elements: &[Element]) -> Result<(), Vec<Violat
     }
     if !read_ids.intersection(&change_ids).is_empty() {
         out.push(v("I11", "an id is both changed and read-changed"));
+    }
+    if out.is_empty() { Ok(()) } else { Err(out) }
+}
+
+/// R-135 (idset.md §11): the CNs a server adds to a CNSET (range
+/// collapsing) must never change the downloaded differences. Checked right
+/// after a complete download, against the mailbox as it is then: every
+/// object in scope whose current change CN (read CN for CnsetRead) the final
+/// state claims was claimed by the initial state or sent in this download.
+///
+/// Everything else a collapsed range covers is harmless and allowed: CNs of
+/// FAI changes in CnsetSeen and of normal changes in CnsetSeenFAI, CNs of
+/// other folders' objects, of deleted objects, of superseded versions. Each
+/// CN names one change of one object and any later change of any object gets
+/// a new, larger CN, so such an extra can never match a version the client
+/// lacks (the checks above therefore test I2–I4 as "contains").
+pub fn check_no_hidden_changes(
+    mb: &Mailbox,
+    folder: Fid,
+    kind: SyncKind,
+    initial: &SyncState,
+    elements: &[Element],
+) -> Result<(), Vec<Violation>> {
+    let Some(Element::State(fin)) = elements.last() else {
+        return Err(vec![v("order", "no final state element")]);
+    };
+    let mut sent = std::collections::BTreeSet::new();
+    let mut read_sent = GlobSet::new();
+    for e in elements {
+        match e {
+            Element::MessageChange(c) => {
+                sent.insert((c.mid.0.to_u64_le(), c.cn));
+                if let Some(r) = c.read_cn {
+                    read_sent.insert(r);
+                }
+            }
+            Element::FolderChange(c) => {
+                sent.insert((c.fid.0.to_u64_le(), c.cn));
+            }
+            Element::ReadStateChanges { read_cns, .. } => read_sent = read_sent.union(read_cns),
+            _ => {}
+        }
+    }
+    let claimed = |set: &ReplIdSet, initial: &ReplIdSet, cn| {
+        set.contains(LOCAL_REPLID, cn) && !initial.contains(LOCAL_REPLID, cn)
+    };
+    let mut out = Vec::new();
+    match kind {
+        SyncKind::Contents => {
+            let Some(f) = mb.folder(folder) else {
+                return Ok(());
+            };
+            for m in f.messages() {
+                let (set, init) = if m.fai {
+                    (&fin.cnset_seen_fai, &initial.cnset_seen_fai)
+                } else {
+                    (&fin.cnset_seen, &initial.cnset_seen)
+                };
+                if claimed(set, init, m.cn) && !sent.contains(&(m.mid.0.to_u64_le(), m.cn)) {
+                    out.push(v(
+                        "R-135",
+                        format!("change {:?} of {:?} claimed but not sent", m.cn, m.mid),
+                    ));
+                }
+                if let Some(r) = m.read_cn.filter(|_| !m.fai)
+                    && claimed(&fin.cnset_read, &initial.cnset_read, r)
+                    && !read_sent.contains(r)
+                {
+                    out.push(v(
+                        "R-135",
+                        format!("read change {r:?} of {:?} claimed but not sent", m.mid),
+                    ));
+                }
+            }
+        }
+        SyncKind::Hierarchy => {
+            let mut todo: Vec<Fid> = mb
+                .folder(folder)
+                .map(|f| f.children().map(|k| Fid(id_of(k))).collect())
+                .unwrap_or_default();
+            while let Some(fid) = todo.pop() {
+                let Some(f) = mb.folder(fid) else { continue };
+                todo.extend(f.children().map(|k| Fid(id_of(k))));
+                if claimed(&fin.cnset_seen, &initial.cnset_seen, f.cn)
+                    && !sent.contains(&(fid.0.to_u64_le(), f.cn))
+                {
+                    out.push(v(
+                        "R-135",
+                        format!("change {:?} of folder {fid:?} claimed but not sent", f.cn),
+                    ));
+                }
+            }
+        }
     }
     if out.is_empty() { Ok(()) } else { Err(out) }
 }

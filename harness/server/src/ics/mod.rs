@@ -1,5 +1,9 @@
 //! The ICS engine: download planning and production, the state it works on,
-//! and the invariants every download must keep ([MS-OXCFXICS] 3.2.5.3).
+//! and the invariants every download must keep ([MS-OXCFXICS] 3.2.5.3):
+//! [`invariants::check`] (idset.md §14.5, I1–I11) and
+//! [`invariants::check_no_hidden_changes`] (R-135: CNSET collapsing may
+//! cover any CN — FAI CNs in CnsetSeen included — except a change in scope
+//! the client was not sent).
 
 pub mod download;
 pub mod invariants;

@@ -581,6 +581,32 @@ impl Mailbox {
         Ok(())
     }
 
+    /// Gives a message a new CN without changing its content, read state,
+    /// ChangeKey or LastModificationTime; its PCL becomes `pcl` if given
+    /// (a conflict's merge, R-238). Every group is marked changed. Used when
+    /// a client's ICS state claims the former CN but the client does not
+    /// have this version, so that it comes down again.
+    pub fn renew_cn(&mut self, mid: Mid, pcl: Option<Pcl>) -> Result<GlobCnt, MailboxError> {
+        let fk = self.locate(mid)?;
+        let cn = self.new_cn()?;
+        let now = self.clock.now();
+        let replguid = self.replguid();
+        let f = self.folders.get_mut(&fk).expect("indexed folder");
+        let k = key(mid.0);
+        f.unindex_message(k);
+        let m = f.messages.get_mut(&k).expect("indexed message");
+        let keep = ImportedChange {
+            change_key: message_change_key(m, replguid),
+            pcl: pcl.unwrap_or_else(|| message_pcl(m, replguid)),
+            last_modified: m.last_modified,
+        };
+        apply_change(m, cn, now, replguid, Some(keep));
+        m.group_cns = [cn; GROUP_COUNT];
+        m.other_cn = cn;
+        f.index_message(k);
+        Ok(cn)
+    }
+
     /// Replaces the whole content of a message (a full-item upload).
     pub fn replace_message(
         &mut self,

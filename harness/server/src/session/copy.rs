@@ -337,11 +337,15 @@ impl Session {
     ) -> Result<Vec<u8>, ErrorCode> {
         let fid = self.folder_of_handle(handles, r.input_handle_index)?;
         let strings = check_send_options(r.send_options, &self.profile)?;
-        // Unused1/2 (0x02, 0x04) are ignored; Unused3 0x08 and other
-        // unknown bits are refused; Move is not supported (R-033 allows it).
-        if r.copy_flags.unknown_bits() != 0
-            || r.copy_flags.contains(CopyMessagesCopyFlags::UNUSED3)
-            || r.copy_flags.contains(CopyMessagesCopyFlags::MOVE)
+        // Unused1/2 (0x02, 0x04) are ignored; Unused3 0x08
+        // and unknown bits are refused. Move (0x01) marks the copy as part
+        // of a move the client completes by deleting the sources
+        // (2.2.3.1.1.3.1): objects the client may not delete are left out
+        // and in this single-user mailbox the client may delete
+        // every message, so the stream is the one of a copy. BestBody
+        // (0x10): bodies are stored and sent in their original format
+        // whether it is set or not (R-038; no compressed RTF conversion).
+        if r.copy_flags.unknown_bits() != 0 || r.copy_flags.contains(CopyMessagesCopyFlags::UNUSED3)
         {
             return Err(ErrorCode::InvalidParameter);
         }

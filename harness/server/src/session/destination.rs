@@ -22,6 +22,9 @@ pub struct DestinationCtx {
     target: u32,
     root: RootKind,
     data: Vec<u8>,
+    /// What the target Message object had staged when the context was
+    /// configured: every parse of the growing stream applies to it.
+    base: Option<super::setup::Stage>,
 }
 
 fn values(mb: &mut Mailbox, props: &[ft::FtProp]) -> Vec<TaggedValue> {
@@ -167,10 +170,15 @@ impl Session {
             (Object::Folder(_), _) => return Err(ErrorCode::NotImplemented),
             _ => return Err(ErrorCode::NotSupported),
         };
+        let base = match &self.objects[&target] {
+            Object::Message(m) => Some(m.stage()),
+            _ => None,
+        };
         Ok(self.alloc(Object::Destination(Box::new(DestinationCtx {
             target,
             root,
             data: Vec::new(),
+            base,
         }))))
     }
 
@@ -187,13 +195,17 @@ impl Session {
             return Err(ErrorCode::NotSupported);
         };
         d.data.extend_from_slice(&r.transfer_data);
+        // A legal prefix of a messageContent is itself one: each complete
+        // parse is applied to the base, the last one (the whole stream) wins.
         if d.root == RootKind::MessageContent
+            && let Some(base) = d.base.clone()
             && let Ok(Root::MessageContent(m)) = ft::parse(RootKind::MessageContent, &d.data)
         {
             let target = d.target;
             let content = content_of(&mut self.mb, &m);
+            let (dr, da) = (m.children.del_recipients, m.children.del_attachments);
             if let Some(Object::Message(msg)) = self.objects.get_mut(&target) {
-                msg.stage_content(content);
+                msg.apply_stream(&base, content, dr, da);
             }
         }
         Ok(())

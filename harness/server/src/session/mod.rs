@@ -24,6 +24,8 @@ pub mod stream;
 pub mod structs;
 mod upload;
 
+pub use copy::message_entry_id;
+
 use std::collections::{BTreeMap, BTreeSet};
 
 use ics_wire::cursor::Reader;
@@ -705,6 +707,15 @@ impl Session {
             Ok(h) => h,
             Err(e) => return Ok(fail(e)),
         };
+        // a failed context repeats its error; it is not busy.
+        let failed = match self.objects.get(&h) {
+            Some(Object::Download(c)) => c.failed,
+            Some(Object::Stream(s)) => s.failed,
+            _ => None,
+        };
+        if let Some(e) = failed {
+            return Ok(fail(e));
+        }
         // A retry after a busy answer: record its arrival.
         if let Some(i) = self.pending_retry.take()
             && let Some(rec) = self.faults.busy_log.get_mut(i)
@@ -769,10 +780,17 @@ impl Session {
     fn portion(&mut self, obj: &mut Object, size: usize) -> Result<(Vec<u8>, bool), ErrorCode> {
         match obj {
             Object::Stream(s) => {
+                if let Some(e) = s.failed {
+                    return Err(e);
+                }
                 if s.is_done() {
                     return Ok((Vec::new(), true));
                 }
-                s.next_portion(&self.mb, size).map_err(stream_error)
+                let r = s.next_portion(&self.mb, size).map_err(stream_error);
+                if let Err(e) = r {
+                    s.failed = Some(e);
+                }
+                r
             }
             Object::Download(ctx) => {
                 if let Some(e) = ctx.failed {
@@ -802,6 +820,15 @@ impl Session {
                 {
                     self.checked += 1;
                     if let Err(v) = crate::ics::invariants::check(d.initial(), &rec) {
+                        self.violations.extend(v);
+                    }
+                    if let Err(v) = crate::ics::invariants::check_no_hidden_changes(
+                        &self.mb,
+                        d.folder(),
+                        ctx.opts.kind,
+                        d.initial(),
+                        &rec,
+                    ) {
                         self.violations.extend(v);
                     }
                 }

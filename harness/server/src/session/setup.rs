@@ -39,6 +39,9 @@ pub enum Pending {
         mid: Mid,
         /// ChangeKey, PCL (merged on a won conflict), LMT.
         change: ImportedChange,
+        /// The stored result is the client's version (no conflict), so the
+        /// collector's state may claim its CN.
+        claim: bool,
     },
     /// Imported version lost a conflict: keep the server content, merge the PCL.
     KeepServer {
@@ -58,7 +61,21 @@ pub struct MessageCtx {
     /// Staged content (edits apply on save, R-065, R-206).
     content: MessageContent,
     deleted: Vec<PropTag>,
+    /// A MetaTagFXDelProp cleared the recipients / attachments: the staged
+    /// ones replace the stored ones instead of adding to them (3.2.5.10).
+    replace_recipients: bool,
+    replace_attachments: bool,
     collector: Option<u32>,
+}
+
+/// What a Message object has staged, kept by a FastTransfer destination
+/// context so each re-parse of the growing stream applies to the same base.
+#[derive(Clone, Debug)]
+pub(super) struct Stage {
+    content: MessageContent,
+    deleted: Vec<PropTag>,
+    replace_recipients: bool,
+    replace_attachments: bool,
 }
 
 impl MessageCtx {
@@ -67,10 +84,43 @@ impl MessageCtx {
         &self.content.props
     }
 
-    /// Replaces the staged content (a FastTransfer upload of messageContent).
-    pub(super) fn stage_content(&mut self, content: MessageContent) {
-        self.content = content;
-        self.deleted.clear();
+    /// The staged state, as a base for [`Self::apply_stream`].
+    pub(super) fn stage(&self) -> Stage {
+        Stage {
+            content: self.content.clone(),
+            deleted: self.deleted.clone(),
+            replace_recipients: self.replace_recipients,
+            replace_attachments: self.replace_attachments,
+        }
+    }
+
+    /// A FastTransfer upload of messageContent on top of `base`
+    /// ([MS-OXCFXICS] 3.2.5.10): its properties are set; its recipients and
+    /// attachments are added, after MetaTagFXDelProp cleared that kind.
+    pub(super) fn apply_stream(
+        &mut self,
+        base: &Stage,
+        stream: MessageContent,
+        del_recipients: bool,
+        del_attachments: bool,
+    ) {
+        let base = base.clone();
+        self.content = base.content;
+        self.deleted = base.deleted;
+        self.replace_recipients = base.replace_recipients || del_recipients;
+        self.replace_attachments = base.replace_attachments || del_attachments;
+        for v in stream.props.values().iter().filter(|v| !is_computed(v.tag)) {
+            self.content.props.set(v.tag, v.value.clone());
+            self.deleted.retain(|t| t.id() != v.tag.id());
+        }
+        if del_recipients {
+            self.content.recipients.clear();
+        }
+        self.content.recipients.extend(stream.recipients);
+        if del_attachments {
+            self.content.attachments.clear();
+        }
+        self.content.attachments.extend(stream.attachments);
     }
 
     pub(super) fn new(folder: Fid, fai: bool, pending: Pending, collector: Option<u32>) -> Self {
@@ -80,8 +130,20 @@ impl MessageCtx {
             pending,
             content: MessageContent::default(),
             deleted: Vec::new(),
+            replace_recipients: false,
+            replace_attachments: false,
             collector,
         }
+    }
+}
+
+/// Subobjects of an edited message after a FastTransfer upload: the staged
+/// ones replace the stored ones (after MetaTagFXDelProp) or are added.
+fn merged<T: Clone>(replace: bool, old: &[T], new: Vec<T>) -> Option<Vec<T>> {
+    match replace {
+        true => Some(new),
+        false if new.is_empty() => None,
+        false => Some(old.iter().cloned().chain(new).collect()),
     }
 }
 
@@ -424,20 +486,27 @@ impl Session {
         };
         let content = std::mem::take(&mut ctx.content);
         let deleted = std::mem::take(&mut ctx.deleted);
+        let replace = (
+            std::mem::take(&mut ctx.replace_recipients),
+            std::mem::take(&mut ctx.replace_attachments),
+        );
         let (folder, fai, collector) = (ctx.folder, ctx.fai, ctx.collector);
         let pending = std::mem::replace(&mut ctx.pending, Pending::New);
         let e = |_| ErrorCode::GeneralFailure;
+        // Whether the collector's state may claim the saved CN: not after a
+        // conflict the server resolved (3.2.5.9.4.2, idset.md §16).
+        let mut claimed = true;
         let mid = match pending {
             Pending::New => self.mb.create_message(folder, fai, content).map_err(e)?,
             Pending::Edit(mid) => {
-                // Subobjects staged by a FastTransfer upload replace the old ones.
+                // Subobjects staged by a FastTransfer upload replace the old
+                // ones after MetaTagFXDelProp, else they are added (3.2.5.10).
+                let old = self.mb.message(mid).ok_or(ErrorCode::ObjectDeleted)?;
                 let edit = crate::mailbox::MessageEdit {
                     set: content.props.values().to_vec(),
                     delete: deleted,
-                    recipients: (!content.recipients.is_empty())
-                        .then(|| content.recipients.clone()),
-                    attachments: (!content.attachments.is_empty())
-                        .then(|| content.attachments.clone()),
+                    recipients: merged(replace.0, &old.content.recipients, content.recipients),
+                    attachments: merged(replace.1, &old.content.attachments, content.attachments),
                 };
                 self.mb.modify_message(mid, edit, None).map_err(e)?;
                 mid
@@ -448,22 +517,18 @@ impl Session {
                     .map_err(e)?;
                 mid
             }
-            Pending::Replace { mid, change } => {
+            Pending::Replace { mid, change, claim } => {
                 self.mb
                     .replace_message(mid, content, Some(change))
                     .map_err(e)?;
+                claimed = claim;
                 mid
             }
             Pending::KeepServer { mid, pcl } => {
-                let m = self.mb.message(mid).ok_or(ErrorCode::ObjectDeleted)?;
-                let g = self.mb.replguid();
-                let keep = ImportedChange {
-                    change_key: crate::mailbox::message_change_key(m, g),
-                    pcl,
-                    last_modified: m.last_modified,
-                };
-                let c = m.content.clone();
-                self.mb.replace_message(mid, c, Some(keep)).map_err(e)?;
+                claimed = false;
+                // The server version stays (content and read state), as a
+                // successor of both versions, with a new CN.
+                self.mb.renew_cn(mid, Some(pcl)).map_err(e)?;
                 mid
             }
         };
@@ -471,7 +536,7 @@ impl Session {
         if let Some(Object::Message(ctx)) = self.objects.get_mut(&h) {
             ctx.pending = Pending::Edit(mid);
         }
-        if let (Some(c), Some(m)) = (collector, self.mb.message(mid)) {
+        if let (Some(c), Some(m), true) = (collector, self.mb.message(mid), claimed) {
             let cn = m.cn;
             self.note_import_saved(c, fai, cn);
         }

@@ -284,6 +284,9 @@ pub struct Streamer {
     /// When checking invariants: every element produced, property values
     /// dropped (ids, CNs and sets kept).
     pub record: Option<Vec<Element>>,
+    /// The error of a failed GetBuffer on a FastTransfer copy context:
+    /// every later GetBuffer repeats it.
+    pub failed: Option<ics_wire::rop::ErrorCode>,
 }
 
 impl Streamer {
@@ -301,6 +304,7 @@ impl Streamer {
             exhausted: false,
             sent: 0,
             record: None,
+            failed: None,
         };
         match source {
             Source::Bytes(b) => {

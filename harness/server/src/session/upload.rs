@@ -6,7 +6,10 @@
 //! resolution is last writer wins for folders, FAI and normal messages alike
 //! (PidTagLastModificationTime, then ChangeKey NamespaceGuid, then the
 //! imported version; folders keep the server version on a tie). This server
-//! does not generate conflict resolve messages (listed as a gap).
+//! does not generate conflict resolve messages (listed as a gap). The result
+//! of a conflict the server resolved is never claimed in the upload
+//! context's CnsetSeen (whichever side won, its merged PCL is new to the
+//! client), so the client's next download brings it (3.2.5.9.4.2, R-246).
 
 use ics_wire::ids::{ExchangeId, Fid, Gid, Mid, Xid};
 use ics_wire::pcl::{Pcl, PclOrdering};
@@ -99,10 +102,34 @@ pub(super) fn imported_wins(
 
 /// The outcome of comparing an imported version with the server's.
 pub(super) enum Verdict {
-    /// Apply the imported version (newer, or conflict won).
-    Apply(ImportedChange),
+    /// Apply the imported version: newer (`conflict` false), or the winner
+    /// of a conflict (`conflict` true; its PCL is then the merge, R-238).
+    Apply {
+        /// ChangeKey, PCL, LMT to store.
+        change: ImportedChange,
+        /// The server resolved a conflict.
+        conflict: bool,
+    },
     /// Keep the server's content, PCL merged (conflict lost).
     KeepMerged(Pcl),
+}
+
+impl Verdict {
+    /// Whether the stored result is exactly the client's version, so the
+    /// upload context's state may claim its CN. After a
+    /// conflict the server resolved, the result is not what the client
+    /// has — the server's content when it won, the merged PCL either way —
+    /// and claiming it would hide the result from the client's next
+    /// download (3.2.5.9.4.2, 3.1.5.6.2; R-246 states it for folders).
+    pub(super) fn client_has_result(&self) -> bool {
+        matches!(
+            self,
+            Verdict::Apply {
+                conflict: false,
+                ..
+            }
+        )
+    }
 }
 
 pub(super) fn decide(
@@ -114,16 +141,22 @@ pub(super) fn decide(
     fail_on_conflict: bool,
 ) -> Result<Verdict, ErrorCode> {
     match imported.pcl.compare(server_pcl) {
-        PclOrdering::Newer => Ok(Verdict::Apply(imported)),
+        PclOrdering::Newer => Ok(Verdict::Apply {
+            change: imported,
+            conflict: false,
+        }),
         PclOrdering::Equal | PclOrdering::Older => Err(ErrorCode::SyncIgnore),
         PclOrdering::Conflict if fail_on_conflict => Err(ErrorCode::SyncConflict),
         PclOrdering::Conflict => {
             let merged = imported.pcl.merge(server_pcl);
             if imported_wins(&imported, server_lmt, server_ck, folder) {
-                Ok(Verdict::Apply(ImportedChange {
-                    pcl: merged,
-                    ..imported
-                }))
+                Ok(Verdict::Apply {
+                    change: ImportedChange {
+                        pcl: merged,
+                        ..imported
+                    },
+                    conflict: true,
+                })
             } else {
                 Ok(Verdict::KeepMerged(merged))
             }
@@ -310,15 +343,17 @@ impl Session {
                     return Err(ErrorCode::InvalidParameter);
                 }
                 let g = self.mb.replguid();
-                match decide(
+                let verdict = decide(
                     v.change,
                     &message_pcl(m, g),
                     m.last_modified,
                     &message_change_key(m, g),
                     false,
                     fail_on_conflict,
-                )? {
-                    Verdict::Apply(c) => Pending::Replace { mid, change: c },
+                )?;
+                let claim = verdict.client_has_result();
+                match verdict {
+                    Verdict::Apply { change, .. } => Pending::Replace { mid, change, claim },
                     Verdict::KeepMerged(pcl) => Pending::KeepServer { mid, pcl },
                 }
             }
@@ -406,26 +441,41 @@ impl Session {
         let g = self.mb.replguid();
         match self.mb.folder(fid) {
             Some(f) => {
-                match decide(
+                let verdict = decide(
                     v.change,
                     &folder_pcl(f, g),
                     f.last_modified,
                     &folder_change_key(f, g),
                     true,
                     false,
-                )? {
-                    Verdict::Apply(c) => {
+                )?;
+                let claim = verdict.client_has_result();
+                match verdict {
+                    Verdict::Apply { change, .. } => {
                         if f.parent != Some(parent) {
                             self.mb
-                                .move_folder(fid, parent, Some(c.clone()))
+                                .move_folder(fid, parent, Some(change.clone()))
                                 .map_err(|_| ErrorCode::InvalidParameter)?;
                         }
                         self.mb
-                            .set_folder_properties(fid, &set, &[], Some(c))
+                            .set_folder_properties(fid, &set, &[], Some(change))
                             .map_err(|_| ErrorCode::GeneralFailure)?;
                     }
-                    // resolved, Success, CnsetSeen not updated.
-                    Verdict::KeepMerged(_) => return Ok(()),
+                    Verdict::KeepMerged(pcl) => {
+                        // The server version stays, as a successor of both
+                        // same ChangeKey and LMT, merged PCL, new CN.
+                        let keep = ImportedChange {
+                            change_key: folder_change_key(f, g),
+                            pcl,
+                            last_modified: f.last_modified,
+                        };
+                        self.mb
+                            .set_folder_properties(fid, &[], &[], Some(keep))
+                            .map_err(|_| ErrorCode::GeneralFailure)?;
+                    }
+                }
+                if !claim {
+                    return Ok(()); // resolved, Success, CnsetSeen not updated
                 }
             }
             None if self.mb.folder_tombstone(fid).is_some() => {
@@ -609,6 +659,15 @@ impl Session {
             &mut c.seen_add
         }
         .insert(cn);
+        if ordering == PclOrdering::Older || ordering == PclOrdering::Conflict {
+            // The version that moved is not the one the client moved: after
+            // the move (whose CN the state records, R-219) it gets a CN the
+            // state does not claim, same ChangeKey and PCL, so it comes down
+            // in the next download (3.2.5.9.4.4; idset.md §14).
+            self.mb
+                .renew_cn(dst, None)
+                .map_err(|_| ErrorCode::GeneralFailure)?;
+        }
         Ok(if client_newer {
             ErrorCode::SyncClientChangeNewer
         } else {

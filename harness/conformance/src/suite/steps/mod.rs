@@ -73,6 +73,11 @@ static STEPS: LazyLock<Vec<(Regex, Handler)>> = LazyLock::new(|| {
     all.extend(local::steps());
     all.extend(more::steps());
     all.extend(more::steps2());
+    all.extend(more::steps3());
+    all.extend(more::steps4());
+    all.extend(more::steps5());
+    all.extend(more::steps6());
+    all.extend(more::steps7());
     all.extend(client::steps());
     all.into_iter()
         .map(|(re, h): (&str, Handler)| {

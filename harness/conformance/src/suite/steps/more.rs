@@ -881,3 +881,554 @@ async fn saved_states(w: &mut SuiteWorld, a: Args) -> Res {
         .then_some(())
         .ok_or_else(|| format!("the client keeps {n} saved states"))
 }
+
+pub(super) fn steps3() -> Vec<(&'static str, super::Handler)> {
+    steps![
+        r"^every( normal)? message change holds, besides its header, only ((?:(?:PidTag|MetaTag)\w+|0x[0-9A-Fa-f]{8})(?:, (?:(?:PidTag|MetaTag)\w+|0x[0-9A-Fa-f]{8}))*)$" => holds_only,
+        r"^no message change holds, outside its header, a meta-property or a property in the range 0x6600-0x67FF$" => no_meta_outside_header,
+        r"^every GetBuffer request with BufferSize (\d+|0x[0-9A-Fa-f]+) carried a MaximumBufferSize$" => max_buffer_size,
+        r"^the InProgressCount of the GetBuffer responses never exceeds their TotalStepCount, or a warning is recorded$" => in_progress,
+        r"^the client sent no (Rop\w+(?:, Rop\w+)*)( after the response with TransferStatus Done)?$" => sent_no,
+        r"^the client called (Rop\w+) (?:(once)|(\d+) times)$" => called_times,
+    ]
+}
+
+async fn holds_only(w: &mut SuiteWorld, a: Args) -> Res {
+    let normal_only = a.has(1);
+    let allowed: Vec<u16> = parse::props(a.s(2))?.iter().map(|t| t.id()).collect();
+    let h = h_of(w)?;
+    let cs = changes(h, last(h)?)?;
+    let cs: Vec<_> = cs.iter().filter(|c| !normal_only || !c.fai).collect();
+    if cs.is_empty() {
+        return Err("no such message change".into());
+    }
+    for c in cs {
+        if let Some(p) = c.props.iter().find(|p| !allowed.contains(&p.tag.id())) {
+            return Err(format!("{:?} also holds {:#010x}", c.name, p.tag.0));
+        }
+    }
+    Ok(())
+}
+
+async fn no_meta_outside_header(w: &mut SuiteWorld, _: Args) -> Res {
+    let h = h_of(w)?;
+    for c in changes(h, last(h)?)? {
+        for p in &c.props {
+            let id = p.tag.id();
+            if (0x4000..0x4100).contains(&id) || (0x6600..=0x67FF).contains(&id) {
+                return Err(format!(
+                    "{:?} holds {:#010x} outside its header",
+                    c.name, p.tag.0
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn max_buffer_size(w: &mut SuiteWorld, a: Args) -> Res {
+    let size = a.n(1)? as u16;
+    let mut n = 0;
+    for (q, _) in get_buffers(h_of(w)?)? {
+        if let RopRequest::FastTransferSourceGetBuffer(g) = q
+            && g.buffer_size == size
+        {
+            n += 1;
+            if g.maximum_buffer_size.is_none() {
+                return Err("a GetBuffer with that BufferSize carried no MaximumBufferSize".into());
+            }
+        }
+    }
+    (n > 0)
+        .then_some(())
+        .ok_or_else(|| "no GetBuffer with that BufferSize".into())
+}
+
+async fn in_progress(w: &mut SuiteWorld, _: Args) -> Res {
+    let bad = get_buffers(h_of(w)?)?
+        .iter()
+        .filter(|(_, g)| g.return_value.to_u32() == 0 && g.in_progress_count > g.total_step_count)
+        .count();
+    if bad > 0 {
+        w.warn(format!(
+            "{bad} GetBuffer responses had InProgressCount > TotalStepCount"
+        ));
+    }
+    Ok(())
+}
+
+fn all_requests(h: &Harness) -> Vec<(RopRequest, Option<ics_wire::rop::RopResponse>)> {
+    let mut out = Vec::new();
+    for x in h.trace_from(0) {
+        let Some(q) = x.request else { continue };
+        let mut resps = x.response.map(|r| r.rops).unwrap_or_default().into_iter();
+        for r in q.rops {
+            let resp = if r.has_response() { resps.next() } else { None };
+            out.push((r, resp));
+        }
+    }
+    out
+}
+
+async fn sent_no(w: &mut SuiteWorld, a: Args) -> Res {
+    let names: Vec<String> = a.s(1).split(", ").map(str::to_owned).collect();
+    let h = h_of(w)?;
+    let all = all_requests(h);
+    let from = if a.has(2) {
+        all.iter()
+            .position(|(_, r)| matches!(r, Some(ics_wire::rop::RopResponse::FastTransferSourceGetBuffer(g)) if g.transfer_status.0 == 0x0003))
+            .map(|i| i + 1)
+            .ok_or("no response with TransferStatus Done")?
+    } else {
+        0
+    };
+    // After Done, the harness's own next action may configure a new context: only the
+    // requests on the same context count, i.e. until the next configure.
+    let until = if a.has(2) {
+        all[from..]
+            .iter()
+            .position(|(q, _)| matches!(q, RopRequest::SynchronizationConfigure(_)))
+            .map_or(all.len(), |i| from + i)
+    } else {
+        all.len()
+    };
+    for (q, _) in &all[from..until] {
+        if names.iter().any(|n| n == q.name()) {
+            return Err(format!("the client sent {}", q.name()));
+        }
+    }
+    Ok(())
+}
+
+async fn called_times(w: &mut SuiteWorld, a: Args) -> Res {
+    let want = if a.has(2) { 1 } else { a.n(3)? as usize };
+    let h = h_of(w)?;
+    let n = all_requests(h)
+        .iter()
+        .filter(|(q, _)| q.name() == a.s(1))
+        .count();
+    (n == want)
+        .then_some(())
+        .ok_or_else(|| format!("the client called {} {n} times", a.s(1)))
+}
+
+pub(super) fn steps4() -> Vec<(&'static str, super::Handler)> {
+    steps![
+        r"^no message change holds (recipients or attachments|attachments)$" => no_children,
+        r"^the change for ([mf]\d+) holds ((?:(?:PidTag|MetaTag)\w+|0x[0-9A-Fa-f]{8})(?:, (?:(?:PidTag|MetaTag)\w+|0x[0-9A-Fa-f]{8}))*)(, or a SHOULD-level warning is recorded)?$" => change_holds,
+    ]
+}
+
+async fn no_children(w: &mut SuiteWorld, a: Args) -> Res {
+    let recipients_too = a.s(1).starts_with("recipients");
+    let h = h_of(w)?;
+    for i in &last(h)?.contents()?.changes {
+        let ft::ContentsSyncItem::Change { change, .. } = i else {
+            continue;
+        };
+        let ch = match change {
+            ft::MessageChange::Full(f) => &f.children,
+            ft::MessageChange::Partial(p) => &p.children,
+        };
+        if !ch.attachments.is_empty() || ch.del_attachments {
+            return Err("a message change holds attachments".into());
+        }
+        if recipients_too && (!ch.recipients.is_empty() || ch.del_recipients) {
+            return Err("a message change holds recipients".into());
+        }
+    }
+    Ok(())
+}
+
+async fn change_holds(w: &mut SuiteWorld, a: Args) -> Res {
+    let tags_ = parse::props(a.s(2))?;
+    let h = h_of(w)?;
+    let cs = changes(h, last(h)?)?;
+    let c = cs
+        .iter()
+        .find(|c| c.name.as_deref() == Some(a.s(1)))
+        .ok_or_else(|| format!("no change for {}", a.s(1)))?;
+    let missing: Vec<String> = tags_
+        .iter()
+        .filter(|t| {
+            !c.props
+                .iter()
+                .copied()
+                .chain(c.header.iter())
+                .any(|p| p.tag.id() == t.id())
+        })
+        .map(|t| format!("{:#010x}", t.0))
+        .collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    let msg = format!("the change for {} lacks {}", a.s(1), missing.join(", "));
+    if a.has(3) {
+        w.warn(msg);
+        Ok(())
+    } else {
+        Err(msg)
+    }
+}
+
+pub(super) fn steps5() -> Vec<(&'static str, super::Handler)> {
+    steps![
+        r"^the client reserves (\d+|0x[0-9A-Fa-f]+) IDs with RopGetLocalReplicaIds$" => reserve,
+        r"^the reserved range is the mailbox's REPLGUID with (\d+|0x[0-9A-Fa-f]+) GLOBCNTs from the returned GlobalCount$" => reserved_range,
+        r"^the second reserved range starts after the end of the first$" => second_after_first,
+        r"^the report records the answer to a reservation of (\d+|0x[0-9A-Fa-f]+) IDs$" => record_reservation,
+    ]
+}
+
+/// One RopGetLocalReplicaIds on the client's connection.
+async fn reserve_ids(h: &mut Harness, count: u32) -> Result<crate::driver::Reservation, String> {
+    let logon = h.client.logon_info().logon;
+    let r = ics_client::sync::ops::IcsOps::get_local_replica_ids(h.client.ops_mut(), logon, count)
+        .await;
+    let res = match r {
+        Ok((g, first)) => crate::driver::Reservation {
+            count,
+            observed: crate::driver::observed_of(&Ok(())),
+            range: Some((g, first)),
+        },
+        Err(e) => crate::driver::Reservation {
+            count,
+            observed: crate::driver::observed_of(&Err(e)),
+            range: None,
+        },
+    };
+    h.last = Some(("RopGetLocalReplicaIds".into(), res.observed.clone()));
+    h.reservations.push(res.clone());
+    Ok(res)
+}
+
+async fn reserve(w: &mut SuiteWorld, a: Args) -> Res {
+    let n = a.n(1)? as u32;
+    reserve_ids(w.harness().await?, n).await.map(|_| ())
+}
+
+async fn reserved_range(w: &mut SuiteWorld, a: Args) -> Res {
+    let n = a.n(1)?;
+    let h = w.harness().await?;
+    let r = h.reservations.last().cloned().ok_or("no reservation")?;
+    let (g, first) = r.range.ok_or("the reservation failed")?;
+    if g != h.replguid {
+        return Err(format!(
+            "the range is of REPLGUID {}, not the mailbox's",
+            g.0
+        ));
+    }
+    if r.count as u64 != n {
+        return Err(format!("{} IDs were asked", r.count));
+    }
+    // The server really set them aside: the next reservation starts after them.
+    let next = reserve_ids(h, 1).await?;
+    let (_, second) = next.range.ok_or("a reservation of 1 ID failed")?;
+    (second.value() >= first.value() + n)
+        .then_some(())
+        .ok_or_else(|| format!("the next reservation starts at {second:?}, inside {first:?} + {n}"))
+}
+
+async fn second_after_first(w: &mut SuiteWorld, _: Args) -> Res {
+    let h = h_of(w)?;
+    let n = h.reservations.len();
+    if n < 2 {
+        return Err("fewer than two reservations".into());
+    }
+    let (a, b) = (&h.reservations[n - 2], &h.reservations[n - 1]);
+    let ((ga, fa), (gb, fb)) = (
+        a.range.ok_or("the first failed")?,
+        b.range.ok_or("the second failed")?,
+    );
+    (ga == gb && fb.value() >= fa.value() + u64::from(a.count))
+        .then_some(())
+        .ok_or_else(|| {
+            format!(
+                "the second range starts at {fb:?}, the first at {fa:?} + {}",
+                a.count
+            )
+        })
+}
+
+async fn record_reservation(w: &mut SuiteWorld, a: Args) -> Res {
+    let n = a.n(1)?;
+    let h = h_of(w)?;
+    let r = h.reservations.last().ok_or("no reservation")?;
+    let note = match r.range {
+        Some((_, first)) => format!(
+            "a reservation of {n:#x} IDs: success, GlobalCount {:#x}",
+            first.value()
+        ),
+        None => format!("a reservation of {n:#x} IDs: {}", r.observed),
+    };
+    w.record(note);
+    Ok(())
+}
+
+pub(super) fn steps6() -> Vec<(&'static str, super::Handler)> {
+    steps![
+        r"^the client uploads MetaTagIdsetGiven with the property tag (0x[0-9A-Fa-f]{8})$" => idset_given_tag,
+        r"^the client adds an UploadStateStreamContinue with StreamDataSize 0 to each state property$" => zero_continue,
+        r"^every state property was uploaded with Begin, several Continue and End$" => pieces,
+        r"^no UploadStateStreamContinue had StreamDataSize 0$" => no_zero_continue,
+        r"^no UploadStateStreamBegin was sent while another property upload was open$" => no_nested_begin,
+        r"^the final state's MetaTagIdsetGiven has the property tag (0x[0-9A-Fa-f]{8}), or (0x[0-9A-Fa-f]{8}) with a warning$" => final_given_tag,
+        r"^every final state property is an IDSET in REPLGUID form$" => final_replguid_form,
+        r"^the client sends (UploadStateStreamContinue without Begin|UploadStateStreamEnd without Begin|UploadStateStreamBegin while another upload is open|UploadStateStreamBegin with the property tag (0x[0-9A-Fa-f]{8}))$" => state_probe,
+    ]
+}
+
+async fn idset_given_tag(w: &mut SuiteWorld, a: Args) -> Res {
+    let tag = ics_wire::prop::PropTag(a.n(1)? as u32);
+    w.harness().await?.params.idset_given_tag = tag;
+    Ok(())
+}
+
+async fn zero_continue(w: &mut SuiteWorld, _: Args) -> Res {
+    w.harness().await?.params.zero_continue = true;
+    Ok(())
+}
+
+/// The state upload ROPs of the last download: per property, (tag, Continue sizes, ended).
+fn state_uploads(h: &Harness) -> Result<Vec<(u32, Vec<usize>, bool)>, String> {
+    let d = last(h)?;
+    let mut out: Vec<(u32, Vec<usize>, bool)> = Vec::new();
+    for x in h
+        .trace_from(d.trace.0)
+        .into_iter()
+        .take(d.trace.1 - d.trace.0)
+    {
+        for q in x.request.map(|r| r.rops).unwrap_or_default() {
+            match q {
+                RopRequest::SynchronizationUploadStateStreamBegin(b) => {
+                    out.push((b.state_property.0, Vec::new(), false))
+                }
+                RopRequest::SynchronizationUploadStateStreamContinue(c) => {
+                    if let Some(u) = out.last_mut() {
+                        u.1.push(c.stream_data.len());
+                    }
+                }
+                RopRequest::SynchronizationUploadStateStreamEnd(_) => {
+                    if let Some(u) = out.last_mut() {
+                        u.2 = true;
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    if out.is_empty() {
+        return Err("no state upload in the last synchronization".into());
+    }
+    Ok(out)
+}
+
+async fn pieces(w: &mut SuiteWorld, _: Args) -> Res {
+    for (tag, sizes, ended) in state_uploads(h_of(w)?)? {
+        if sizes.len() < 2 || !ended {
+            return Err(format!(
+                "{tag:#010x} was uploaded with {} Continue, End {ended}",
+                sizes.len()
+            ));
+        }
+    }
+    Ok(())
+}
+
+async fn no_zero_continue(w: &mut SuiteWorld, _: Args) -> Res {
+    for (tag, sizes, _) in state_uploads(h_of(w)?)? {
+        if sizes.contains(&0) {
+            return Err(format!("{tag:#010x} had a Continue with StreamDataSize 0"));
+        }
+    }
+    Ok(())
+}
+
+async fn no_nested_begin(w: &mut SuiteWorld, _: Args) -> Res {
+    let h = h_of(w)?;
+    let d = last(h)?;
+    let mut open = false;
+    for x in h
+        .trace_from(d.trace.0)
+        .into_iter()
+        .take(d.trace.1 - d.trace.0)
+    {
+        for q in x.request.map(|r| r.rops).unwrap_or_default() {
+            match q {
+                RopRequest::SynchronizationUploadStateStreamBegin(_) if open => {
+                    return Err("a Begin was sent while another upload was open".into());
+                }
+                RopRequest::SynchronizationUploadStateStreamBegin(_) => open = true,
+                RopRequest::SynchronizationUploadStateStreamEnd(_) => open = false,
+                _ => {}
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn final_given_tag(w: &mut SuiteWorld, a: Args) -> Res {
+    let (want, warned) = (a.n(1)? as u32, a.n(2)? as u32);
+    let h = h_of(w)?;
+    let d = last(h)?;
+    let props = &d.contents()?.state.props;
+    let tag = props
+        .iter()
+        .find(|p| p.tag.id() == 0x4017)
+        .map(|p| p.tag.0)
+        .ok_or("the final state has no MetaTagIdsetGiven")?;
+    if tag == want {
+        Ok(())
+    } else if tag == warned {
+        w.warn(format!("MetaTagIdsetGiven came with the tag {tag:#010x}"));
+        Ok(())
+    } else {
+        Err(format!("MetaTagIdsetGiven came with the tag {tag:#010x}"))
+    }
+}
+
+async fn final_replguid_form(w: &mut SuiteWorld, _: Args) -> Res {
+    let h = h_of(w)?;
+    for p in &last(h)?.contents()?.state.props {
+        let b = p
+            .as_binary()
+            .ok_or_else(|| format!("{:#010x} is not binary", p.tag.0))?;
+        if !b.is_empty() {
+            ics_wire::idset::ReplGuidSet::decode_replguid(b)
+                .map_err(|e| format!("{:#010x} is not a REPLGUID-form IDSET: {e}", p.tag.0))?;
+        }
+    }
+    Ok(())
+}
+
+async fn state_probe(w: &mut SuiteWorld, a: Args) -> Res {
+    use ics_client::sync::ops::IcsOps;
+    let probe = a.s(1).to_owned();
+    let h = w.harness().await?;
+    let ctx = h.open_ctx.ok_or("no configured context is open")?;
+    let ops = h.client.ops_mut();
+    let given = ics_wire::state::META_TAG_IDSET_GIVEN;
+    let r = if probe.starts_with("UploadStateStreamContinue") {
+        ops.state_continue(ctx, &[0x01]).await
+    } else if probe.starts_with("UploadStateStreamEnd") {
+        ops.state_end(ctx).await
+    } else if probe.contains("while another") {
+        match ops.state_begin(ctx, given, 0).await {
+            Ok(()) => {
+                ops.state_begin(ctx, ics_wire::state::META_TAG_CNSET_SEEN, 0)
+                    .await
+            }
+            Err(e) => Err(e),
+        }
+    } else {
+        let tag = ics_wire::prop::PropTag(a.n(2)? as u32);
+        ops.state_begin(ctx, tag, 0).await
+    };
+    h.last = Some((probe, crate::driver::observed_of(&r)));
+    Ok(())
+}
+
+pub(super) fn steps7() -> Vec<(&'static str, super::Handler)> {
+    steps![
+        r"^every ImportReadStateChanges entry carried a 22-byte source key and MarkAsRead 0x01 or 0x00$" => read_state_entries,
+        r"^the client imports (a read-state change marking ([mf]\d+) as read|read-state changes marking ([mf]\d+) and a message unknown to the server as read)$" => import_read_probe,
+        r"^fails and leaves ([mf]\d+) (read|unread) on the server$" => fails_and_leaves,
+        r"^on the server, message ([mf]\d+) keeps its read state$" => keeps_read_state,
+    ]
+}
+
+async fn read_state_entries(w: &mut SuiteWorld, _: Args) -> Res {
+    let h = h_of(w)?;
+    let mut n = 0;
+    for (q, _) in all_requests(h) {
+        if let RopRequest::SynchronizationImportReadStateChanges(r) = q {
+            for e in &r.message_read_states {
+                n += 1;
+                if e.message_id.len() != 22 || e.mark_as_read > 1 {
+                    return Err(format!(
+                        "an entry had a {}-byte source key and MarkAsRead {:#04x}",
+                        e.message_id.len(),
+                        e.mark_as_read
+                    ));
+                }
+            }
+        }
+    }
+    (n > 0)
+        .then_some(())
+        .ok_or_else(|| "no ImportReadStateChanges entry".into())
+}
+
+async fn import_read_probe(w: &mut SuiteWorld, a: Args) -> Res {
+    use ics_client::sync::ops::IcsOps;
+    let m = if a.has(2) { a.s(2) } else { a.s(3) }.to_owned();
+    let unknown = a.has(3);
+    let h = w.harness().await?;
+    h.release_open_context().await;
+    let mut states = vec![(h.message_key(&m)?, true)];
+    if unknown {
+        // A GID of the mailbox's REPLGUID that no object has.
+        let mut sk = h.message_key(&m)?;
+        sk[16..].copy_from_slice(&[0x7F, 0xFF, 0xFF, 0xFF, 0xFF, 0x00]);
+        states.push((sk, true));
+    }
+    let fid = h.sync_folder()?.to_u64_le();
+    let ops = h.client.ops_mut();
+    let folder = ops.open_folder(fid).await.map_err(|e| e.to_string())?;
+    let coll = ops
+        .open_collector(folder, true)
+        .await
+        .map_err(|e| e.to_string())?;
+    let r = ops.import_read_states(coll, &states).await;
+    let _ = ops.release(coll).await;
+    let _ = ops.release(folder).await;
+    h.last = Some((
+        "RopSynchronizationImportReadStateChanges".into(),
+        crate::driver::observed_of(&r),
+    ));
+    Ok(())
+}
+
+async fn server_is_read(h: &mut Harness, m: &str) -> Result<bool, String> {
+    let sk = h.message_key(m)?;
+    let s = h.server_messages("Sync").await?;
+    let msg = s
+        .iter()
+        .find(|x| x.source_key == sk)
+        .ok_or_else(|| format!("the server does not hold {m}"))?;
+    Ok(
+        matches!(find_prop(&msg.props, tags::PID_TAG_MESSAGE_FLAGS), Some(PropValue::I32(f)) if f & 1 != 0),
+    )
+}
+
+async fn fails_and_leaves(w: &mut SuiteWorld, a: Args) -> Res {
+    let m = a.s(1).to_owned();
+    let want_read = a.s(2) == "read";
+    let h = w.harness().await?;
+    let failed = h
+        .last
+        .as_ref()
+        .is_some_and(|(_, o)| o.return_value != Some(0));
+    if !failed {
+        return Err("the ROP did not fail".into());
+    }
+    (server_is_read(h, &m).await? == want_read)
+        .then_some(())
+        .ok_or_else(|| format!("{m} changed on the server"))
+}
+
+async fn keeps_read_state(w: &mut SuiteWorld, a: Args) -> Res {
+    let m = a.s(1).to_owned();
+    let h = w.harness().await?;
+    let sk = h.message_key(&m)?;
+    let before = h
+        .client
+        .replica()
+        .message(&sk)
+        .map_err(|e| e.to_string())?
+        .ok_or_else(|| format!("the replica does not hold {m}"))?
+        .read;
+    (server_is_read(h, &m).await? == before)
+        .then_some(())
+        .ok_or_else(|| format!("the read state of {m} changed on the server"))
+}

@@ -105,6 +105,9 @@ const PROPS: &[(&str, PropTag)] = &[
     ("PidTagConflictItems", tags::PID_TAG_CONFLICT_ITEMS),
     ("PidTagRead", tags::PID_TAG_READ),
     ("PidTagImportance", PropTag(0x0017_0003)),
+    ("PidTagHtml", PropTag(0x1013_0102)),
+    ("PidTagRtfCompressed", PropTag(0x1009_0102)),
+    ("PidTagSenderName", PropTag(0x0C1A_001F)),
     ("PidTagMessageRecipients", PropTag(0x0E12_000D)),
     ("PidTagMessageAttachments", PropTag(0x0E13_000D)),
     ("PidTagLocalCommitTimeMax", PropTag(0x670A_0040)),
@@ -160,7 +163,11 @@ pub fn state_prop(s: &str) -> Result<state::StateProperty, String> {
 pub fn value(s: &str, tag: PropTag) -> Result<ics_wire::prop::PropValue, String> {
     use ics_wire::prop::PropValue;
     if let Some(t) = s.strip_prefix('"').and_then(|t| t.strip_suffix('"')) {
-        return Ok(PropValue::unicode(t));
+        return Ok(match tag.0 & 0xFFFF {
+            0x0102 => PropValue::Binary(t.as_bytes().to_vec()),
+            0x001E => PropValue::String8(t.as_bytes().to_vec()),
+            _ => PropValue::unicode(t),
+        });
     }
     match s {
         "true" => return Ok(PropValue::Boolean(true)),

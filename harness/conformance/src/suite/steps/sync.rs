@@ -10,7 +10,7 @@ use crate::world::SuiteWorld;
 
 pub(super) fn steps() -> Vec<(&'static str, super::Handler)> {
     steps![
-        r"^the client synchronizes (contents|the hierarchy)(?: of folder ([A-Z]\w*))? with (an empty state|its saved state|no state upload)(?:, allowing (the configure|the state upload|the download) to fail)?(, allowing it to be refused)?$" => synchronize,
+        r"^the client synchronizes (contents|the hierarchy)(?: of folder ([A-Z]\w*))? with (an empty state|its saved state|no state upload|the state property MetaTag\w+ set to [0-9a-f]{2}(?: [0-9a-f]{2})*)(?:, allowing (the configure|the state upload|the download) to fail)?(, allowing it to be refused)?$" => synchronize,
         r"^the client has synchronized (contents|the hierarchy)(?: of folder ([A-Z]\w*))?$" => has_synchronized,
         r"^the client configures a (contents|hierarchy) synchronization$" => configure_only,
         r"^(the last ROP|the configure|the state upload|the download|the first GetBuffer|the state upload or the first GetBuffer) ((?:succeeds|succeeded|fails|failed|was answered|returns|answers|both succeed)\b.*)$" => rop_outcome,
@@ -35,7 +35,18 @@ async fn synchronize(w: &mut SuiteWorld, a: Args) -> Res {
     let mode = match a.s(3) {
         "an empty state" => StateMode::Empty,
         "its saved state" => StateMode::Saved,
-        _ => StateMode::None,
+        "no state upload" => StateMode::None,
+        other => {
+            let rest = other.trim_start_matches("the state property ");
+            let (name, bytes) = rest
+                .split_once(" set to ")
+                .ok_or("a malformed state phrase")?;
+            let bytes = bytes
+                .split(' ')
+                .map(|b| u8::from_str_radix(b, 16).map_err(|e| e.to_string()))
+                .collect::<Result<Vec<u8>, String>>()?;
+            StateMode::Property(super::parse::prop(name)?, bytes)
+        }
     };
     let folder = a.has(2).then(|| a.s(2).to_owned());
     let rec = sync_scope(w, hierarchy, folder.as_deref(), mode).await?;
