@@ -17,6 +17,10 @@ pub struct Cli {
 pub enum Command {
     /// Decode a file holding one protocol structure and print it.
     Decode(DecodeArgs),
+    /// Run the conformance features against a target and report what conforms.
+    Run(crate::run::RunArgs),
+    /// Serve the reference server over MAPI/HTTP (one mailbox per user).
+    Serve(crate::serve::ServeArgs),
 }
 
 #[derive(Debug, Args)]

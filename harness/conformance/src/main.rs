@@ -3,6 +3,8 @@
 
 mod cli;
 mod decode;
+mod run;
+mod serve;
 
 use std::process::ExitCode;
 
@@ -12,5 +14,7 @@ fn main() -> ExitCode {
     let cli = cli::Cli::parse();
     match cli.command {
         cli::Command::Decode(args) => decode::run(args),
+        cli::Command::Run(args) => run::run(args),
+        cli::Command::Serve(args) => serve::run(args),
     }
 }

@@ -29,6 +29,9 @@ pub struct ClientConfig {
     pub password: String,
     /// X-ClientApplication ([MS-OXCMAPIHTTP] 2.2.3.3.6).
     pub client_application: String,
+    /// For `https://`: trust anchors (DER certificates) added to the Mozilla roots, e.g. a
+    /// test server's self-signed certificate.
+    pub extra_roots: Vec<Vec<u8>>,
 }
 
 impl ClientConfig {
@@ -43,12 +46,15 @@ impl ClientConfig {
             user: user.into(),
             password: password.into(),
             client_application: "Outlook/15.00.0856.000".into(),
+            extra_roots: Vec::new(),
         }
     }
 }
 
 /// One Session Context of a MAPI/HTTP client on one kept-alive connection.
 pub struct MapiHttpClient {
+    #[cfg(feature = "tls")]
+    tls: Option<crate::tls::Tls>,
     authority: String,
     path_and_query: String,
     authorization: String,
@@ -67,13 +73,16 @@ impl MapiHttpClient {
             url: cfg.url.clone(),
             reason,
         };
-        if cfg.url.starts_with("https://") {
-            return Err(bad("https is not supported yet (plain http only)"));
+        let (tls, rest) = if let Some(rest) = cfg.url.strip_prefix("https://") {
+            (true, rest)
+        } else if let Some(rest) = cfg.url.strip_prefix("http://") {
+            (false, rest)
+        } else {
+            return Err(bad("must start with http:// or https://"));
+        };
+        if tls && !cfg!(feature = "tls") {
+            return Err(bad("https needs ics-transport's `tls` feature"));
         }
-        let rest = cfg
-            .url
-            .strip_prefix("http://")
-            .ok_or_else(|| bad("must start with http://"))?;
         let (authority, path) = match rest.find(['/', '?']) {
             Some(i) => (&rest[..i], &rest[i..]),
             None => (rest, "/"),
@@ -87,7 +96,7 @@ impl MapiHttpClient {
         {
             authority.to_string()
         } else {
-            format!("{authority}:80")
+            format!("{authority}:{}", if tls { 443 } else { 80 })
         };
         let path = if path.starts_with('?') {
             format!("/{path}")
@@ -97,6 +106,10 @@ impl MapiHttpClient {
         let credentials = base64::engine::general_purpose::STANDARD
             .encode(format!("{}:{}", cfg.user, cfg.password));
         Ok(MapiHttpClient {
+            #[cfg(feature = "tls")]
+            tls: tls
+                .then(|| crate::tls::connector(&cfg.extra_roots, &authority))
+                .transpose()?,
             authority,
             path_and_query: path,
             authorization: format!("Basic {credentials}"),
@@ -208,6 +221,11 @@ impl MapiHttpClient {
         if self.sender.is_none() {
             let stream = TcpStream::connect(&self.authority).await?;
             stream.set_nodelay(true)?;
+            #[cfg(feature = "tls")]
+            let stream: Box<dyn crate::tls::Stream> = match &self.tls {
+                Some(t) => Box::new(t.connect(stream).await?),
+                None => Box::new(stream),
+            };
             let (mut sender, conn) = http1::handshake(TokioIo::new(stream)).await?;
             tokio::spawn(async move {
                 // Ends when the sender is dropped or the peer closes.

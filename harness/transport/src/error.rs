@@ -14,6 +14,9 @@ pub enum TransportError {
         /// Why.
         reason: &'static str,
     },
+    /// TLS set-up or handshake failure (https).
+    #[error("TLS: {0}")]
+    Tls(String),
     /// TCP connect or I/O failure.
     #[error("I/O: {0}")]
     Io(#[from] std::io::Error),

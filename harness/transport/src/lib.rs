@@ -5,7 +5,7 @@
 //!   HTTP/1.1 connection (hyper), Basic authentication, the Session Context
 //!   cookies, X-RequestId counting, the PROCESSING/PENDING/DONE response
 //!   parsed as it streams in, X-ResponseCode errors, RPC_HEADER_EXT payloads
-//!   with XorMagic and LZ77 both ways. Plain `http://` only for now.
+//!   with XorMagic and LZ77 both ways; `https://` with rustls under the `tls` feature.
 //! * [`MapiHttpServer`]: the mailbox endpoint as a server frame around a
 //!   [`RopHandler`]: Basic authentication against a user table, one Session
 //!   Context per Connect bound to the authenticated user, X-ResponseCode
@@ -15,8 +15,10 @@ mod body;
 mod client;
 mod error;
 mod server;
+#[cfg(feature = "tls")]
+mod tls;
 mod util;
 
 pub use client::{ClientConfig, MapiHttpClient};
 pub use error::TransportError;
-pub use server::{MapiHttpServer, RopHandler, ServerConfig, Session, parse_users};
+pub use server::{MapiHttpServer, RopFailure, RopHandler, ServerConfig, Session, parse_users};

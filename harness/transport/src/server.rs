@@ -21,7 +21,6 @@ use ics_wire::mapihttp::{
 };
 use ics_wire::prop::Utf16String;
 use std::collections::HashMap;
-use std::convert::Infallible;
 use std::future::Future;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
@@ -49,13 +48,36 @@ pub struct Session {
     pub code_page: u32,
 }
 
+/// Why a ROP input buffer produced no ROP output buffer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RopFailure {
+    /// The whole request fails with this Execute ErrorCode (e.g. 0x000004B6
+    /// ecRpcFormat, [MS-OXCRPC] 3.1.4.2); rgbOut is empty.
+    Rpc(u32),
+    /// The connection is cut (fault injection): the Session Context is
+    /// destroyed and the HTTP connection closed without a response.
+    ConnectionLost,
+}
+
 /// Runs ROPs for one Session Context.
 pub trait RopHandler: Send + 'static {
     /// Runs one plain ROP input buffer (RopSize, RopsList, handle table;
     /// [MS-OXCROPS] 2.2.1) and returns the ROP output buffer. The frame
     /// handles RPC_HEADER_EXT, XOR and compression on both sides.
-    fn execute(&mut self, session: &Session, rop_buffer: &[u8]) -> Vec<u8>;
+    fn execute(&mut self, session: &Session, rop_buffer: &[u8]) -> Result<Vec<u8>, RopFailure>;
 }
+
+/// The service error that makes hyper close the connection without a response.
+#[derive(Debug)]
+struct Cut;
+
+impl std::fmt::Display for Cut {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("connection cut by fault injection")
+    }
+}
+
+impl std::error::Error for Cut {}
 
 /// Users and server identity.
 #[derive(Debug, Clone, Default)]
@@ -137,6 +159,17 @@ where
         self.shared.sessions.lock().map_or(0, |s| s.len())
     }
 
+    /// Destroys every Session Context of `user` (e.g. when its mailbox is
+    /// replaced); returns how many there were.
+    pub fn end_sessions_of(&self, user: &str) -> usize {
+        let Ok(mut sessions) = self.shared.sessions.lock() else {
+            return 0;
+        };
+        let before = sessions.len();
+        sessions.retain(|_, c| c.lock().map(|c| c.session.user != user).unwrap_or(true));
+        before - sessions.len()
+    }
+
     /// Serves connections from `listener` until `shutdown` completes, then
     /// stops accepting and lets open requests finish (at most 5 s).
     pub async fn serve(self, listener: TcpListener, shutdown: impl Future<Output = ()>) {
@@ -150,7 +183,7 @@ where
                     let server = self.clone();
                     let svc = service_fn(move |req| {
                         let server = server.clone();
-                        async move { Ok::<_, Infallible>(server.handle(req).await) }
+                        async move { server.handle(req).await }
                     });
                     let conn = graceful.watch(http1::Builder::new().serve_connection(TokioIo::new(stream), svc));
                     tokio::spawn(async move {
@@ -164,7 +197,13 @@ where
         let _ = tokio::time::timeout(Duration::from_secs(5), graceful.shutdown()).await;
     }
 
-    async fn handle(&self, req: Request<Incoming>) -> Resp {
+    async fn handle(&self, req: Request<Incoming>) -> Result<Resp, Cut> {
+        let mut cut = false;
+        let resp = self.handle_inner(req, &mut cut).await;
+        if cut { Err(Cut) } else { Ok(resp) }
+    }
+
+    async fn handle_inner(&self, req: Request<Incoming>, cut: &mut bool) -> Resp {
         let started = (Instant::now(), SystemTime::now());
         let h = |n: &str| {
             req.headers()
@@ -219,7 +258,7 @@ where
         };
         let result = match request_type {
             RequestType::Connect => self.connect(&user, sid.as_deref(), &body),
-            RequestType::Execute => self.execute(&user, sid.as_deref(), &body),
+            RequestType::Execute => self.execute(&user, sid.as_deref(), &body, cut),
             RequestType::Disconnect => self.disconnect(&user, sid.as_deref(), &body),
             RequestType::NotificationWait => self.notification_wait(&user, sid.as_deref(), &body),
             RequestType::Ping => self
@@ -320,7 +359,7 @@ where
         ))
     }
 
-    fn execute(&self, user: &str, sid: Option<&str>, body: &[u8]) -> Handled {
+    fn execute(&self, user: &str, sid: Option<&str>, body: &[u8], cut: &mut bool) -> Handled {
         let ctx = self.context(user, sid)?;
         let req = ExecuteRequest::decode(body)
             .map_err(|_| (ResponseCode::InvalidRequestBody, "malformed Execute body"))?;
@@ -335,17 +374,32 @@ where
         let (error_code, rop_buffer) = match req.rop_payloads(0x40000) {
             Err(_) => (EC_RPC_FORMAT, Vec::new()),
             Ok(payloads) => {
-                let outputs: Vec<Vec<u8>> = payloads
-                    .iter()
-                    .map(|p| handler.execute(session, &p.data))
-                    .collect();
+                let mut outputs: Vec<Vec<u8>> = Vec::with_capacity(payloads.len());
+                let mut failed = None;
+                for p in &payloads {
+                    match handler.execute(session, &p.data) {
+                        Ok(o) => outputs.push(o),
+                        Err(RopFailure::Rpc(code)) => {
+                            failed = Some(code);
+                            break;
+                        }
+                        Err(RopFailure::ConnectionLost) => {
+                            let id = session.id.clone();
+                            drop(ctx);
+                            self.remove(&id);
+                            *cut = true;
+                            return Err((ResponseCode::UnknownFailure, "connection cut"));
+                        }
+                    }
+                }
                 let opts = PayloadOptions {
                     compress: !req.flags.contains(ExecuteFlags::NO_COMPRESSION),
                     xor_magic: !req.flags.contains(ExecuteFlags::NO_XOR_MAGIC),
                 };
                 let refs: Vec<&[u8]> = outputs.iter().map(|o| &o[..]).collect();
-                match encode_payloads(&refs, opts) {
-                    Ok(out)
+                match (failed, encode_payloads(&refs, opts)) {
+                    (Some(code), _) => (code, Vec::new()),
+                    (None, Ok(out))
                         if out.len() <= req.max_rop_out as usize
                             && outputs.iter().all(|o| o.len() <= MAX_PAYLOAD) =>
                     {

@@ -3,7 +3,7 @@
 //! X-ResponseCode errors while the server keeps serving, clean shutdown.
 
 use ics_transport::{
-    ClientConfig, MapiHttpClient, MapiHttpServer, RopHandler, ServerConfig, Session,
+    ClientConfig, MapiHttpClient, MapiHttpServer, RopFailure, RopHandler, ServerConfig, Session,
     TransportError, parse_users,
 };
 use ics_wire::mapihttp::{
@@ -21,11 +21,16 @@ struct Echo {
 }
 
 impl RopHandler for Echo {
-    fn execute(&mut self, session: &Session, rop_buffer: &[u8]) -> Vec<u8> {
+    fn execute(&mut self, session: &Session, rop_buffer: &[u8]) -> Result<Vec<u8>, RopFailure> {
+        match rop_buffer {
+            b"fail" => return Err(RopFailure::Rpc(0x4B6)),
+            b"cut" => return Err(RopFailure::ConnectionLost),
+            _ => {}
+        }
         self.calls += 1;
         let mut out = format!("{}:{}:", session.user, self.calls).into_bytes();
         out.extend(rop_buffer.iter().rev());
-        out
+        Ok(out)
     }
 }
 
@@ -400,5 +405,56 @@ async fn raw_connect_response_is_chunked_with_processing_first() {
     }
     assert!(text.contains("\r\n\r\nc\r\nprocessing\r\n\r\n"), "{text}");
     assert!(text.contains("\r\ndone\r\nx-elapsedtime: "), "{text}");
+    stop(r).await;
+}
+
+/// A handler failure is the Execute ErrorCode; a cut closes the connection
+/// and destroys the Session Context, and the server keeps serving.
+#[tokio::test]
+async fn handler_failures_reach_the_client() {
+    let r = start().await;
+    let mut c = client(r.addr, "user1", "secret1");
+    c.connect(&connect_request("user1")).await.unwrap();
+    let opts = PayloadOptions::default();
+    let err = c
+        .execute_rops(&[b"fail"], opts, ExecuteFlags::default(), 0x40000)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            TransportError::Failed {
+                error_code: 0x4B6,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    let err = c
+        .execute_rops(&[b"cut"], opts, ExecuteFlags::default(), 0x40000)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, TransportError::Http(_)), "{err:?}");
+    // The context died with the connection: the old cookie is refused.
+    let err = c
+        .execute_rops(&[b"abc"], opts, ExecuteFlags::default(), 0x40000)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            TransportError::ResponseCode {
+                code: Ok(ResponseCode::ContextNotFound),
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    c.connect(&connect_request("user1")).await.unwrap();
+    let out = c
+        .execute_rops(&[b"abc"], opts, ExecuteFlags::default(), 0x40000)
+        .await
+        .unwrap();
+    assert_eq!(out, [expected("user1", 1, b"abc")]);
     stop(r).await;
 }

@@ -1,0 +1,131 @@
+//! Step definitions for the vocabulary of `features/README.md`, a file per topic. Every
+//! phrase is registered once and accepted after Given, When and Then alike (the README's
+//! `And`/`But` rule); a step whose phrase has no definition here fails with that reason.
+//!
+//! A definition is an async function `(&mut SuiteWorld, Args) -> Result<(), String>`; an
+//! `Err` fails the scenario with its message.
+
+mod client;
+mod download;
+mod hierarchy;
+mod local;
+mod more;
+mod parse;
+mod setup;
+mod state;
+mod sync;
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use crate::world::SuiteWorld;
+
+/// The result of a step.
+pub type Res = Result<(), String>;
+
+/// The captures and the data table of a matched step.
+#[derive(Clone, Debug, Default)]
+pub struct Args {
+    pub caps: Vec<Option<String>>,
+    pub table: Vec<Vec<String>>,
+}
+
+impl Args {
+    /// Capture `i` (1-based), or "".
+    pub fn s(&self, i: usize) -> &str {
+        self.caps.get(i).and_then(|c| c.as_deref()).unwrap_or("")
+    }
+    /// Whether capture `i` matched.
+    pub fn has(&self, i: usize) -> bool {
+        self.caps.get(i).is_some_and(Option::is_some)
+    }
+    /// Capture `i` as a number (decimal or 0x-hex).
+    pub fn n(&self, i: usize) -> Result<u64, String> {
+        parse::number(self.s(i))
+    }
+}
+
+type StepFuture<'a> = Pin<Box<dyn Future<Output = Res> + 'a>>;
+type Handler = for<'a> fn(&'a mut SuiteWorld, Args) -> StepFuture<'a>;
+
+macro_rules! steps {
+    ($($re:literal => $f:path),* $(,)?) => {
+        vec![$(($re, {
+            fn wrap(w: &mut SuiteWorld, a: crate::steps::Args) -> crate::steps::StepFuture<'_> {
+                Box::pin($f(w, a))
+            }
+            wrap as crate::steps::Handler
+        })),*]
+    };
+}
+pub(crate) use steps;
+
+static STEPS: LazyLock<Vec<(Regex, Handler)>> = LazyLock::new(|| {
+    let mut all = Vec::new();
+    all.extend(setup::steps());
+    all.extend(sync::steps());
+    all.extend(download::steps());
+    all.extend(state::steps());
+    all.extend(hierarchy::steps());
+    all.extend(local::steps());
+    all.extend(more::steps());
+    all.extend(more::steps2());
+    all.extend(more::steps3());
+    all.extend(more::steps4());
+    all.extend(more::steps5());
+    all.extend(more::steps6());
+    all.extend(more::steps7());
+    all.extend(client::steps());
+    all.into_iter()
+        .map(|(re, h): (&str, Handler)| {
+            (
+                Regex::new(re).unwrap_or_else(|e| panic!("step regex `{re}`: {e}")),
+                h,
+            )
+        })
+        .collect()
+});
+
+/// Runs the step definition of `text`.
+pub async fn run_step(
+    w: &mut SuiteWorld,
+    text: &str,
+    table: Option<&cucumber::gherkin::Table>,
+) -> Res {
+    let Some((re, handler)) = STEPS.iter().find(|(re, _)| re.is_match(text)) else {
+        return Err(format!("no step definition for `{text}` yet"));
+    };
+    let caps = re
+        .captures(text)
+        .map(|c| c.iter().map(|m| m.map(|m| m.as_str().to_owned())).collect())
+        .unwrap_or_default();
+    let args = Args {
+        caps,
+        table: table.map(|t| t.rows.clone()).unwrap_or_default(),
+    };
+    handler(w, args).await
+}
+
+fn dispatch(
+    w: &mut SuiteWorld,
+    ctx: cucumber::step::Context,
+) -> Pin<Box<dyn Future<Output = ()> + '_>> {
+    Box::pin(async move {
+        if let Err(e) = run_step(w, &ctx.step.value, ctx.step.table.as_ref()).await {
+            panic!("{e}");
+        }
+    })
+}
+
+/// The catch-all regex the dispatcher is registered with.
+pub fn any() -> Regex {
+    Regex::new("^(.*)$").expect("valid regex")
+}
+
+/// The dispatcher as a cucumber step.
+pub fn step() -> cucumber::step::Step<SuiteWorld> {
+    dispatch
+}
