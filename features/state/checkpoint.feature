@@ -1,6 +1,5 @@
 # Spec: [MS-OXCFXICS] 3.2.5.9.3.1, 3.3.5.6, 3.3.5.9.1, 3.2.5.3; [MS-OXCSYNC] 3.1.4, 3.1.5.3.9, 3.1.7.1.
 # Digest: server-rules.md group R, R-316, R-317, R-334..R-336.
-@wip
 Feature: Checkpoints, cancellation and connection loss
 
   Background:
@@ -45,7 +44,9 @@ Feature: Checkpoints, cancellation and connection loss
     And the replica holds 35 messages
 
   # connection loss (fault injection): the same convergence
-  @R-317 @R-199 @needs-fault-injection @client-duty
+  # @wip: the connection-loss step must also reconnect the client (ics-client's new
+  # Client::reconnect); not wired into the harness yet.
+  @R-317 @R-199 @needs-fault-injection @client-duty @wip
   Scenario: After a connection loss mid-download the next synchronization converges (MS-OXCSYNC 3.1.7.1)
     Given the client has synchronized contents
     And on the server, 5 new messages are created
@@ -56,7 +57,8 @@ Feature: Checkpoints, cancellation and connection loss
     And no message was applied twice
 
   # [MS-OXCFXICS] 3.3.5.6 (R-198): client-side checkpoints let an aborted download resume
-  @R-198 @R-133 @client-duty
+  # @wip: the reference client has no client-side checkpointing from message headers yet.
+  @R-198 @R-133 @client-duty @wip
   Scenario: A client-side checkpoint from Eid and CN lets the next download skip what was applied (MS-OXCFXICS 3.3.5.6)
     Given the extra flags are Eid, CN
     And the client checkpoints its state from the message headers every 10 messages
@@ -66,7 +68,8 @@ Feature: Checkpoints, cancellation and connection loss
     And the replica equals the server folder
 
   # [MS-OXCFXICS] 3.2.5.9.3.1 (R-194): changes after GetTransferState do not affect the returned context
-  @R-194 @R-196
+  # @wip: the open-collector steps (an upload left open, one more import on it) are not written yet.
+  @R-194 @R-196 @wip
   Scenario: The state of an upload checkpoint does not change after it is taken (MS-OXCFXICS 3.2.5.9.3.1)
     Given the client has synchronized contents
     And the client modifies message m1 locally

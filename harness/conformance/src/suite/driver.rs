@@ -203,6 +203,8 @@ pub struct Harness {
     pub state_before: Option<StateBlobs>,
     /// The uploads of the scenario.
     pub uploads: Vec<UploadRec>,
+    /// The state read from a GetTransferState context.
+    pub returned_state: Option<IcsState>,
     /// The reservations made with RopGetLocalReplicaIds.
     pub reservations: Vec<Reservation>,
     /// The download context of the last synchronization, still open.
@@ -350,6 +352,7 @@ impl Harness {
             uploads: Vec::new(),
             open_ctx: None,
             reservations: Vec::new(),
+            returned_state: None,
         })
     }
 
@@ -1086,6 +1089,104 @@ impl Harness {
         self.open_ctx = Some(ctx);
         r?;
         self.apply(scope, rec)
+    }
+
+    /// A download left in progress after one GetBuffer, or cancelled there (the context is
+    /// released and the data read is discarded: nothing is applied, the state is kept).
+    pub async fn start_download(
+        &mut self,
+        scope: &Scope,
+        mode: StateMode,
+        cancel: bool,
+    ) -> Result<DownloadRec, String> {
+        self.release_open_context().await;
+        let start = self.trace_len();
+        let mut rec = DownloadRec {
+            scope: Some(scope.clone()),
+            ..DownloadRec::default()
+        };
+        self.state_before = self.client.replica().state(scope).ok();
+        let cfg = self.configure_request(scope);
+        let ops = self.client.ops_mut();
+        let folder = ops
+            .open_folder(scope.folder_fid)
+            .await
+            .map_err(|e| e.to_string())?;
+        let ctx = ops
+            .configure(folder, &cfg)
+            .await
+            .map_err(|e| e.to_string())?;
+        let _ = ops.release(folder).await;
+        let saved = self
+            .client
+            .replica()
+            .state(scope)
+            .map_err(|e| e.to_string())?;
+        let state = if mode == StateMode::Saved {
+            saved
+        } else {
+            StateBlobs::default()
+        };
+        rec.initial_state = state.clone();
+        self.upload_state(ctx, scope.sync_type, &state)
+            .await
+            .map_err(|e| format!("state upload: {e}"))?;
+        match self
+            .client
+            .ops_mut()
+            .get_buffer(ctx, self.params.buffer)
+            .await
+        {
+            Ok(GetBufferReply::Data { buffer, .. }) => rec.bytes = buffer,
+            other => return Err(format!("the first GetBuffer: {other:?}")),
+        }
+        if cancel {
+            let _ = self.client.ops_mut().release(ctx).await;
+            rec.error = Some("cancelled by the client after the first buffer".into());
+        } else {
+            self.open_ctx = Some(ctx);
+            rec.error = Some("left in progress after the first buffer".into());
+        }
+        rec.trace = (start, self.trace_len());
+        Ok(rec)
+    }
+
+    /// RopSynchronizationGetTransferState on the open context, then its stream read to Done.
+    pub async fn read_transfer_state(&mut self) -> Result<IcsState, String> {
+        let ctx = self.open_ctx.ok_or("no synchronization context is open")?;
+        let ops = self.client.ops_mut();
+        let sctx = ops
+            .get_transfer_state(ctx)
+            .await
+            .map_err(|e| e.to_string())?;
+        let mut bytes = Vec::new();
+        loop {
+            match ops.get_buffer(sctx, BufferSize::Babe { max: 32767 }).await {
+                Ok(GetBufferReply::Data { status, buffer, .. }) => {
+                    bytes.extend_from_slice(&buffer);
+                    if status == TransferStatus::Done {
+                        break;
+                    }
+                    if status != TransferStatus::Partial {
+                        return Err(format!("the state stream: TransferStatus {status:?}"));
+                    }
+                }
+                other => return Err(format!("the state stream: {other:?}")),
+            }
+        }
+        let _ = ops.release(sctx).await;
+        let Ok(ft::Root::State(s)) = ft::parse(RootKind::State, &bytes) else {
+            return Err("the GetTransferState stream is not a state element".into());
+        };
+        let props: Vec<TaggedValue> = s
+            .props
+            .iter()
+            .map(|p| TaggedValue {
+                tag: p.tag,
+                value: p.value.clone(),
+            })
+            .collect();
+        IcsState::from_props(&props).map_err(|e| format!("the returned state: {e}"))
     }
 
     /// Releases the download context kept open by the last synchronization.

@@ -78,6 +78,7 @@ static STEPS: LazyLock<Vec<(Regex, Handler)>> = LazyLock::new(|| {
     all.extend(more::steps5());
     all.extend(more::steps6());
     all.extend(more::steps7());
+    all.extend(more::steps8());
     all.extend(client::steps());
     all.into_iter()
         .map(|(re, h): (&str, Handler)| {

@@ -330,3 +330,8 @@ async fn kept_state(w: &mut SuiteWorld, _: Args) -> Res {
         None => Err("no saved state before the synchronization".into()),
     }
 }
+
+/// A saved state as sets (for the other step files).
+pub(super) fn blobs_state_pub(s: &StateBlobs) -> Result<IcsState, String> {
+    blobs_state(s)
+}
