@@ -552,3 +552,196 @@ fn destination_put_buffer_round_trip() {
         matches!(&r.rops[0], RopResponse::FastTransferDestinationConfigure(x) if x.return_value == ErrorCode::InvalidParameter)
     );
 }
+
+const COMMENT: ics_wire::prop::PropTag = ics_wire::prop::PropTag(0x3004_001F);
+
+fn folder_props_copy(
+    c: &mut Client,
+    include: bool,
+    level: u8,
+    flags: u32,
+    tags_: Vec<ics_wire::prop::PropTag>,
+) -> ErrorCode {
+    let rop = if include {
+        RopRequest::FastTransferSourceCopyProperties(FastTransferSourceCopyPropertiesRequest {
+            logon_id: 0,
+            input_handle_index: 1,
+            output_handle_index: 3,
+            level,
+            copy_flags: CopyPropertiesCopyFlags(flags as u8),
+            send_options: SendOptions(0x01),
+            property_tags: tags_,
+        })
+    } else {
+        RopRequest::FastTransferSourceCopyTo(FastTransferSourceCopyToRequest {
+            logon_id: 0,
+            input_handle_index: 1,
+            output_handle_index: 3,
+            level,
+            copy_flags: CopyToCopyFlags(flags),
+            send_options: SendOptions(0x01),
+            property_tags: tags_,
+        })
+    };
+    rv(&c.call(vec![rop]))
+}
+
+fn folder_setup() -> Client {
+    let (mut c, _) = setup();
+    let inbox = c.inbox();
+    c.s.mailbox_mut()
+        .set_folder_properties(
+            inbox,
+            &[TaggedValue {
+                tag: COMMENT,
+                value: PropValue::unicode("note"),
+            }],
+            &[],
+            None,
+        )
+        .unwrap();
+    c
+}
+
+fn folder_root(c: &mut Client) -> ft::FolderContent {
+    let Root::FolderContent(f) = stream(c, RootKind::FolderContent) else {
+        panic!()
+    };
+    f
+}
+
+/// (FXDelProp value, message count) of each folderMessages group.
+fn groups(f: &ft::FolderContent) -> Vec<(u32, usize)> {
+    let ft::FolderMessages::Lists(l) = &f.messages else {
+        panic!()
+    };
+    l.iter()
+        .map(|g| (g.del_prop.0, g.list.items.len()))
+        .collect()
+}
+
+/// ftstream.md §6.12, §6.13, §8: CopyTo on a folder gives a
+/// folderContent root; the exclude list removes top-folder properties and
+/// subobject kinds (no FXDelProp for those), descendants are copied whole
+/// (subfolder propList starts with FolderId, DisplayName, Comment); a
+/// non-zero level drops all subobjects.
+#[test]
+fn copy_to_on_a_folder() {
+    let mut c = folder_setup();
+    assert_eq!(
+        folder_props_copy(&mut c, false, 0, 0, vec![tags::PID_TAG_BODY]),
+        ErrorCode::Success
+    );
+    let f = folder_root(&mut c);
+    assert!(f.props.iter().any(|p| p.tag == COMMENT));
+    assert!(!f.props.iter().any(|p| p.tag == tags::PID_TAG_FOLDER_ID));
+    assert_eq!(groups(&f), vec![(0x360F_000D, 3), (0x3610_000D, 0)]);
+    let subs = f.subfolders.as_ref().unwrap();
+    assert_eq!(subs.len(), 1);
+    let sub_tags: Vec<_> = subs[0].props.iter().map(|p| p.tag).collect();
+    assert_eq!(
+        sub_tags[..3],
+        [tags::PID_TAG_FOLDER_ID, tags::PID_TAG_DISPLAY_NAME, COMMENT]
+    );
+    assert_eq!(groups(&subs[0]), vec![(0x360F_000D, 0), (0x3610_000D, 1)]);
+    assert!(subs[0].subfolders.as_ref().unwrap().is_empty());
+
+    let excl = vec![
+        COMMENT,
+        ics_wire::prop::PropTag(0x360E_000D),
+        ics_wire::prop::PropTag(0x3610_000D),
+    ];
+    assert_eq!(
+        folder_props_copy(&mut c, false, 0, 0, excl),
+        ErrorCode::Success
+    );
+    let f = folder_root(&mut c);
+    assert!(!f.props.iter().any(|p| p.tag == COMMENT));
+    assert_eq!(groups(&f), vec![(0x360F_000D, 3)]);
+    assert!(f.subfolders.is_none());
+
+    assert_eq!(
+        folder_props_copy(&mut c, false, 1, 0, vec![]),
+        ErrorCode::Success
+    );
+    let f = folder_root(&mut c);
+    assert!(f.props.iter().any(|p| p.tag == COMMENT));
+    assert!(groups(&f).is_empty());
+    assert!(f.subfolders.is_none());
+    // R-036 unknown CopyFlags bits; R-037 unknown SendOptions bits.
+    assert_eq!(
+        folder_props_copy(&mut c, false, 0, 0x1000_0000, vec![]),
+        ErrorCode::InvalidParameter
+    );
+    let r = c.call(vec![RopRequest::FastTransferSourceCopyTo(
+        FastTransferSourceCopyToRequest {
+            logon_id: 0,
+            input_handle_index: 1,
+            output_handle_index: 3,
+            level: 0,
+            copy_flags: CopyToCopyFlags(0),
+            send_options: SendOptions(0x80),
+            property_tags: vec![],
+        },
+    )]);
+    assert_eq!(rv(&r), ErrorCode::InvalidParameter);
+}
+
+/// CopyProperties on a folder includes only the listed
+/// properties and subobject kinds; level != 0 drops subobjects even when
+/// listed; an empty list is refused.
+#[test]
+fn copy_properties_on_a_folder() {
+    let mut c = folder_setup();
+    let incl = vec![COMMENT, ics_wire::prop::PropTag(0x360E_000D)];
+    assert_eq!(
+        folder_props_copy(&mut c, true, 0, 0, incl.clone()),
+        ErrorCode::Success
+    );
+    let f = folder_root(&mut c);
+    assert_eq!(
+        f.props.iter().map(|p| p.tag).collect::<Vec<_>>(),
+        vec![COMMENT]
+    );
+    assert!(groups(&f).is_empty());
+    let subs = f.subfolders.as_ref().unwrap();
+    assert_eq!(subs.len(), 1);
+    assert_eq!(groups(&subs[0]), vec![(0x360F_000D, 0), (0x3610_000D, 1)]);
+
+    let incl2 = vec![
+        tags::PID_TAG_DISPLAY_NAME,
+        ics_wire::prop::PropTag(0x360F_000D),
+    ];
+    assert_eq!(
+        folder_props_copy(&mut c, true, 0, 0, incl2),
+        ErrorCode::Success
+    );
+    let f = folder_root(&mut c);
+    assert_eq!(
+        f.props.iter().map(|p| p.tag).collect::<Vec<_>>(),
+        vec![tags::PID_TAG_DISPLAY_NAME]
+    );
+    assert_eq!(groups(&f), vec![(0x360F_000D, 3)]);
+    assert!(f.subfolders.is_none());
+
+    assert_eq!(
+        folder_props_copy(&mut c, true, 1, 0, incl),
+        ErrorCode::Success
+    );
+    let f = folder_root(&mut c);
+    assert_eq!(
+        f.props.iter().map(|p| p.tag).collect::<Vec<_>>(),
+        vec![COMMENT]
+    );
+    assert!(groups(&f).is_empty());
+    assert!(f.subfolders.is_none());
+
+    assert_eq!(
+        folder_props_copy(&mut c, true, 0, 0, vec![]),
+        ErrorCode::InvalidParameter
+    );
+    assert_eq!(
+        folder_props_copy(&mut c, true, 0, 0x40, vec![COMMENT]),
+        ErrorCode::InvalidParameter
+    );
+}

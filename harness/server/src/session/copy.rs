@@ -3,7 +3,7 @@
 //! with SendEntryId for client-header completion, R-040, R-327),
 //! RopFastTransferSourceCopyFolder (topFolder), RopFastTransferSourceCopyTo
 //! and RopFastTransferSourceCopyProperties on a Message object
-//! (messageContent). The stream is produced when the ROP runs and handed out
+//! (messageContent) or a Folder object (folderContent). The stream is produced when the ROP runs and handed out
 //! by GetBuffer like an ICS stream.
 
 use ics_wire::ftstream::{self as ft, FtProp, Writer};
@@ -189,48 +189,40 @@ fn error_item(mb: &Mailbox, folder: Fid, mid: Mid) -> ft::MessageListItem {
     })
 }
 
-fn folder_content_no_delprops(
-    mb: &Mailbox,
+/// The propList of a folder: in subfolders PidTagFolderId, PidTagDisplayName
+/// and PidTagComment first (ftstream.md §6.12), then the stored properties
+/// that pass `keep` (computed ones never).
+fn folder_props(
+    f: &crate::mailbox::Folder,
     fid: Fid,
     o: &SyncOptions,
-    recover: bool,
     sub: bool,
-    recurse: bool,
-) -> Result<ft::FolderContentNoDelProps, ErrorCode> {
-    let f = mb.folder(fid).ok_or(ErrorCode::NotFound)?;
+    keep: impl Fn(PropTag) -> bool,
+) -> Vec<TaggedValue> {
     let mut props = Vec::new();
     if sub {
-        // ftstream.md §6.12: FolderId, DisplayName, Comment first in subfolders.
         props.push(TaggedValue {
             tag: tags::PID_TAG_FOLDER_ID,
             value: PropValue::I64(fid.to_u64_le() as i64),
         });
-        props.push(crate::ics::materialize::convert_string(
-            TaggedValue {
-                tag: tags::PID_TAG_DISPLAY_NAME,
-                value: f
-                    .props
-                    .get(tags::PID_TAG_DISPLAY_NAME)
-                    .cloned()
-                    .unwrap_or_else(|| PropValue::unicode("")),
-            },
-            o.strings,
-        ));
-        props.push(crate::ics::materialize::convert_string(
-            TaggedValue {
-                tag: PID_TAG_COMMENT,
-                value: f
-                    .props
-                    .get(PID_TAG_COMMENT)
-                    .cloned()
-                    .unwrap_or_else(|| PropValue::unicode("")),
-            },
-            o.strings,
-        ));
+        for tag in [tags::PID_TAG_DISPLAY_NAME, PID_TAG_COMMENT] {
+            props.push(crate::ics::materialize::convert_string(
+                TaggedValue {
+                    tag,
+                    value: f
+                        .props
+                        .get(tag)
+                        .cloned()
+                        .unwrap_or_else(|| PropValue::unicode("")),
+                },
+                o.strings,
+            ));
+        }
     }
     for p in f.props.values() {
         let skip = [tags::PID_TAG_DISPLAY_NAME.id(), PID_TAG_COMMENT.id()];
-        if (sub && skip.contains(&p.tag.id())) || crate::mailbox::is_computed(p.tag) {
+        if (sub && skip.contains(&p.tag.id())) || crate::mailbox::is_computed(p.tag) || !keep(p.tag)
+        {
             continue;
         }
         props.push(crate::ics::materialize::convert_string(
@@ -238,8 +230,25 @@ fn folder_content_no_delprops(
             o.strings,
         ));
     }
+    props
+}
+
+/// The messages of a folder (`fai`: only FAI / only normal / all), each
+/// with PidTagMid first; unreadable ones are an errorInfo in RecoverMode
+/// and fail the ROP otherwise.
+fn folder_messages(
+    mb: &Mailbox,
+    fid: Fid,
+    o: &SyncOptions,
+    recover: bool,
+    fai: Option<bool>,
+) -> Result<ft::MessageList, ErrorCode> {
+    let f = mb.folder(fid).ok_or(ErrorCode::NotFound)?;
     let mut items = Vec::new();
-    let mut msgs: Vec<&Message> = f.messages().collect();
+    let mut msgs: Vec<&Message> = f
+        .messages()
+        .filter(|m| fai.is_none_or(|x| m.fai == x))
+        .collect();
     msgs.sort_by_key(|m| (m.fai, m.mid.globcnt()));
     for m in msgs {
         if m.unreadable {
@@ -253,6 +262,20 @@ fn folder_content_no_delprops(
             mb, fid, m, o, false,
         )));
     }
+    Ok(ft::MessageList { items })
+}
+
+fn folder_content_no_delprops(
+    mb: &Mailbox,
+    fid: Fid,
+    o: &SyncOptions,
+    recover: bool,
+    sub: bool,
+    recurse: bool,
+) -> Result<ft::FolderContentNoDelProps, ErrorCode> {
+    let f = mb.folder(fid).ok_or(ErrorCode::NotFound)?;
+    let props = folder_props(f, fid, o, sub, |_| true);
+    let list = folder_messages(mb, fid, o, recover, None)?;
     let mut subfolders = Vec::new();
     if recurse {
         for k in f.children() {
@@ -262,7 +285,76 @@ fn folder_content_no_delprops(
     }
     Ok(ft::FolderContentNoDelProps {
         props: fts(mb, props),
-        messages: ft::FolderMessagesNoDelProps::List(ft::MessageList { items }),
+        messages: ft::FolderMessagesNoDelProps::List(list),
+        subfolders,
+    })
+}
+
+/// Which parts of the top folder of a folderContent a CopyTo /
+/// CopyProperties copies (2.2.3.1.1.1, 2.2.3.1.1.2): the property list
+/// filters the top folder only; descendants are copied whole.
+struct TopFilter {
+    list: Vec<PropTag>,
+    include: bool,
+    /// Level 0: subobjects (messages, subfolders) may be copied.
+    subobjects: bool,
+}
+
+impl TopFilter {
+    fn keeps(&self, tag: PropTag) -> bool {
+        self.list.iter().any(|t| t.id() == tag.id()) == self.include
+    }
+    fn keeps_subobject(&self, tag: PropTag) -> bool {
+        self.subobjects && self.keeps(tag)
+    }
+}
+
+/// `folderContent` (2.2.4.3.6): the folder's propList, then each kept
+/// message kind after its MetaTagFXDelProp (ftstream.md §6.13), then, if
+/// kept, MetaTagFXDelProp(PidTagContainerHierarchy) and the subfolders.
+/// `filter` is `None` for a subfolder (copied whole).
+fn folder_content(
+    mb: &Mailbox,
+    fid: Fid,
+    o: &SyncOptions,
+    recover: bool,
+    filter: Option<&TopFilter>,
+) -> Result<ft::FolderContent, ErrorCode> {
+    use ft::markers::ics_tags::{
+        PID_TAG_CONTAINER_CONTENTS, PID_TAG_CONTAINER_HIERARCHY, PID_TAG_FOLDER_ASSOCIATED_CONTENTS,
+    };
+    let f = mb.folder(fid).ok_or(ErrorCode::NotFound)?;
+    let keep = |t: PropTag| filter.is_none_or(|x| x.keeps_subobject(t));
+    let props = folder_props(f, fid, o, filter.is_none(), |t| {
+        filter.is_none_or(|x| x.keeps(t))
+    });
+    let mut lists = Vec::new();
+    for (tag, fai) in [
+        (PID_TAG_CONTAINER_CONTENTS, false),
+        (PID_TAG_FOLDER_ASSOCIATED_CONTENTS, true),
+    ] {
+        if keep(tag) {
+            lists.push(ft::DelPropMessageList {
+                del_prop: tag,
+                list: folder_messages(mb, fid, o, recover, Some(fai))?,
+            });
+        }
+    }
+    let subfolders = if keep(PID_TAG_CONTAINER_HIERARCHY) {
+        let mut v = Vec::new();
+        for k in f.children() {
+            let c = Fid(crate::mailbox::ids::id_of(k));
+            v.push(folder_content(mb, c, o, recover, None)?);
+        }
+        Some(v)
+    } else {
+        None
+    };
+    Ok(ft::FolderContent {
+        dn_prefix: None,
+        props: fts(mb, props),
+        ec_warning: None,
+        messages: ft::FolderMessages::Lists(lists),
         subfolders,
     })
 }
@@ -414,8 +506,8 @@ impl Session {
     }
 
     /// CopyTo (exclude list) / CopyProperties (include list) on a Message
-    /// object: a messageContent root. Folder and attachment inputs are not
-    /// supported (ecNotImplemented).
+    /// object (messageContent root) or a Folder object (folderContent root).
+    /// Attachment objects do not exist in this server (no attachment ROPs).
     #[allow(clippy::too_many_arguments)]
     fn copy_message_props(
         &mut self,
@@ -428,12 +520,12 @@ impl Session {
         include: bool,
     ) -> Result<Vec<u8>, ErrorCode> {
         let h = self.resolve(handles, idx)?;
-        let mid = match self.objects.get(&h) {
+        let target = match self.objects.get(&h) {
             Some(Object::Message(m)) => match m.pending_mid() {
-                Some(mid) => mid,
+                Some(mid) => Ok(mid),
                 None => return Err(ErrorCode::NotImplemented),
             },
-            Some(Object::Folder(_)) => return Err(ErrorCode::NotImplemented),
+            Some(Object::Folder(fid)) => Err(*fid),
             _ => return Err(ErrorCode::NotSupported),
         };
         let strings = check_send_options(so, &self.profile)?;
@@ -443,6 +535,26 @@ impl Session {
         if include && list.is_empty() {
             return Err(ErrorCode::InvalidParameter);
         }
+        let mid = match target {
+            Ok(mid) => mid,
+            Err(fid) => {
+                // folderContent root (ftstream.md §8): the list filters the
+                // folder's properties and subobjects, level != 0 drops the
+                // subobjects.
+                let filter = TopFilter {
+                    list,
+                    include,
+                    subobjects: level == 0,
+                };
+                let o = opts(strings, vec![], false);
+                let recover = so.contains(SendOptions::RECOVER_MODE);
+                let content = folder_content(&self.mb, fid, &o, recover, Some(&filter))?;
+                let mut w = Writer { out: Vec::new() };
+                w.folder_content(&content)
+                    .map_err(|_| ErrorCode::GeneralFailure)?;
+                return Ok(w.out);
+            }
+        };
         let m = self.mb.message(mid).ok_or(ErrorCode::ObjectDeleted)?;
         if m.unreadable {
             return Err(ErrorCode::NotFound);
