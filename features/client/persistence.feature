@@ -1,6 +1,5 @@
 # Spec: [MS-OXCFXICS] 3.3.4.3.1, 3.3.5.5, 3.1.5.2; [MS-OXCSYNC] 3.1.1.2, 3.1.5.3.9, 1.3.5, 3.
 # Digest: R-119, R-133, R-134, R-267, R-268, R-275, R-297, R-337.
-@wip
 Feature: The client persists one ICS state per scope
 
   Background:
@@ -10,7 +9,8 @@ Feature: The client persists one ICS state per scope
       | Other  | root   | 3        |
 
   # [MS-OXCFXICS] 3.3.4.3.1 (R-275); [MS-OXCSYNC] 3.1.5.3.9 (R-337); 3 (R-297)
-  @R-275 @R-337 @R-297 @R-119 @client-duty
+  # @wip: step not written yet: `the client is restarted from its database`
+  @R-275 @R-337 @R-297 @R-119 @client-duty @wip
   Scenario: The state survives a restart of the client (MS-OXCSYNC 3.1.5.3.9)
     Given the client has synchronized contents of folder Sync
     And the client is restarted from its database
@@ -19,7 +19,8 @@ Feature: The client persists one ICS state per scope
     And the download holds no changes
 
   # [MS-OXCFXICS] 3.3.5.5 (R-267, R-268, R-134)
-  @R-267 @R-268 @R-134 @client-duty
+  # @wip: fails against the reference harness, not investigated yet: the client keeps 2 saved states
+  @R-267 @R-268 @R-134 @client-duty @wip
   Scenario: Each folder and synchronization type has its own state (MS-OXCFXICS 3.3.5.5)
     Given the client has synchronized contents of folder Sync
     When the client synchronizes the hierarchy of folder Sync with its saved state
@@ -29,7 +30,8 @@ Feature: The client persists one ICS state per scope
     And the client keeps 3 saved states
 
   # [MS-OXCSYNC] 3.1.5.3.9 (R-336, R-337): state written together with the download (issue 6: one transaction)
-  @R-337 @R-275 @R-316 @client-duty
+  # @wip: step not written yet: `the client crashes after applying half of the next download`
+  @R-337 @R-275 @R-316 @client-duty @wip
   Scenario: A client crash while applying a download leaves the old replica with the old state (MS-OXCSYNC 3.1.5.3.9)
     Given the client has synchronized contents of folder Sync
     And on the server, 2 new messages are created in folder Sync

@@ -1,6 +1,5 @@
 # Spec: [MS-OXCFXICS] 3.1.5.6 (conflict detection, resolution, reporting), 2.2.1.4.1, 3.2.5.9.4.2,
 #       3.2.5.9.4.3; [MS-OXCSYNC] 3.1.5.4. Digest: server-rules.md group T, R-174, R-207, R-338..R-340.
-@wip
 Feature: PCL conflict detection and resolution
 
   Background:
@@ -8,7 +7,8 @@ Feature: PCL conflict detection and resolution
     And the client has synchronized contents
 
   # [MS-OXCFXICS] 3.1.5.6.1 (R-233..R-235)
-  @R-233 @R-234 @R-235
+  # @wip: step not written yet: `every ImportMessageChange succeeded`
+  @R-233 @R-234 @R-235 @wip
   Scenario: A client change based on the server's version replaces it without conflict (MS-OXCFXICS 3.1.5.6.1)
     Given the client modifies message m1 locally
     When the client uploads its local changes
@@ -16,14 +16,16 @@ Feature: PCL conflict detection and resolution
     And on the server, message m1 has a PCL that includes the PCL it had before
 
   # [MS-OXCFXICS] 3.1.5.6.1 (R-235): an older version is ignored
-  @R-235 @R-230
+  # @wip: step not written yet: `the client imports message m1 with the PCL it had before the server change`
+  @R-235 @R-230 @wip
   Scenario: Importing a version older than the server's is ignored (MS-OXCFXICS 3.1.5.6.1)
     Given on the server, message m1 is modified
     When the client imports message m1 with the PCL it had before the server change
     Then the last ROP fails with 0x80040801, or succeeds and the server keeps its version of m1
 
   # [MS-OXCFXICS] 3.2.5.9.4.2 (R-207); group Y row "conflicting with FailOnConflict"
-  @R-207 @R-205
+  # @wip: step not written yet: `the client imports the change of m1 with ImportFlag FailOnConflict`
+  @R-207 @R-205 @wip
   Scenario: FailOnConflict refuses a conflicting version (MS-OXCFXICS 3.2.5.9.4.2)
     Given on the server, message m1 is modified
     And the client modifies message m1 locally
@@ -32,7 +34,8 @@ Feature: PCL conflict detection and resolution
     And on the server, message m1 is the server's version when the import failed
 
   # [MS-OXCFXICS] 3.1.5.6.2 (R-238, R-239, R-241, R-242), 2.2.1.4.1 (R-245, R-243)
-  @R-238 @R-239 @R-240 @R-241 @R-242 @R-243 @R-244 @R-245 @R-250 @R-237
+  # @wip: step not written yet: `on the server, message m1 is a conflict resolve message whose body is the client's version`
+  @R-238 @R-239 @R-240 @R-241 @R-242 @R-243 @R-244 @R-245 @R-250 @R-237 @wip
   Scenario: A conflicting change creates a conflict resolve message with last-writer-wins (MS-OXCFXICS 3.1.5.6.2.1)
     Given on the server, message m1 is modified
     And the client modifies message m1 locally, later than the server change
@@ -43,7 +46,8 @@ Feature: PCL conflict detection and resolution
     And the conflict resolve message has a PCL that includes both versions' PCLs
 
   # [MS-OXCFXICS] 3.1.5.6.2.1 (R-174), 3.1.5.6.2.2 (R-243): FAI conflicts resolve by last writer wins
-  @R-174 @R-243 @R-242
+  # @wip: fails against the reference harness, not investigated yet: on the server, f1 has the subject "modified subject of f1"
+  @R-174 @R-243 @R-242 @wip
   Scenario: A conflict on an FAI message is resolved by last writer wins, without a conflict resolve message (MS-OXCFXICS 3.1.5.6.2.1)
     Given on the server, message f1 is modified
     And the client modifies message f1 locally, later than the server change
@@ -52,7 +56,8 @@ Feature: PCL conflict detection and resolution
     And on the server, message f1 has no attachments with PidTagInConflict
 
   # [MS-OXCFXICS] 3.1.5.6.2.2 (R-242): tie on last modification time → larger ChangeKey GUID wins
-  @R-242
+  # @wip: step not written yet: `on the server, property PidTagResolveMethod of folder Sync is set to 1`
+  @R-242 @wip
   Scenario: Equal modification times are broken by the ChangeKey namespace GUID (MS-OXCFXICS 3.1.5.6.2.2)
     Given on the server, property PidTagResolveMethod of folder Sync is set to 1
     And on the server, message m2 is modified
@@ -61,7 +66,8 @@ Feature: PCL conflict detection and resolution
     Then on the server, message m2 is the version whose ChangeKey namespace GUID is larger, byte by byte
 
   # [MS-OXCFXICS] 3.2.5.9.4.3 (R-246), 3.1.5.6.2.2 (R-243): folder conflicts resolve by last writer wins
-  @R-246 @R-243
+  # @wip: step not written yet: `the client renames folder A locally to "client name", later than the server change`
+  @R-246 @R-243 @wip
   Scenario: A folder conflict is resolved, the import succeeds and the client downloads the result (MS-OXCFXICS 3.2.5.9.4.3)
     Given a folder tree:
       | folder | parent | messages |
@@ -76,7 +82,8 @@ Feature: PCL conflict detection and resolution
     And the replica's folder A is named "client name"
 
   # [MS-OXCSYNC] 3.1.5.4 (R-338..R-340), [MS-OXCFXICS] 3.1.5.6 (R-248)
-  @R-338 @R-339 @R-340 @R-248 @R-249 @client-duty
+  # @wip: step not written yet: `on the server, message m2 is modified, later than the local change`
+  @R-338 @R-339 @R-340 @R-248 @R-249 @client-duty @wip
   Scenario: The client keeps the winner in place and links the loser through PidTagConflictItems (MS-OXCSYNC 3.1.5.4)
     Given the client modifies message m2 locally
     And on the server, message m2 is modified, later than the local change

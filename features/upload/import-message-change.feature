@@ -1,6 +1,5 @@
 # Spec: [MS-OXCFXICS] 2.2.3.2.4.1, 2.2.3.2.4.2, 3.2.5.9.4.2, 3.3.5.8.7, 3.1.5.3, 3.3.4.3.3;
 #       [MS-OXCSYNC] 3.1.5.3.9. Digest: server-rules.md group S, group Y rows on ImportMessageChange.
-@wip
 Feature: Uploading message changes with RopSynchronizationImportMessageChange
 
   Background:
@@ -8,7 +7,8 @@ Feature: Uploading message changes with RopSynchronizationImportMessageChange
     And the client has synchronized contents
 
   # [MS-OXCFXICS] 3.3.4.3.3 (R-019), 2.2.3.2.4.1.1 (R-201), 3.3.5.8.6 (R-202), 3.3.5.8.7 (R-210)
-  @R-019 @R-201 @R-202 @R-203 @R-210 @R-299 @R-334 @client-duty
+  # @wip: fails against the reference harness, not investigated yet: the ROP trace has no RopSynchronizationOpenCollector after position 0: ["RopOpenFolder", "RopSynchronizationConfigure", "RopSynchronizationUp
+  @R-019 @R-201 @R-202 @R-203 @R-210 @R-299 @R-334 @client-duty @wip
   Scenario: The client uploads a new message through a contents collector (MS-OXCFXICS 3.3.4.3.3)
     Given the client creates 1 message locally
     When the client uploads its local changes
@@ -25,7 +25,8 @@ Feature: Uploading message changes with RopSynchronizationImportMessageChange
     And the server folder holds m3
 
   # [MS-OXCFXICS] 2.2.3.2.4.2.2 (R-209), 3.2.5.9.4.2 (R-206), 3.1.5.3 (R-211)
-  @R-209 @R-206 @R-211 @R-205 @R-265
+  # @wip: step not written yet: `every ImportMessageChange response carried MessageId 0x0000000000000000`
+  @R-209 @R-206 @R-211 @R-205 @R-265 @wip
   Scenario: An imported message gets a new internal change number and keeps the given ChangeKey (MS-OXCFXICS 3.1.5.3)
     Given the client modifies message m1 locally
     When the client uploads its local changes
@@ -35,7 +36,8 @@ Feature: Uploading message changes with RopSynchronizationImportMessageChange
     And on the server, message m1 has a new change number
 
   # [MS-OXCFXICS] 3.3.5.8.6 (R-212), 3.1.5.3 (R-173), [MS-OXCSYNC] 3.1.5.3.9 (R-334)
-  @R-212 @R-173 @R-334 @R-197 @R-196 @R-129 @R-130 @client-duty
+  # @wip: fails against the reference harness, not investigated yet: message m3: the replica has [], the server [(Id(3590), "Time(134115552170000000)")]
+  @R-212 @R-173 @R-334 @R-197 @R-196 @R-129 @R-130 @client-duty @wip
   Scenario: After an upload the next download does not bring the uploaded change back (MS-OXCFXICS 3.3.5.8.6)
     Given the client modifies message m1 locally
     And the client creates 1 message locally
@@ -45,7 +47,8 @@ Feature: Uploading message changes with RopSynchronizationImportMessageChange
     And the replica equals the server folder
 
   # [MS-OXCFXICS] 3.3.4.3.3 (R-139): upload without initial state
-  @R-139
+  # @wip: step not written yet: `the client uploads its local changes with no state upload`
+  @R-139 @wip
   Scenario: An upload without an initial state works and the change may come back once (MS-OXCFXICS 3.3.4.3.3)
     Given the client modifies message m1 locally
     When the client uploads its local changes with no state upload
@@ -54,7 +57,8 @@ Feature: Uploading message changes with RopSynchronizationImportMessageChange
     And the download holds no change or a change for m1 equal to the client's version
 
   # [MS-OXCFXICS] 3.3.4.3.3 (R-230); group Y row "Re-import identical change" → 0x80040801
-  @R-230 @R-229
+  # @wip: step not written yet: `the client imports the change of m1 again`
+  @R-230 @R-229 @wip
   Scenario: Importing the same change again is answered with SyncIgnore (MS-OXCFXICS 3.3.4.3.3)
     Given the client modifies message m1 locally
     And the client has uploaded its local changes
@@ -63,14 +67,16 @@ Feature: Uploading message changes with RopSynchronizationImportMessageChange
     And the client treated 0x80040801 as non-fatal
 
   # [MS-OXCFXICS] 3.2.5.9.4.2 (R-208); group Y row "ImportFlag unknown bits"
-  @R-208
+  # @wip: step not written yet: `the client imports the change of m1 with ImportFlag 0xAA`
+  @R-208 @wip
   Scenario: An unknown ImportFlag bit fails the import (MS-OXCFXICS 3.2.5.9.4.2)
     Given the client modifies message m1 locally
     When the client imports the change of m1 with ImportFlag 0xAA
     Then the last ROP fails with 0x80070057, or succeeds with a SHOULD-level warning
 
   # [MS-OXCFXICS] 2.2.3.2.4.2.1 (R-203); group Y row "wrong property order / extra props / count 0"
-  @R-203
+  # @wip: step not written yet: `the client imports the change of m1 with the header properties in another order`
+  @R-203 @wip
   Scenario Outline: An ImportMessageChange with <defect> fails (MS-OXCFXICS 2.2.3.2.4.2.1)
     Given the client modifies message m1 locally
     When the client imports the change of m1 with <defect>
@@ -83,7 +89,8 @@ Feature: Uploading message changes with RopSynchronizationImportMessageChange
       | no property values                      |
 
   # [MS-OXCFXICS] 2.2.3.2.4.2.1 (R-172), 3.1.5.3 (R-173)
-  @R-172 @R-173
+  # @wip: step not written yet: `on the server, message f1 has property PidTagAssociated true`
+  @R-172 @R-173 @wip
   Scenario: A new FAI message uploaded with the Associated flag is tracked as FAI (MS-OXCFXICS 2.2.3.2.4.2.1)
     Given the client creates 1 FAI message locally
     When the client uploads its local changes
@@ -99,7 +106,8 @@ Feature: Uploading message changes with RopSynchronizationImportMessageChange
     And the replica's message m1 equals the server's
 
   # [MS-OXCSYNC] 3.1.5.1 (R-318), [MS-OXCFXICS] 3.3.5.1 (R-200)
-  @R-318 @R-200 @client-duty
+  # @wip: step not written yet: `the ROP trace has RopSynchronizationOpenCollector before RopSynchronizationConfigure`
+  @R-318 @R-200 @client-duty @wip
   Scenario: A synchronization uploads local changes before downloading (MS-OXCSYNC 3.1.5.1)
     Given the client modifies message m1 locally
     And on the server, message m2 is modified
@@ -108,7 +116,8 @@ Feature: Uploading message changes with RopSynchronizationImportMessageChange
     And the replica equals the server folder
 
   # [MS-OXCFXICS] 3.3.4.3.3.2 (R-231): import ROPs in any order, mixed
-  @R-231
+  # @wip: step not written yet: `the client uploads its local changes, sending the read state first, then the deletion, then the new message`
+  @R-231 @wip
   Scenario: Imports of different kinds may be mixed on one collector (MS-OXCFXICS 3.3.4.3.3.2)
     Given the client marks message m2 as read locally
     And the client deletes message m1 locally
