@@ -7,8 +7,7 @@ Feature: Uploading deletions with RopSynchronizationImportDeletes
     And the client has synchronized contents
 
   # [MS-OXCFXICS] 2.2.3.2.4.5.1 (R-222), 3.3.5.8.10 (R-228)
-  # @wip: step not written yet: `one ImportDeletes carried the source keys of m1, m2 in a PtypMultipleBinary 0x00001102`
-  @R-222 @R-228 @client-duty @wip
+  @R-222 @R-228 @client-duty
   Scenario: The client deletes two messages in one ImportDeletes (MS-OXCFXICS 3.3.4.3.3.2.3)
     Given the client deletes message m1 locally
     And the client deletes message m2 locally
@@ -18,8 +17,7 @@ Feature: Uploading deletions with RopSynchronizationImportDeletes
     And the saved state's IdsetGiven does not hold m1, m2
 
   # [MS-OXCFXICS] 2.2.3.2.4.5.1 (R-223); group Y: Success, or 0x80040102 (2003/2007)
-  # @wip: step not written yet: `every ImportDeletes succeeded, or failed with 0x80040102 with a SHOULD-level warning`
-  @R-223 @R-157 @wip
+  @R-223 @R-157
   Scenario: A hard delete is supported (MS-OXCFXICS 2.2.3.2.4.5.1)
     Given the client hard deletes message m3 locally
     When the client uploads its local changes
@@ -27,8 +25,7 @@ Feature: Uploading deletions with RopSynchronizationImportDeletes
     And the server folder does not hold m3, unless the import failed
 
   # [MS-OXCFXICS] 3.2.5.9.4.5 (R-224)
-  # @wip: step not written yet: `every ImportDeletes succeeded`
-  @R-224 @wip
+  @R-224
   Scenario: Deleting an already deleted message is ignored (MS-OXCFXICS 3.2.5.9.4.5)
     Given on the server, message m4 is hard deleted
     And the client deletes message m4 locally

@@ -7,8 +7,7 @@ Feature: Uploading message changes with RopSynchronizationImportMessageChange
     And the client has synchronized contents
 
   # [MS-OXCFXICS] 3.3.4.3.3 (R-019), 2.2.3.2.4.1.1 (R-201), 3.3.5.8.6 (R-202), 3.3.5.8.7 (R-210)
-  # @wip: fails against the reference harness, not investigated yet: the ROP trace has no RopSynchronizationOpenCollector after position 0: ["RopOpenFolder", "RopSynchronizationConfigure", "RopSynchronizationUp
-  @R-019 @R-201 @R-202 @R-203 @R-210 @R-299 @R-334 @client-duty @wip
+  @R-019 @R-201 @R-202 @R-203 @R-210 @R-299 @R-334 @client-duty
   Scenario: The client uploads a new message through a contents collector (MS-OXCFXICS 3.3.4.3.3)
     Given the client creates 1 message locally
     When the client uploads its local changes
@@ -89,8 +88,7 @@ Feature: Uploading message changes with RopSynchronizationImportMessageChange
       | no property values                      |
 
   # [MS-OXCFXICS] 2.2.3.2.4.2.1 (R-172), 3.1.5.3 (R-173)
-  # @wip: step not written yet: `on the server, message f1 has property PidTagAssociated true`
-  @R-172 @R-173 @wip
+  @R-172 @R-173
   Scenario: A new FAI message uploaded with the Associated flag is tracked as FAI (MS-OXCFXICS 2.2.3.2.4.2.1)
     Given the client creates 1 FAI message locally
     When the client uploads its local changes
@@ -106,8 +104,7 @@ Feature: Uploading message changes with RopSynchronizationImportMessageChange
     And the replica's message m1 equals the server's
 
   # [MS-OXCSYNC] 3.1.5.1 (R-318), [MS-OXCFXICS] 3.3.5.1 (R-200)
-  # @wip: step not written yet: `the ROP trace has RopSynchronizationOpenCollector before RopSynchronizationConfigure`
-  @R-318 @R-200 @client-duty @wip
+  @R-318 @R-200 @client-duty
   Scenario: A synchronization uploads local changes before downloading (MS-OXCSYNC 3.1.5.1)
     Given the client modifies message m1 locally
     And on the server, message m2 is modified

@@ -14,6 +14,7 @@ mod parse;
 mod setup;
 mod state;
 mod sync;
+mod upload;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -80,6 +81,7 @@ static STEPS: LazyLock<Vec<(Regex, Handler)>> = LazyLock::new(|| {
     all.extend(more::steps7());
     all.extend(more::steps8());
     all.extend(client::steps());
+    all.extend(upload::steps());
     all.into_iter()
         .map(|(re, h): (&str, Handler)| {
             (

@@ -1,0 +1,223 @@
+//! What the client's uploads sent and got back: import ROP results, the ImportDeletes
+//! payload, the order of ROPs around an upload, and server properties after an import.
+
+use ics_wire::prop::{PropValue, tags};
+use ics_wire::rop::{RopRequest, RopResponse};
+
+use super::parse;
+use super::{Args, Res, steps};
+use crate::driver::{Harness, find_prop, return_value};
+use crate::world::SuiteWorld;
+
+pub(super) fn steps() -> Vec<(&'static str, super::Handler)> {
+    steps![
+        r"^every (ImportMessageChange|ImportDeletes) succeeded$" => every_import_succeeded,
+        r"^every ImportDeletes succeeded, or failed with (0x[0-9A-Fa-f]{8}) with a SHOULD-level warning$" => every_delete_or_code,
+        r"^one ImportDeletes carried the source keys of (\w+(?:, \w+)*) in a PtypMultipleBinary 0x00001102$" => one_delete_carried,
+        r"^every ImportMessageChange held exactly ((?:PidTag\w+)(?:, PidTag\w+)*)$" => every_change_held,
+        r"^the server folder does not hold ([mf]\d+), unless the import failed$" => not_held_unless_failed,
+        r"^the ROP trace has (Rop\w+) before (Rop\w+)$" => trace_before,
+        r"^on the server, message ([mf]\d+) has property ((?:PidTag|MetaTag)\w+|0x[0-9A-Fa-f]{8}) (\S+)$" => server_property,
+    ]
+}
+
+fn h_of(w: &SuiteWorld) -> Result<&Harness, String> {
+    w.harness
+        .as_deref()
+        .ok_or_else(|| "nothing was done yet".to_string())
+}
+
+/// The trace position where the scenario's first upload started.
+fn uploads_start(h: &Harness) -> Result<usize, String> {
+    h.uploads
+        .first()
+        .map(|u| u.trace.0)
+        .ok_or_else(|| "the client uploaded nothing".to_string())
+}
+
+/// The ROP responses named `rop` since the first upload, with their ReturnValue.
+fn responses_of(h: &Harness, rop: &str) -> Result<Vec<Option<u32>>, String> {
+    let from = uploads_start(h)?;
+    Ok(h.trace_from(from)
+        .into_iter()
+        .filter_map(|x| x.response)
+        .flat_map(|r| r.rops)
+        .filter(|r: &RopResponse| r.name() == rop)
+        .map(|r| return_value(&r))
+        .collect())
+}
+
+fn check_every(h: &Harness, rop: &str, also_ok: Option<u32>) -> Res {
+    let rvs = responses_of(h, rop)?;
+    if rvs.is_empty() {
+        return Err(format!("the uploads sent no {rop}"));
+    }
+    for rv in &rvs {
+        match rv {
+            Some(0) => {}
+            Some(c) if Some(*c) == also_ok => {
+                eprintln!("warning (SHOULD): {rop} failed with {c:#010x}");
+            }
+            other => return Err(format!("a {rop} was answered with {other:#x?}")),
+        }
+    }
+    Ok(())
+}
+
+async fn every_import_succeeded(w: &mut SuiteWorld, a: Args) -> Res {
+    let rop = format!("RopSynchronization{}", a.s(1));
+    check_every(h_of(w)?, &rop, None)
+}
+
+async fn every_delete_or_code(w: &mut SuiteWorld, a: Args) -> Res {
+    let code = u32::try_from(a.n(1)?).map_err(|e| e.to_string())?;
+    check_every(h_of(w)?, "RopSynchronizationImportDeletes", Some(code))
+}
+
+async fn one_delete_carried(w: &mut SuiteWorld, a: Args) -> Res {
+    let h = h_of(w)?;
+    let mut want = parse::names(a.s(1))
+        .iter()
+        .map(|n| h.message_key(n))
+        .collect::<Result<Vec<_>, _>>()?;
+    want.sort();
+    let from = uploads_start(h)?;
+    let mut seen = Vec::new();
+    for q in h
+        .trace_from(from)
+        .into_iter()
+        .filter_map(|x| x.request)
+        .flat_map(|r| r.rops)
+    {
+        if let RopRequest::SynchronizationImportDeletes(d) = q {
+            let [v] = d.property_values.as_slice() else {
+                seen.push(format!("{} property values", d.property_values.len()));
+                continue;
+            };
+            let PropValue::MvBinary(keys) = &v.0.value else {
+                seen.push(format!("a value of tag {:#010x}", v.0.tag.0));
+                continue;
+            };
+            if v.0.tag.0 != 0x0000_1102 {
+                seen.push(format!("tag {:#010x}", v.0.tag.0));
+                continue;
+            }
+            let mut got = keys.clone();
+            got.sort();
+            if got == want {
+                return Ok(());
+            }
+            seen.push(format!("{} source keys", keys.len()));
+        }
+    }
+    Err(format!(
+        "no ImportDeletes carried exactly those source keys; seen: {seen:?}"
+    ))
+}
+
+async fn trace_before(w: &mut SuiteWorld, a: Args) -> Res {
+    let h = h_of(w)?;
+    let from = uploads_start(h)?;
+    let names: Vec<&'static str> = h
+        .trace_from(from)
+        .into_iter()
+        .filter_map(|x| x.request)
+        .flat_map(|r| r.rops)
+        .map(|r| r.name())
+        .collect();
+    let first = names.iter().position(|n| *n == a.s(1));
+    let second = names.iter().position(|n| *n == a.s(2));
+    match (first, second) {
+        (Some(i), Some(j)) if i < j => Ok(()),
+        _ => Err(format!(
+            "the ROP trace since the upload does not have {} before {}: {names:?}",
+            a.s(1),
+            a.s(2)
+        )),
+    }
+}
+
+async fn server_property(w: &mut SuiteWorld, a: Args) -> Res {
+    let h = w.harness.as_deref_mut().ok_or("nothing was done yet")?;
+    let m = a.s(1);
+    let tag = parse::prop(a.s(2))?;
+    let want = parse::value(a.s(3), tag)?;
+    let sk = h.message_key(m)?;
+    let fid = h.message(m)?.folder;
+    let folder = h
+        .folders
+        .iter()
+        .find(|(_, f)| **f == fid)
+        .map(|(n, _)| n.clone())
+        .ok_or_else(|| format!("the folder of {m} is unknown"))?;
+    let msg = h
+        .server_messages(&folder)
+        .await?
+        .into_iter()
+        .find(|x| x.source_key == sk)
+        .ok_or_else(|| format!("the server does not hold {m}"))?;
+    // PidTagAssociated travels in the change header of the read-back download.
+    let header_value =
+        (tag.id() == tags::PID_TAG_ASSOCIATED.id()).then_some(PropValue::Boolean(msg.fai));
+    match find_prop(&msg.props, tag).or(header_value.as_ref()) {
+        Some(v) if *v == want => Ok(()),
+        other => Err(format!("on the server, {m} has {} = {other:?}", a.s(2))),
+    }
+}
+
+async fn every_change_held(w: &mut SuiteWorld, a: Args) -> Res {
+    let h = h_of(w)?;
+    let want: Vec<u32> = parse::props(a.s(1))?.iter().map(|t| t.0).collect();
+    let from = uploads_start(h)?;
+    let mut n = 0;
+    for q in h
+        .trace_from(from)
+        .into_iter()
+        .filter_map(|x| x.request)
+        .flat_map(|r| r.rops)
+    {
+        if let RopRequest::SynchronizationImportMessageChange(c) = q {
+            n += 1;
+            let got: Vec<u32> = c.property_values.iter().map(|v| v.0.tag.0).collect();
+            if got != want {
+                return Err(format!(
+                    "an ImportMessageChange held {got:08x?}, expected {want:08x?}"
+                ));
+            }
+        }
+    }
+    if n == 0 {
+        return Err("the uploads sent no ImportMessageChange".into());
+    }
+    Ok(())
+}
+
+async fn not_held_unless_failed(w: &mut SuiteWorld, a: Args) -> Res {
+    let h = w.harness.as_deref_mut().ok_or("nothing was done yet")?;
+    let rvs = responses_of(h, "RopSynchronizationImportDeletes")?;
+    if rvs.is_empty() {
+        return Err("the uploads sent no ImportDeletes".into());
+    }
+    if rvs.iter().any(|rv| *rv != Some(0)) {
+        return Ok(());
+    }
+    let m = a.s(1);
+    let sk = h.message_key(m)?;
+    let fid = h.message(m)?.folder;
+    let folder = h
+        .folders
+        .iter()
+        .find(|(_, f)| **f == fid)
+        .map(|(n, _)| n.clone())
+        .ok_or_else(|| format!("the folder of {m} is unknown"))?;
+    if h.server_messages(&folder)
+        .await?
+        .iter()
+        .any(|x| x.source_key == sk)
+    {
+        return Err(format!(
+            "the import succeeded but the server folder holds {m}"
+        ));
+    }
+    Ok(())
+}
