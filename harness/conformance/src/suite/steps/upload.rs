@@ -16,6 +16,10 @@ pub(super) fn steps() -> Vec<(&'static str, super::Handler)> {
         r"^one ImportDeletes carried the source keys of (\w+(?:, \w+)*) in a PtypMultipleBinary 0x00001102$" => one_delete_carried,
         r"^every ImportMessageChange held exactly ((?:PidTag\w+)(?:, PidTag\w+)*)$" => every_change_held,
         r"^the server folder does not hold ([mf]\d+), unless the import failed$" => not_held_unless_failed,
+        r"^the client copies messages (\w+(?:, \w+)*) with CopyFlags (.+?)(?: and SendOptions (.+))?$" => copy_messages,
+        r"^the stream is a messageList of (\d+) messages?$" => message_list_of,
+        r"^(every|no) copied message holds ((?:PidTag\w+)(?:, PidTag\w+)*)$" => copied_holds,
+        r"^the copy stream is identical to the previous one$" => copy_identical,
         r"^the ROP trace has (Rop\w+) before (Rop\w+)$" => trace_before,
         r"^on the server, message ([mf]\d+) has property ((?:PidTag|MetaTag)\w+|0x[0-9A-Fa-f]{8}) (\S+)$" => server_property,
     ]
@@ -220,4 +224,101 @@ async fn not_held_unless_failed(w: &mut SuiteWorld, a: Args) -> Res {
         ));
     }
     Ok(())
+}
+
+/// CopyFlags of RopFastTransferSourceCopyMessages ([MS-OXCFXICS] 2.2.3.1.1.3.1).
+const COPY_FLAGS: &[(&str, u32)] = &[
+    ("Move", 0x01),
+    ("Unused1", 0x02),
+    ("Unused2", 0x04),
+    ("Unused3", 0x08),
+    ("BestBody", 0x10),
+    ("SendEntryId", 0x20),
+];
+
+async fn copy_messages(w: &mut SuiteWorld, a: Args) -> Res {
+    let copy_flags = match a.s(2) {
+        "none" => 0,
+        list => parse::flags(list, COPY_FLAGS)?,
+    };
+    // The reference client asks for Unicode strings unless the phrase says otherwise.
+    let send_options = if a.has(3) {
+        parse::flags(a.s(3), parse::SEND_OPTIONS)?
+    } else {
+        0x01
+    };
+    let names = parse::names(a.s(1));
+    let h = w.harness.as_deref_mut().ok_or("nothing was done yet")?;
+    let copy = u8::try_from(copy_flags).map_err(|_| format!("CopyFlags {copy_flags:#x}"))?;
+    let send = u8::try_from(send_options).map_err(|_| format!("SendOptions {send_options:#x}"))?;
+    h.copy_messages(&names, copy, send).await;
+    Ok(())
+}
+
+/// The messages of the last copy stream.
+fn copied(h: &Harness) -> Result<Vec<&ics_wire::ftstream::Message>, String> {
+    let d = h.downloads.last().ok_or("nothing was copied")?;
+    match &d.root {
+        Some(ics_wire::ftstream::Root::MessageList(l)) => Ok(l
+            .items
+            .iter()
+            .filter_map(|i| match i {
+                ics_wire::ftstream::MessageListItem::Message(m) => Some(m),
+                _ => None,
+            })
+            .collect()),
+        Some(r) => Err(format!("the stream is a {}", r.kind().name())),
+        None => Err(format!(
+            "the copy produced no stream ({})",
+            d.error.as_deref().unwrap_or("no error recorded")
+        )),
+    }
+}
+
+async fn message_list_of(w: &mut SuiteWorld, a: Args) -> Res {
+    let n = a.n(1)? as usize;
+    let got = copied(h_of(w)?)?.len();
+    (got == n)
+        .then_some(())
+        .ok_or_else(|| format!("the messageList holds {got} messages"))
+}
+
+async fn copied_holds(w: &mut SuiteWorld, a: Args) -> Res {
+    let want = parse::props(a.s(2))?;
+    let every = a.s(1) == "every";
+    let msgs = copied(h_of(w)?)?;
+    if msgs.is_empty() {
+        return Err("the messageList holds no message".into());
+    }
+    for (i, m) in msgs.iter().enumerate() {
+        for t in &want {
+            let has = find_prop(&m.content.props, *t).is_some();
+            if has != every {
+                return Err(format!(
+                    "copied message {} {} {:#010x}",
+                    i + 1,
+                    if has { "holds" } else { "lacks" },
+                    t.0
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn copy_identical(w: &mut SuiteWorld, _: Args) -> Res {
+    let h = h_of(w)?;
+    let [.., a, b] = h.downloads.as_slice() else {
+        return Err("fewer than two copies were made".into());
+    };
+    if a.root.is_none() || b.root.is_none() {
+        return Err("a copy produced no stream".into());
+    }
+    (a.bytes == b.bytes).then_some(()).ok_or_else(|| {
+        format!(
+            "the copy streams differ ({} and {} bytes)",
+            a.bytes.len(),
+            b.bytes.len()
+        )
+    })
 }
