@@ -33,15 +33,13 @@ Feature: Uploading deletions with RopSynchronizationImportDeletes
     Then every ImportDeletes succeeded
 
   # [MS-OXCFXICS] 3.2.5.9.4.5 (R-226); group Y: 0x80070057 / 0x80040102
-  # @wip: step not written yet: `the client imports the deletion of m1 with ImportDeleteFlags 0x10`
-  @R-226 @wip
+  @R-226
   Scenario: An unknown ImportDeleteFlags bit fails the ROP (MS-OXCFXICS 3.2.5.9.4.5)
     When the client imports the deletion of m1 with ImportDeleteFlags 0x10
     Then the last ROP fails with one of 0x80070057, 0x80040102, or succeeds with a SHOULD-level warning
 
   # [MS-OXCFXICS] 2.2.3.2.4.5.1 (R-222): the Hierarchy flag must match the collector
-  # @wip: step not written yet: `the client imports the deletion of m1 with ImportDeleteFlags 0x01 on a contents collector`
-  @R-222 @wip
+  @R-222
   Scenario: A hierarchy deletion on a contents collector fails (MS-OXCFXICS 2.2.3.2.4.5.1)
     When the client imports the deletion of m1 with ImportDeleteFlags 0x01 on a contents collector
     Then the last ROP fails
@@ -58,8 +56,7 @@ Feature: Uploading deletions with RopSynchronizationImportDeletes
     Then the last ROP fails, or the server folder does not hold the message
 
   # [MS-OXCFXICS] 3.3.4.3.3.2.3 (R-227, R-225): stop at the first NotFound; retry on a fresh collector
-  # @wip: step not written yet: `the client imports the deletions of m1 and of a message unknown to the server`
-  @R-227 @R-225 @R-228 @wip
+  @R-227 @R-225 @R-228
   Scenario: A batch with a missing message stops there and the client retries on a fresh collector (MS-OXCFXICS 3.3.4.3.3.2.3)
     When the client imports the deletions of m1 and of a message unknown to the server
     Then the last ROP succeeds, or fails before deleting anything

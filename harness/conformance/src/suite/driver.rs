@@ -981,6 +981,60 @@ impl Harness {
         Ok(obs)
     }
 
+    /// One ROP sent as is on `obj` (a probe the reference client would not build), with
+    /// room for one output handle; its ReturnValue. The output handle, if any, is released.
+    pub async fn raw_rop(&mut self, obj: Obj, rop: RopRequest) -> Result<Observed, String> {
+        let req = RopRequestBuffer {
+            rops: vec![rop],
+            handles: vec![obj.0, NO_HANDLE],
+        };
+        let bytes = req.encode().map_err(|e| e.to_string())?;
+        let out = {
+            use ics_client::transport::RopTransport as _;
+            self.client.ops_mut().transport_mut().execute(bytes).await
+        };
+        match out {
+            Err(ics_client::transport::TransportError::RpcStatus(c)) => Ok(Observed {
+                rpc_failure: Some(c),
+                ..Observed::default()
+            }),
+            Err(e) => Err(e.to_string()),
+            Ok(out) => {
+                let resp = RopResponseBuffer::decode(&out, &req, &ResponseContext::default())
+                    .map_err(|e| e.to_string())?;
+                let rv = resp.rops.first().and_then(return_value);
+                let handle = resp.handles.get(1).copied().unwrap_or(NO_HANDLE);
+                if rv == Some(0) && handle != NO_HANDLE {
+                    let _ = self.client.ops_mut().release(Obj(handle)).await;
+                }
+                Ok(Observed {
+                    return_value: rv,
+                    buffer_too_small: rv.is_none(),
+                    ..Observed::default()
+                })
+            }
+        }
+    }
+
+    /// RopOpenFolder of the folder of the Sync scope and RopSynchronizationOpenCollector on it
+    /// (contents or hierarchy): (folder, collector).
+    pub async fn open_collector(&mut self, contents: bool) -> Result<(Obj, Obj), String> {
+        self.release_open_context().await;
+        let fid = self.sync_folder()?;
+        let ops = self.client.ops_mut();
+        let folder = ops
+            .open_folder(fid.to_u64_le())
+            .await
+            .map_err(|e| format!("RopOpenFolder: {e}"))?;
+        match ops.open_collector(folder, contents).await {
+            Ok(c) => Ok((folder, c)),
+            Err(e) => {
+                let _ = ops.release(folder).await;
+                Err(format!("RopSynchronizationOpenCollector: {e}"))
+            }
+        }
+    }
+
     /// RopOpenFolder + RopSynchronizationConfigure only (then the context is released).
     pub async fn configure_only(&mut self, scope: &Scope) -> Result<Observed, String> {
         self.release_open_context().await;

@@ -20,6 +20,10 @@ pub(super) fn steps() -> Vec<(&'static str, super::Handler)> {
         r"^the stream is a messageList of (\d+) messages?$" => message_list_of,
         r"^(every|no) copied message holds ((?:PidTag\w+)(?:, PidTag\w+)*)$" => copied_holds,
         r"^the copy stream is identical to the previous one$" => copy_identical,
+        r"^the client imports the deletion of ([mf]\d+) with ImportDeleteFlags (0x[0-9A-Fa-f]{2})(?: on a contents collector)?$" => import_deletion_flags,
+        r"^the client imports the deletions of ([mf]\d+) and of a message unknown to the server$" => import_deletions_unknown,
+        r"^the last ROP succeeds, or fails before deleting anything$" => succeeds_or_deleted_nothing,
+        r"^after a retry on a fresh collector the server folder does not hold ([mf]\d+)$" => retry_fresh_collector,
         r"^the ROP trace has (Rop\w+) before (Rop\w+)$" => trace_before,
         r"^on the server, message ([mf]\d+) has property ((?:PidTag|MetaTag)\w+|0x[0-9A-Fa-f]{8}) (\S+)$" => server_property,
     ]
@@ -321,4 +325,94 @@ async fn copy_identical(w: &mut SuiteWorld, _: Args) -> Res {
             b.bytes.len()
         )
     })
+}
+
+/// The server holds the named message (read back through ROPs).
+async fn server_holds(h: &mut Harness, m: &str) -> Result<bool, String> {
+    let sk = h.message_key(m)?;
+    let fid = h.message(m)?.folder;
+    let folder = h
+        .folders
+        .iter()
+        .find(|(_, f)| **f == fid)
+        .map(|(n, _)| n.clone())
+        .ok_or_else(|| format!("the folder of {m} is unknown"))?;
+    Ok(h.server_messages(&folder)
+        .await?
+        .iter()
+        .any(|x| x.source_key == sk))
+}
+
+/// RopSynchronizationImportDeletes of `keys` with `flags` on a fresh contents collector of
+/// the Sync folder; recorded as the last ROP.
+async fn import_deletes_raw(h: &mut Harness, flags: u8, keys: Vec<Vec<u8>>) -> Res {
+    use ics_client::sync::ops::IcsOps;
+    let (folder, collector) = h.open_collector(true).await?;
+    let rop = RopRequest::SynchronizationImportDeletes(
+        ics_wire::rop::import::SynchronizationImportDeletesRequest {
+            logon_id: 0,
+            input_handle_index: 0,
+            import_delete_flags: ics_wire::rop::flags::ImportDeleteFlags(flags),
+            property_values: vec![ics_wire::rop::value::TaggedPropertyValue(
+                ics_wire::prop::TaggedValue {
+                    tag: ics_wire::prop::PropTag(0x0000_1102),
+                    value: PropValue::MvBinary(keys),
+                },
+            )],
+        },
+    );
+    let r = h.raw_rop(collector, rop).await;
+    let _ = h.client.ops_mut().release(collector).await;
+    let _ = h.client.ops_mut().release(folder).await;
+    h.last = Some(("RopSynchronizationImportDeletes".into(), r?));
+    Ok(())
+}
+
+async fn import_deletion_flags(w: &mut SuiteWorld, a: Args) -> Res {
+    let flags = u8::try_from(a.n(2)?).map_err(|e| e.to_string())?;
+    let h = w.harness().await?;
+    let sk = h.message_key(a.s(1))?;
+    import_deletes_raw(h, flags, vec![sk]).await
+}
+
+async fn import_deletions_unknown(w: &mut SuiteWorld, a: Args) -> Res {
+    let h = w.harness().await?;
+    let sk = h.message_key(a.s(1))?;
+    // A GID of the mailbox's REPLGUID whose GLOBCNT the server never assigned.
+    let unknown = crate::driver::source_key(
+        h.replguid,
+        ics_wire::GlobCnt::new_truncating(0xFFFF_FFF0_0000),
+    );
+    import_deletes_raw(h, 0, vec![sk, unknown]).await
+}
+
+async fn succeeds_or_deleted_nothing(w: &mut SuiteWorld, _: Args) -> Res {
+    let h = w.harness().await?;
+    let (what, obs) = h.last.clone().ok_or("no ROP was sent")?;
+    if obs.return_value == Some(0) {
+        return Ok(());
+    }
+    // The batch's only known message is m1 (the step above).
+    if server_holds(h, "m1").await? {
+        Ok(())
+    } else {
+        Err(format!("{what} failed ({obs}) after deleting m1"))
+    }
+}
+
+async fn retry_fresh_collector(w: &mut SuiteWorld, a: Args) -> Res {
+    let m = a.s(1);
+    let h = w.harness().await?;
+    if server_holds(h, m).await? {
+        let sk = h.message_key(m)?;
+        import_deletes_raw(h, 0, vec![sk]).await?;
+        let (_, obs) = h.last.clone().ok_or("no ROP was sent")?;
+        if obs.return_value != Some(0) {
+            return Err(format!("the retried ImportDeletes failed: {obs}"));
+        }
+    }
+    if server_holds(h, m).await? {
+        return Err(format!("the server folder still holds {m}"));
+    }
+    Ok(())
 }
