@@ -66,16 +66,14 @@ Feature: Uploading message changes with RopSynchronizationImportMessageChange
     And the client treated 0x80040801 as non-fatal
 
   # [MS-OXCFXICS] 3.2.5.9.4.2 (R-208); group Y row "ImportFlag unknown bits"
-  # @wip: step not written yet: `the client imports the change of m1 with ImportFlag 0xAA`
-  @R-208 @wip
+  @R-208
   Scenario: An unknown ImportFlag bit fails the import (MS-OXCFXICS 3.2.5.9.4.2)
     Given the client modifies message m1 locally
     When the client imports the change of m1 with ImportFlag 0xAA
     Then the last ROP fails with 0x80070057, or succeeds with a SHOULD-level warning
 
   # [MS-OXCFXICS] 2.2.3.2.4.2.1 (R-203); group Y row "wrong property order / extra props / count 0"
-  # @wip: step not written yet: `the client imports the change of m1 with the header properties in another order`
-  @R-203 @wip
+  @R-203
   Scenario Outline: An ImportMessageChange with <defect> fails (MS-OXCFXICS 2.2.3.2.4.2.1)
     Given the client modifies message m1 locally
     When the client imports the change of m1 with <defect>

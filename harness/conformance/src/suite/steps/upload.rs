@@ -24,6 +24,7 @@ pub(super) fn steps() -> Vec<(&'static str, super::Handler)> {
         r"^the client imports the deletions of ([mf]\d+) and of a message unknown to the server$" => import_deletions_unknown,
         r"^the last ROP succeeds, or fails before deleting anything$" => succeeds_or_deleted_nothing,
         r"^after a retry on a fresh collector the server folder does not hold ([mf]\d+)$" => retry_fresh_collector,
+        r"^the client imports the change of ([mf]\d+) (again|with ImportFlag (0x[0-9A-Fa-f]{2})|with the header properties in another order|with an extra property after the PCL|with no property values)$" => import_change_probe,
         r"^the ROP trace has (Rop\w+) before (Rop\w+)$" => trace_before,
         r"^on the server, message ([mf]\d+) has property ((?:PidTag|MetaTag)\w+|0x[0-9A-Fa-f]{8}) (\S+)$" => server_property,
     ]
@@ -414,5 +415,120 @@ async fn retry_fresh_collector(w: &mut SuiteWorld, a: Args) -> Res {
     if server_holds(h, m).await? {
         return Err(format!("the server folder still holds {m}"));
     }
+    Ok(())
+}
+
+/// The header values of a message change, as RopSynchronizationImportMessageChange sends
+/// them ([MS-OXCFXICS] 2.2.3.2.4.2.1): SourceKey, LastModificationTime, ChangeKey, PCL.
+fn header_values(
+    sk: Vec<u8>,
+    time: u64,
+    ck: Vec<u8>,
+    pcl: Vec<u8>,
+) -> Vec<ics_wire::rop::value::TaggedPropertyValue> {
+    use ics_wire::prop::TaggedValue;
+    use ics_wire::rop::value::TaggedPropertyValue as T;
+    vec![
+        T(TaggedValue {
+            tag: tags::PID_TAG_SOURCE_KEY,
+            value: PropValue::Binary(sk),
+        }),
+        T(TaggedValue {
+            tag: tags::PID_TAG_LAST_MODIFICATION_TIME,
+            value: PropValue::Time(time),
+        }),
+        T(TaggedValue {
+            tag: tags::PID_TAG_CHANGE_KEY,
+            value: PropValue::Binary(ck),
+        }),
+        T(TaggedValue {
+            tag: tags::PID_TAG_PREDECESSOR_CHANGE_LIST,
+            value: PropValue::Binary(pcl),
+        }),
+    ]
+}
+
+/// The ImportMessageChange the uploads already sent for the source key `sk`.
+fn sent_change(
+    h: &Harness,
+    sk: &[u8],
+) -> Option<ics_wire::rop::import::SynchronizationImportMessageChangeRequest> {
+    let from = h.uploads.first()?.trace.0;
+    h.trace_from(from)
+        .into_iter()
+        .filter_map(|x| x.request)
+        .flat_map(|r| r.rops)
+        .filter_map(|q| match q {
+            RopRequest::SynchronizationImportMessageChange(c) => Some(c),
+            _ => None,
+        })
+        .rfind(|c| {
+            c.property_values
+                .first()
+                .is_some_and(|v| matches!(&v.0.value, PropValue::Binary(b) if b.as_slice() == sk))
+        })
+}
+
+/// RopSynchronizationImportMessageChange sent as is on a fresh contents collector: the
+/// change the client already uploaded (again), or its pending local change with a flag or a
+/// defect. Recorded as the last ROP; the opened message is released unsaved.
+async fn import_change_probe(w: &mut SuiteWorld, a: Args) -> Res {
+    use ics_client::sync::ops::IcsOps;
+    let m = a.s(1).to_owned();
+    let how = a.s(2).to_owned();
+    let h = w.harness().await?;
+    let sk = h.message_key(&m)?;
+    let fai = h.message(&m)?.fai;
+    let mut req = if how == "again" {
+        sent_change(h, &sk).ok_or_else(|| format!("the client never imported a change of {m}"))?
+    } else {
+        let fid = h.message(&m)?.folder.to_u64_le();
+        let pending = h.client.replica().pending(fid).map_err(|e| e.to_string())?;
+        let row = pending
+            .changes
+            .into_iter()
+            .find(|r| r.source_key == sk)
+            .ok_or_else(|| format!("the client has no local change of {m}"))?;
+        ics_wire::rop::import::SynchronizationImportMessageChangeRequest {
+            logon_id: 0,
+            input_handle_index: 0,
+            output_handle_index: 1,
+            import_flag: ics_wire::rop::flags::ImportFlag(if fai { 0x10 } else { 0 }),
+            property_values: header_values(
+                row.source_key.clone(),
+                row.last_modification_time,
+                row.change_key.clone(),
+                row.pcl.clone(),
+            ),
+        }
+    };
+    req.input_handle_index = 0;
+    req.output_handle_index = 1;
+    if a.has(3) {
+        req.import_flag =
+            ics_wire::rop::flags::ImportFlag(u8::try_from(a.n(3)?).map_err(|e| e.to_string())?);
+    } else if how.contains("another order") {
+        req.property_values.swap(0, 2);
+    } else if how.contains("extra property") {
+        req.property_values
+            .push(ics_wire::rop::value::TaggedPropertyValue(
+                ics_wire::prop::TaggedValue {
+                    tag: tags::PID_TAG_SUBJECT,
+                    value: PropValue::unicode("extra"),
+                },
+            ));
+    } else if how.contains("no property values") {
+        req.property_values.clear();
+    }
+    let (folder, collector) = h.open_collector(true).await?;
+    let r = h
+        .raw_rop(
+            collector,
+            RopRequest::SynchronizationImportMessageChange(req),
+        )
+        .await;
+    let _ = h.client.ops_mut().release(collector).await;
+    let _ = h.client.ops_mut().release(folder).await;
+    h.last = Some(("RopSynchronizationImportMessageChange".into(), r?));
     Ok(())
 }
