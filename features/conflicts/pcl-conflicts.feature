@@ -7,8 +7,7 @@ Feature: PCL conflict detection and resolution
     And the client has synchronized contents
 
   # [MS-OXCFXICS] 3.1.5.6.1 (R-233..R-235)
-  # @wip: step not written yet: `on the server, message m1 has a PCL that includes the PCL it had before`
-  @R-233 @R-234 @R-235 @wip
+  @R-233 @R-234 @R-235
   Scenario: A client change based on the server's version replaces it without conflict (MS-OXCFXICS 3.1.5.6.1)
     Given the client modifies message m1 locally
     When the client uploads its local changes

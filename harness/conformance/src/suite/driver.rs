@@ -176,6 +176,8 @@ pub struct ServerMessage {
     pub cn: Option<u64>,
     pub fai: bool,
     pub props: Vec<ft::FtProp>,
+    /// The messageChangeHeader (PidTagChangeKey, PidTagPredecessorChangeList ...).
+    pub header: Vec<ft::FtProp>,
 }
 
 /// Everything one scenario drives.
@@ -1603,6 +1605,7 @@ impl Harness {
                 cn,
                 fai,
                 props: full.props.clone(),
+                header: full.header.clone(),
             });
         }
         Ok(out)

@@ -25,6 +25,7 @@ pub(super) fn steps() -> Vec<(&'static str, super::Handler)> {
         r"^the last ROP succeeds, or fails before deleting anything$" => succeeds_or_deleted_nothing,
         r"^after a retry on a fresh collector the server folder does not hold ([mf]\d+)$" => retry_fresh_collector,
         r"^the client imports the change of ([mf]\d+) (again|with ImportFlag (0x[0-9A-Fa-f]{2})|with the header properties in another order|with an extra property after the PCL|with no property values)$" => import_change_probe,
+        r"^on the server, message ([mf]\d+) has a PCL that includes the PCL it had before$" => pcl_includes_before,
         r"^the ROP trace has (Rop\w+) before (Rop\w+)$" => trace_before,
         r"^on the server, message ([mf]\d+) has property ((?:PidTag|MetaTag)\w+|0x[0-9A-Fa-f]{8}) (\S+)$" => server_property,
     ]
@@ -531,4 +532,71 @@ async fn import_change_probe(w: &mut SuiteWorld, a: Args) -> Res {
     let _ = h.client.ops_mut().release(folder).await;
     h.last = Some(("RopSynchronizationImportMessageChange".into(), r?));
     Ok(())
+}
+
+/// The PCL of `sk` in the header of a downloaded change.
+fn change_pcl(change: &ics_wire::ftstream::MessageChange) -> Option<Vec<u8>> {
+    let header = match change {
+        ics_wire::ftstream::MessageChange::Full(f) => &f.header,
+        ics_wire::ftstream::MessageChange::Partial(p) => &p.header,
+    };
+    match find_prop(header, tags::PID_TAG_PREDECESSOR_CHANGE_LIST) {
+        Some(PropValue::Binary(b)) => Some(b.clone()),
+        _ => None,
+    }
+}
+
+async fn pcl_includes_before(w: &mut SuiteWorld, a: Args) -> Res {
+    let m = a.s(1);
+    let h = w.harness().await?;
+    let sk = h.message_key(m)?;
+    // The PCL the server had before the upload: the one of the last download before it.
+    let first_upload = uploads_start(h)?;
+    let before = h
+        .downloads
+        .iter()
+        .rev()
+        .filter(|d| d.trace.0 < first_upload)
+        .filter_map(|d| d.contents().ok())
+        .find_map(|cs| {
+            cs.changes.iter().find_map(|i| match i {
+                ics_wire::ftstream::ContentsSyncItem::Change { change, .. } => {
+                    let header = match change {
+                        ics_wire::ftstream::MessageChange::Full(f) => &f.header,
+                        ics_wire::ftstream::MessageChange::Partial(p) => &p.header,
+                    };
+                    matches!(find_prop(header, tags::PID_TAG_SOURCE_KEY), Some(PropValue::Binary(b)) if *b == sk)
+                        .then(|| change_pcl(change))
+                        .flatten()
+                }
+                _ => None,
+            })
+        })
+        .ok_or_else(|| format!("no download before the upload carried the PCL of {m}"))?;
+    let fid = h.message(m)?.folder;
+    let folder = h
+        .folders
+        .iter()
+        .find(|(_, f)| **f == fid)
+        .map(|(n, _)| n.clone())
+        .ok_or_else(|| format!("the folder of {m} is unknown"))?;
+    let now = h
+        .server_messages(&folder)
+        .await?
+        .into_iter()
+        .find(|x| x.source_key == sk)
+        .ok_or_else(|| format!("the server does not hold {m}"))?;
+    let after = match find_prop(&now.header, tags::PID_TAG_PREDECESSOR_CHANGE_LIST) {
+        Some(PropValue::Binary(b)) => b.clone(),
+        other => return Err(format!("on the server, {m} has PCL {other:?}")),
+    };
+    let old = ics_wire::pcl::Pcl::decode(&before).map_err(|e| format!("the old PCL: {e}"))?;
+    let new = ics_wire::pcl::Pcl::decode(&after).map_err(|e| format!("the server's PCL: {e}"))?;
+    if new.includes(&old) && before != after {
+        Ok(())
+    } else {
+        Err(format!(
+            "on the server, {m} has PCL {after:02x?}, which does not include (and extend) {before:02x?}"
+        ))
+    }
 }
