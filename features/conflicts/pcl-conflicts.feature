@@ -15,8 +15,7 @@ Feature: PCL conflict detection and resolution
     And on the server, message m1 has a PCL that includes the PCL it had before
 
   # [MS-OXCFXICS] 3.1.5.6.1 (R-235): an older version is ignored
-  # @wip: step not written yet: `the client imports message m1 with the PCL it had before the server change`
-  @R-235 @R-230 @wip
+  @R-235 @R-230
   Scenario: Importing a version older than the server's is ignored (MS-OXCFXICS 3.1.5.6.1)
     Given on the server, message m1 is modified
     When the client imports message m1 with the PCL it had before the server change

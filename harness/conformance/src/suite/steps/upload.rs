@@ -26,6 +26,8 @@ pub(super) fn steps() -> Vec<(&'static str, super::Handler)> {
         r"^after a retry on a fresh collector the server folder does not hold ([mf]\d+)$" => retry_fresh_collector,
         r"^the client imports the change of ([mf]\d+) (again|with ImportFlag (0x[0-9A-Fa-f]{2})|with the header properties in another order|with an extra property after the PCL|with no property values)$" => import_change_probe,
         r"^on the server, message ([mf]\d+) has a PCL that includes the PCL it had before$" => pcl_includes_before,
+        r"^the client imports message ([mf]\d+) with the PCL it had before the server change$" => import_old_version,
+        r"^the last ROP fails with 0x80040801, or succeeds and the server keeps its version of ([mf]\d+)$" => ignored_or_kept,
         r"^the ROP trace has (Rop\w+) before (Rop\w+)$" => trace_before,
         r"^on the server, message ([mf]\d+) has property ((?:PidTag|MetaTag)\w+|0x[0-9A-Fa-f]{8}) (\S+)$" => server_property,
     ]
@@ -599,4 +601,101 @@ async fn pcl_includes_before(w: &mut SuiteWorld, a: Args) -> Res {
             "on the server, {m} has PCL {after:02x?}, which does not include (and extend) {before:02x?}"
         ))
     }
+}
+
+/// The subject of a property list.
+fn subject_of(props: &[ics_client::model::Prop]) -> Option<String> {
+    props
+        .iter()
+        .find(|p| p.key == ics_client::model::PropKey::of_tag(tags::PID_TAG_SUBJECT))
+        .map(|p| format!("{:?}", p.value))
+}
+
+/// The replica's (unchanged) copy of the message, imported with its header as downloaded
+/// before the server change (PCL, ChangeKey, LastModificationTime) through the reference
+/// client's import (ImportMessageChange, SetProperties, SaveChangesMessage) on a fresh
+/// contents collector. Recorded as the last ROP.
+async fn import_old_version(w: &mut SuiteWorld, a: Args) -> Res {
+    use ics_client::sync::ops::{IcsOps, ImportHeader, ImportOutcome};
+    let m = a.s(1);
+    let h = w.harness().await?;
+    let sk = h.message_key(m)?;
+    let row = h
+        .client
+        .replica()
+        .message(&sk)
+        .map_err(|e| e.to_string())?
+        .ok_or_else(|| format!("the replica does not hold {m}"))?;
+    let header = ImportHeader {
+        source_key: row.source_key.clone(),
+        last_modification_time: row.last_modification_time,
+        change_key: row.change_key.clone(),
+        pcl: row.pcl.clone(),
+        fail_on_conflict: false,
+    };
+    let children = ics_client::model::Children {
+        recipients: Some(row.recipients.clone()),
+        attachments: Some(row.attachments.clone()),
+    };
+    let (folder, collector) = h.open_collector(true).await?;
+    let r = h
+        .client
+        .ops_mut()
+        .import_message(collector, row.fai, &header, &row.props, &children)
+        .await;
+    let _ = h.client.ops_mut().release(collector).await;
+    let _ = h.client.ops_mut().release(folder).await;
+    let obs = match r {
+        Ok(o) => crate::outcome::Observed {
+            return_value: Some(match o {
+                ImportOutcome::Imported => 0,
+                ImportOutcome::Ignored => 0x8004_0801,
+                ImportOutcome::ObjectDeleted => 0x8004_0800,
+                ImportOutcome::Conflict => 0x8004_0802,
+                ImportOutcome::Failed(c) => c,
+            }),
+            ..Default::default()
+        },
+        Err(e) => crate::driver::observed_of(&Err(e)),
+    };
+    h.last = Some(("RopSynchronizationImportMessageChange".into(), obs));
+    Ok(())
+}
+
+async fn ignored_or_kept(w: &mut SuiteWorld, a: Args) -> Res {
+    let m = a.s(1);
+    let h = w.harness().await?;
+    let (what, obs) = h.last.clone().ok_or("no ROP was sent")?;
+    match obs.return_value {
+        Some(0x8004_0801) => return Ok(()),
+        Some(0) => {}
+        _ => return Err(format!("{what}: {obs}")),
+    }
+    let sk = h.message_key(m)?;
+    let old = h
+        .client
+        .replica()
+        .message(&sk)
+        .map_err(|e| e.to_string())?
+        .and_then(|r| subject_of(&r.props));
+    let fid = h.message(m)?.folder;
+    let folder = h
+        .folders
+        .iter()
+        .find(|(_, f)| **f == fid)
+        .map(|(n, _)| n.clone())
+        .ok_or_else(|| format!("the folder of {m} is unknown"))?;
+    let server = h
+        .server_messages(&folder)
+        .await?
+        .into_iter()
+        .find(|x| x.source_key == sk)
+        .ok_or_else(|| format!("the server does not hold {m}"))?;
+    let now = find_prop(&server.props, tags::PID_TAG_SUBJECT).map(|v| format!("{v:?}"));
+    if old.is_some() && now == old {
+        return Err(format!(
+            "the import succeeded and the server went back to the older version of {m}"
+        ));
+    }
+    Ok(())
 }
