@@ -22,8 +22,7 @@ Feature: PCL conflict detection and resolution
     Then the last ROP fails with 0x80040801, or succeeds and the server keeps its version of m1
 
   # [MS-OXCFXICS] 3.2.5.9.4.2 (R-207); group Y row "conflicting with FailOnConflict"
-  # @wip: step not written yet: `the client imports the change of m1 with ImportFlag FailOnConflict`
-  @R-207 @R-205 @wip
+  @R-207 @R-205
   Scenario: FailOnConflict refuses a conflicting version (MS-OXCFXICS 3.2.5.9.4.2)
     Given on the server, message m1 is modified
     And the client modifies message m1 locally

@@ -28,6 +28,9 @@ pub(super) fn steps() -> Vec<(&'static str, super::Handler)> {
         r"^on the server, message ([mf]\d+) has a PCL that includes the PCL it had before$" => pcl_includes_before,
         r"^the client imports message ([mf]\d+) with the PCL it had before the server change$" => import_old_version,
         r"^the last ROP fails with 0x80040801, or succeeds and the server keeps its version of ([mf]\d+)$" => ignored_or_kept,
+        r"^the client imports the change of ([mf]\d+) with ImportFlag FailOnConflict$" => import_fail_on_conflict,
+        r"^ImportMessageChange or the following RopSaveChangesMessage fails with (0x[0-9A-Fa-f]{8}), or both succeed and the outcome is recorded$" => conflict_or_recorded,
+        r"^on the server, message ([mf]\d+) is the server's version when the import failed$" => server_version_if_failed,
         r"^the ROP trace has (Rop\w+) before (Rop\w+)$" => trace_before,
         r"^on the server, message ([mf]\d+) has property ((?:PidTag|MetaTag)\w+|0x[0-9A-Fa-f]{8}) (\S+)$" => server_property,
     ]
@@ -616,7 +619,6 @@ fn subject_of(props: &[ics_client::model::Prop]) -> Option<String> {
 /// client's import (ImportMessageChange, SetProperties, SaveChangesMessage) on a fresh
 /// contents collector. Recorded as the last ROP.
 async fn import_old_version(w: &mut SuiteWorld, a: Args) -> Res {
-    use ics_client::sync::ops::{IcsOps, ImportHeader, ImportOutcome};
     let m = a.s(1);
     let h = w.harness().await?;
     let sk = h.message_key(m)?;
@@ -626,12 +628,23 @@ async fn import_old_version(w: &mut SuiteWorld, a: Args) -> Res {
         .message(&sk)
         .map_err(|e| e.to_string())?
         .ok_or_else(|| format!("the replica does not hold {m}"))?;
+    import_row(h, row, false).await
+}
+
+/// The client's import of a replica row (ImportMessageChange, SetProperties,
+/// SaveChangesMessage) on a fresh contents collector, recorded as the last ROP.
+async fn import_row(
+    h: &mut Harness,
+    row: ics_client::replica::MessageRow,
+    fail_on_conflict: bool,
+) -> Res {
+    use ics_client::sync::ops::{IcsOps, ImportHeader, ImportOutcome};
     let header = ImportHeader {
         source_key: row.source_key.clone(),
         last_modification_time: row.last_modification_time,
         change_key: row.change_key.clone(),
         pcl: row.pcl.clone(),
-        fail_on_conflict: false,
+        fail_on_conflict,
     };
     let children = ics_client::model::Children {
         recipients: Some(row.recipients.clone()),
@@ -695,6 +708,71 @@ async fn ignored_or_kept(w: &mut SuiteWorld, a: Args) -> Res {
     if old.is_some() && now == old {
         return Err(format!(
             "the import succeeded and the server went back to the older version of {m}"
+        ));
+    }
+    Ok(())
+}
+
+async fn import_fail_on_conflict(w: &mut SuiteWorld, a: Args) -> Res {
+    let m = a.s(1);
+    let h = w.harness().await?;
+    let sk = h.message_key(m)?;
+    let fid = h.message(m)?.folder.to_u64_le();
+    let row = h
+        .client
+        .replica()
+        .pending(fid)
+        .map_err(|e| e.to_string())?
+        .changes
+        .into_iter()
+        .find(|r| r.source_key == sk)
+        .ok_or_else(|| format!("the client has no local change of {m}"))?;
+    import_row(h, row, true).await
+}
+
+async fn conflict_or_recorded(w: &mut SuiteWorld, a: Args) -> Res {
+    let code = u32::try_from(a.n(1)?).map_err(|e| e.to_string())?;
+    let (what, obs) = w.harness().await?.last.clone().ok_or("no ROP was sent")?;
+    match obs.return_value {
+        Some(c) if c == code => Ok(()),
+        Some(0) => {
+            w.warn(format!(
+                "{what} with FailOnConflict succeeded on a conflicting version (no {code:#010x})"
+            ));
+            Ok(())
+        }
+        _ => Err(format!("{what}: {obs}")),
+    }
+}
+
+async fn server_version_if_failed(w: &mut SuiteWorld, a: Args) -> Res {
+    let m = a.s(1);
+    let h = w.harness().await?;
+    let (_, obs) = h.last.clone().ok_or("no ROP was sent")?;
+    if obs.return_value == Some(0) {
+        return Ok(());
+    }
+    let sk = h.message_key(m)?;
+    let fid = h.message(m)?.folder;
+    let folder = h
+        .folders
+        .iter()
+        .find(|(_, f)| **f == fid)
+        .map(|(n, _)| n.clone())
+        .ok_or_else(|| format!("the folder of {m} is unknown"))?;
+    let server = h
+        .server_messages(&folder)
+        .await?
+        .into_iter()
+        .find(|x| x.source_key == sk)
+        .ok_or_else(|| format!("the server does not hold {m}"))?;
+    let subject = match find_prop(&server.props, tags::PID_TAG_SUBJECT) {
+        Some(PropValue::Unicode(u)) => u.to_string_lossy(),
+        other => format!("{other:?}"),
+    };
+    if subject == super::local::local_subject(m) {
+        return Err(format!(
+            "the import failed but the server holds the client's version of {m}"
         ));
     }
     Ok(())
