@@ -53,7 +53,7 @@ Feature: PCL conflict detection and resolution
     And on the server, message f1 has no attachments with PidTagInConflict
 
   # [MS-OXCFXICS] 3.1.5.6.2.2 (R-242): tie on last modification time → larger ChangeKey GUID wins
-  # @wip: step not written yet: `on the server, property PidTagResolveMethod of folder Sync is set to 1`
+  # @wip: steps written, fails: the client's ChangeKey namespace GUID is larger byte by byte, yet the server keeps its version of m2; ics-server compares GUIDs byte by byte too, so the last modification times the client sends and the server holds probably differ (the FAI scenario above fails the same way): to be traced in the `same last modification time` step before blaming either side
   @R-242 @wip
   Scenario: Equal modification times are broken by the ChangeKey namespace GUID (MS-OXCFXICS 3.1.5.6.2.2)
     Given on the server, property PidTagResolveMethod of folder Sync is set to 1

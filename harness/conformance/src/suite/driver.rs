@@ -477,6 +477,27 @@ impl Harness {
             .map(|(n, _)| n.clone())
     }
 
+    /// Sets one property of a folder on the server (RopSetProperties on the folder).
+    pub fn set_folder_property(
+        &mut self,
+        name: &str,
+        tag: PropTag,
+        value: PropValue,
+    ) -> Result<(), String> {
+        let fid = self.folder(name)?;
+        let rops = vec![
+            Self::open_folder_rop(fid),
+            RopRequest::SetProperties(SetPropertiesRequest {
+                logon_id: 0,
+                input_handle_index: 1,
+                property_values: vec![TaggedPropertyValue::new(tag, value)],
+            }),
+            Self::release_rop(1),
+        ];
+        let resps = self.admin_call(rops, 1)?;
+        Self::check(&resps, "setting a folder property")
+    }
+
     /// Renames a folder on the server (RopSetProperties on the folder).
     pub fn rename_folder(&mut self, name: &str, new: &str) -> Result<(), String> {
         let fid = self.folder(name)?;

@@ -31,6 +31,8 @@ pub(super) fn steps() -> Vec<(&'static str, super::Handler)> {
         r"^the client imports the change of ([mf]\d+) with ImportFlag FailOnConflict$" => import_fail_on_conflict,
         r"^ImportMessageChange or the following RopSaveChangesMessage fails with (0x[0-9A-Fa-f]{8}), or both succeed and the outcome is recorded$" => conflict_or_recorded,
         r"^on the server, message ([mf]\d+) is the server's version when the import failed$" => server_version_if_failed,
+        r"^on the server, property ((?:PidTag)\w+|0x[0-9A-Fa-f]{8}) of folder ([A-Z]\w*) is set to (\S+)$" => folder_property_set,
+        r"^on the server, message ([mf]\d+) is the version whose ChangeKey namespace GUID is larger, byte by byte$" => larger_guid_wins,
         r"^the ROP trace has (Rop\w+) before (Rop\w+)$" => trace_before,
         r"^on the server, message ([mf]\d+) has property ((?:PidTag|MetaTag)\w+|0x[0-9A-Fa-f]{8}) (\S+)$" => server_property,
     ]
@@ -776,4 +778,69 @@ async fn server_version_if_failed(w: &mut SuiteWorld, a: Args) -> Res {
         ));
     }
     Ok(())
+}
+
+async fn folder_property_set(w: &mut SuiteWorld, a: Args) -> Res {
+    let tag = parse::prop(a.s(1))?;
+    let value = parse::value(a.s(3), tag)?;
+    let h = w.harness().await?;
+    h.set_folder_property(a.s(2), tag, value)
+}
+
+/// The winner of a tie on PidTagLastModificationTime (3.1.5.6.2.2): the client's
+/// namespace is the GUID of the ChangeKey it imported; the server's is the other namespace
+/// of the merged PCL read back from the server.
+async fn larger_guid_wins(w: &mut SuiteWorld, a: Args) -> Res {
+    let m = a.s(1);
+    let h = w.harness().await?;
+    let sk = h.message_key(m)?;
+    let sent = sent_change(h, &sk).ok_or_else(|| format!("the client never imported {m}"))?;
+    let client_guid = match sent.property_values.get(2).map(|v| &v.0.value) {
+        Some(PropValue::Binary(b)) if b.len() >= 16 => b[..16].to_vec(),
+        other => return Err(format!("the imported ChangeKey of {m} is {other:?}")),
+    };
+    let fid = h.message(m)?.folder;
+    let folder = h
+        .folders
+        .iter()
+        .find(|(_, f)| **f == fid)
+        .map(|(n, _)| n.clone())
+        .ok_or_else(|| format!("the folder of {m} is unknown"))?;
+    let server = h
+        .server_messages(&folder)
+        .await?
+        .into_iter()
+        .find(|x| x.source_key == sk)
+        .ok_or_else(|| format!("the server does not hold {m}"))?;
+    let pcl = match find_prop(&server.header, tags::PID_TAG_PREDECESSOR_CHANGE_LIST) {
+        Some(PropValue::Binary(b)) => ics_wire::pcl::Pcl::decode(b).map_err(|e| e.to_string())?,
+        other => return Err(format!("on the server, {m} has PCL {other:?}")),
+    };
+    let others: Vec<[u8; 16]> = pcl
+        .xids()
+        .iter()
+        .map(|x| x.namespace_guid.to_bytes())
+        .filter(|g| g.as_slice() != client_guid.as_slice())
+        .collect();
+    let [server_guid] = others.as_slice() else {
+        return Err(format!(
+            "the server's PCL of {m} names {} namespaces besides the client's",
+            others.len()
+        ));
+    };
+    let client_wins = client_guid.as_slice() > server_guid.as_slice();
+    let subject = match find_prop(&server.props, tags::PID_TAG_SUBJECT) {
+        Some(PropValue::Unicode(u)) => u.to_string_lossy(),
+        other => format!("{other:?}"),
+    };
+    let is_client = subject == super::local::local_subject(m);
+    if is_client == client_wins {
+        Ok(())
+    } else {
+        Err(format!(
+            "the {} ChangeKey namespace GUID is larger, but the server kept the {} version of {m}",
+            if client_wins { "client's" } else { "server's" },
+            if is_client { "client's" } else { "server's" }
+        ))
+    }
 }
