@@ -45,8 +45,7 @@ Feature: Uploading deletions with RopSynchronizationImportDeletes
     Then the last ROP fails
 
   # [MS-OXCFXICS] 3.2.5.9.4.5 (R-161): deletions of never-existing objects are recorded
-  # @wip: step not written yet: `the client deletes that message locally before uploading it` (a local create then delete, never uploaded, then the deletion imported)
-  @R-161 @R-261 @wip
+  @R-161 @R-261
   Scenario: Deleting an ID the server never saw prevents its later resurrection (MS-OXCFXICS 3.2.5.9.4.5)
     Given the client reserves 0x200 IDs with RopGetLocalReplicaIds
     And the client creates 1 message locally with an ID from the reserved range

@@ -66,6 +66,8 @@ pub(crate) use steps;
 
 static STEPS: LazyLock<Vec<(Regex, Handler)>> = LazyLock::new(|| {
     let mut all = Vec::new();
+    // First: its phrases are more specific than the generic outcome phrases of `more`.
+    all.extend(upload::steps());
     all.extend(setup::steps());
     all.extend(sync::steps());
     all.extend(download::steps());
@@ -81,7 +83,6 @@ static STEPS: LazyLock<Vec<(Regex, Handler)>> = LazyLock::new(|| {
     all.extend(more::steps7());
     all.extend(more::steps8());
     all.extend(client::steps());
-    all.extend(upload::steps());
     all.into_iter()
         .map(|(re, h): (&str, Handler)| {
             (

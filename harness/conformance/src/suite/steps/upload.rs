@@ -33,6 +33,9 @@ pub(super) fn steps() -> Vec<(&'static str, super::Handler)> {
         r"^on the server, message ([mf]\d+) is the server's version when the import failed$" => server_version_if_failed,
         r"^on the server, property ((?:PidTag)\w+|0x[0-9A-Fa-f]{8}) of folder ([A-Z]\w*) is set to (\S+)$" => folder_property_set,
         r"^on the server, message ([mf]\d+) is the version whose ChangeKey namespace GUID is larger, byte by byte$" => larger_guid_wins,
+        r"^the client deletes that message locally before uploading it$" => delete_that_message,
+        r"^the client imports a message change with that ID$" => import_that_id,
+        r"^the last ROP fails, or the server folder does not hold the message$" => failed_or_not_held,
         r"^the ROP trace has (Rop\w+) before (Rop\w+)$" => trace_before,
         r"^on the server, message ([mf]\d+) has property ((?:PidTag|MetaTag)\w+|0x[0-9A-Fa-f]{8}) (\S+)$" => server_property,
     ]
@@ -640,7 +643,7 @@ async fn import_row(
     row: ics_client::replica::MessageRow,
     fail_on_conflict: bool,
 ) -> Res {
-    use ics_client::sync::ops::{IcsOps, ImportHeader, ImportOutcome};
+    use ics_client::sync::ops::ImportHeader;
     let header = ImportHeader {
         source_key: row.source_key.clone(),
         last_modification_time: row.last_modification_time,
@@ -652,11 +655,24 @@ async fn import_row(
         recipients: Some(row.recipients.clone()),
         attachments: Some(row.attachments.clone()),
     };
+    import_with(h, row.fai, header, &row.props, children).await
+}
+
+/// The client's import of one message version on a fresh contents collector, recorded as
+/// the last ROP (its outcome as the ReturnValue the engine met).
+async fn import_with(
+    h: &mut Harness,
+    fai: bool,
+    header: ics_client::sync::ops::ImportHeader,
+    props: &[ics_client::model::Prop],
+    children: ics_client::model::Children,
+) -> Res {
+    use ics_client::sync::ops::{IcsOps, ImportOutcome};
     let (folder, collector) = h.open_collector(true).await?;
     let r = h
         .client
         .ops_mut()
-        .import_message(collector, row.fai, &header, &row.props, &children)
+        .import_message(collector, fai, &header, props, &children)
         .await;
     let _ = h.client.ops_mut().release(collector).await;
     let _ = h.client.ops_mut().release(folder).await;
@@ -843,4 +859,76 @@ async fn larger_guid_wins(w: &mut SuiteWorld, a: Args) -> Res {
             if is_client { "client's" } else { "server's" }
         ))
     }
+}
+
+/// The message the scenario created last (the highest `m<n>`).
+fn that_message(h: &Harness) -> Result<String, String> {
+    h.messages
+        .keys()
+        .filter_map(|k| k.rsplit('/').next()?.strip_prefix('m')?.parse::<u32>().ok())
+        .max()
+        .map(|n| format!("m{n}"))
+        .ok_or_else(|| "no message was created".into())
+}
+
+async fn delete_that_message(w: &mut SuiteWorld, _: Args) -> Res {
+    let h = w.harness().await?;
+    let m = that_message(h)?;
+    let sk = h.message_key(&m)?;
+    h.client
+        .replica_mut()
+        .delete_local_message(&sk)
+        .map_err(|e| format!("the client cannot delete {m}: {e}"))
+}
+
+async fn import_that_id(w: &mut SuiteWorld, _: Args) -> Res {
+    use ics_client::model::Prop;
+    let h = w.harness().await?;
+    let m = that_message(h)?;
+    let sk = h.message_key(&m)?;
+    let ns = h
+        .client
+        .replica_mut()
+        .client_namespace()
+        .map_err(|e| e.to_string())?;
+    // A fresh XID of the client's namespace (GUID + 6-byte LocalId), and a PCL holding it
+    // as a SizedXid ([MS-OXCFXICS] 2.2.2.2, 2.2.2.3).
+    let mut ck = ns.to_bytes().to_vec();
+    ck.extend_from_slice(&[0, 0, 0, 0x7F, 0xFF, 0x01]);
+    let mut pcl = vec![ck.len() as u8];
+    pcl.extend_from_slice(&ck);
+    let header = ics_client::sync::ops::ImportHeader {
+        source_key: sk,
+        last_modification_time: ics_client::sync::engine::filetime_now(),
+        change_key: ck,
+        pcl,
+        fail_on_conflict: false,
+    };
+    let props = vec![
+        Prop::tagged(tags::PID_TAG_MESSAGE_CLASS, PropValue::unicode("IPM.Note")),
+        Prop::tagged(
+            tags::PID_TAG_SUBJECT,
+            PropValue::unicode(&format!("resurrected {m}")),
+        ),
+    ];
+    let children = ics_client::model::Children {
+        recipients: Some(Vec::new()),
+        attachments: Some(Vec::new()),
+    };
+    import_with(h, false, header, &props, children).await
+}
+
+async fn failed_or_not_held(w: &mut SuiteWorld, _: Args) -> Res {
+    let h = w.harness().await?;
+    let (_, obs) = h.last.clone().ok_or("no ROP was sent")?;
+    if obs.return_value != Some(0) {
+        return Ok(());
+    }
+    let m = that_message(h)?;
+    if server_holds(h, &m).await? {
+        return Err(format!(
+            "the import succeeded and the server folder holds {m} again"
+        ));
+    }
+    Ok(())
 }
