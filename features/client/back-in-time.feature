@@ -1,5 +1,4 @@
 # Spec: [MS-OXCFXICS] 3.3.5.3; [MS-OXCSYNC] 3.1.3.1.1.1. Digest: R-269, R-312.
-@wip
 Feature: Back-in-time detection
 
   Background:

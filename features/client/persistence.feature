@@ -1,6 +1,5 @@
 # Spec: [MS-OXCFXICS] 3.3.4.3.1, 3.3.5.5, 3.1.5.2; [MS-OXCSYNC] 3.1.1.2, 3.1.5.3.9, 1.3.5, 3.
 # Digest: R-119, R-133, R-134, R-267, R-268, R-275, R-297, R-337.
-@wip
 Feature: The client persists one ICS state per scope
 
   Background:
@@ -10,7 +9,8 @@ Feature: The client persists one ICS state per scope
       | Other  | root   | 3        |
 
   # [MS-OXCFXICS] 3.3.4.3.1 (R-275); [MS-OXCSYNC] 3.1.5.3.9 (R-337); 3 (R-297)
-  @R-275 @R-337 @R-297 @R-119 @client-duty
+  # @wip: the harness runs the client on an in-memory replica; a restart from its database needs a file-backed replica (Replica::open) in the driver
+  @R-275 @R-337 @R-297 @R-119 @client-duty @wip
   Scenario: The state survives a restart of the client (MS-OXCSYNC 3.1.5.3.9)
     Given the client has synchronized contents of folder Sync
     And the client is restarted from its database
@@ -19,7 +19,8 @@ Feature: The client persists one ICS state per scope
     And the download holds no changes
 
   # [MS-OXCFXICS] 3.3.5.5 (R-267, R-268, R-134)
-  @R-267 @R-268 @R-134 @client-duty
+  # @wip: fails: after the hierarchy download of Sync and the contents download of Other, the client keeps 2 saved states, not 3; not investigated yet (the hierarchy state of Sync may be kept under another scope, or not saved)
+  @R-267 @R-268 @R-134 @client-duty @wip
   Scenario: Each folder and synchronization type has its own state (MS-OXCFXICS 3.3.5.5)
     Given the client has synchronized contents of folder Sync
     When the client synchronizes the hierarchy of folder Sync with its saved state
@@ -29,7 +30,8 @@ Feature: The client persists one ICS state per scope
     And the client keeps 3 saved states
 
   # [MS-OXCSYNC] 3.1.5.3.9 (R-336, R-337): state written together with the download (issue 6: one transaction)
-  @R-337 @R-275 @R-316 @client-duty
+  # @wip: needs the restart above and a crash point in the client (Replica::set_fault_hook) wired into the harness
+  @R-337 @R-275 @R-316 @client-duty @wip
   Scenario: A client crash while applying a download leaves the old replica with the old state (MS-OXCSYNC 3.1.5.3.9)
     Given the client has synchronized contents of folder Sync
     And on the server, 2 new messages are created in folder Sync

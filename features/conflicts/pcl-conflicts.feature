@@ -1,6 +1,5 @@
 # Spec: [MS-OXCFXICS] 3.1.5.6 (conflict detection, resolution, reporting), 2.2.1.4.1, 3.2.5.9.4.2,
 #       3.2.5.9.4.3; [MS-OXCSYNC] 3.1.5.4. Digest: server-rules.md group T, R-174, R-207, R-338..R-340.
-@wip
 Feature: PCL conflict detection and resolution
 
   Background:
@@ -32,7 +31,8 @@ Feature: PCL conflict detection and resolution
     And on the server, message m1 is the server's version when the import failed
 
   # [MS-OXCFXICS] 3.1.5.6.2 (R-238, R-239, R-241, R-242), 2.2.1.4.1 (R-245, R-243)
-  @R-238 @R-239 @R-240 @R-241 @R-242 @R-243 @R-244 @R-245 @R-250 @R-237
+  # @wip: the reference server does not generate conflict resolve messages (a gap listed in ics-server session/upload.rs); the steps are not written yet
+  @R-238 @R-239 @R-240 @R-241 @R-242 @R-243 @R-244 @R-245 @R-250 @R-237 @wip
   Scenario: A conflicting change creates a conflict resolve message with last-writer-wins (MS-OXCFXICS 3.1.5.6.2.1)
     Given on the server, message m1 is modified
     And the client modifies message m1 locally, later than the server change
@@ -43,7 +43,8 @@ Feature: PCL conflict detection and resolution
     And the conflict resolve message has a PCL that includes both versions' PCLs
 
   # [MS-OXCFXICS] 3.1.5.6.2.1 (R-174), 3.1.5.6.2.2 (R-243): FAI conflicts resolve by last writer wins
-  @R-174 @R-243 @R-242
+  # @wip: fails: on the server f1 keeps the server version although the client changed it later; the reference server claims last writer wins for FAI, so the LastModificationTime the client sends needs checking; not investigated yet
+  @R-174 @R-243 @R-242 @wip
   Scenario: A conflict on an FAI message is resolved by last writer wins, without a conflict resolve message (MS-OXCFXICS 3.1.5.6.2.1)
     Given on the server, message f1 is modified
     And the client modifies message f1 locally, later than the server change
@@ -52,7 +53,8 @@ Feature: PCL conflict detection and resolution
     And on the server, message f1 has no attachments with PidTagInConflict
 
   # [MS-OXCFXICS] 3.1.5.6.2.2 (R-242): tie on last modification time → larger ChangeKey GUID wins
-  @R-242
+  # @wip: steps written, fails: the client's ChangeKey namespace GUID is larger byte by byte, yet the server keeps its version of m2; ics-server compares GUIDs byte by byte too, so the last modification times the client sends and the server holds probably differ (the FAI scenario above fails the same way): to be traced in the `same last modification time` step before blaming either side
+  @R-242 @wip
   Scenario: Equal modification times are broken by the ChangeKey namespace GUID (MS-OXCFXICS 3.1.5.6.2.2)
     Given on the server, property PidTagResolveMethod of folder Sync is set to 1
     And on the server, message m2 is modified
@@ -61,7 +63,8 @@ Feature: PCL conflict detection and resolution
     Then on the server, message m2 is the version whose ChangeKey namespace GUID is larger, byte by byte
 
   # [MS-OXCFXICS] 3.2.5.9.4.3 (R-246), 3.1.5.6.2.2 (R-243): folder conflicts resolve by last writer wins
-  @R-246 @R-243
+  # @wip: step not written yet: `the client renames folder A locally to "client name", later than the server change`
+  @R-246 @R-243 @wip
   Scenario: A folder conflict is resolved, the import succeeds and the client downloads the result (MS-OXCFXICS 3.2.5.9.4.3)
     Given a folder tree:
       | folder | parent | messages |
@@ -76,7 +79,8 @@ Feature: PCL conflict detection and resolution
     And the replica's folder A is named "client name"
 
   # [MS-OXCSYNC] 3.1.5.4 (R-338..R-340), [MS-OXCFXICS] 3.1.5.6 (R-248)
-  @R-338 @R-339 @R-340 @R-248 @R-249 @client-duty
+  # @wip: step not written yet: `on the server, message m2 is modified, later than the local change`
+  @R-338 @R-339 @R-340 @R-248 @R-249 @client-duty @wip
   Scenario: The client keeps the winner in place and links the loser through PidTagConflictItems (MS-OXCSYNC 3.1.5.4)
     Given the client modifies message m2 locally
     And on the server, message m2 is modified, later than the local change

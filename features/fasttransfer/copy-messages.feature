@@ -1,6 +1,5 @@
 # Spec: [MS-OXCFXICS] 2.2.3.1.1.3, 3.2.5.8.1.3, 2.2.4.3.16, 2.2.4.3.17, 3.3.4.1.
 # Digest: server-rules.md group C (R-034, R-037, R-039, R-040, R-117), R-020, R-048.
-@wip
 Feature: FastTransfer download with RopFastTransferSourceCopyMessages
 
   Background:

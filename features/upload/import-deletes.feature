@@ -1,6 +1,5 @@
 # Spec: [MS-OXCFXICS] 2.2.3.2.4.5, 3.2.5.9.4.5, 3.3.4.3.3.1.2, 3.3.4.3.3.2.3, 3.3.5.8.10.
 # Digest: R-222..R-228, R-161, group Y rows on ImportDeletes.
-@wip
 Feature: Uploading deletions with RopSynchronizationImportDeletes
 
   Background:

@@ -176,6 +176,8 @@ pub struct ServerMessage {
     pub cn: Option<u64>,
     pub fai: bool,
     pub props: Vec<ft::FtProp>,
+    /// The messageChangeHeader (PidTagChangeKey, PidTagPredecessorChangeList ...).
+    pub header: Vec<ft::FtProp>,
 }
 
 /// Everything one scenario drives.
@@ -473,6 +475,27 @@ impl Harness {
             .iter()
             .find(|(_, f)| source_key(self.replguid, f.0.globcnt) == sk)
             .map(|(n, _)| n.clone())
+    }
+
+    /// Sets one property of a folder on the server (RopSetProperties on the folder).
+    pub fn set_folder_property(
+        &mut self,
+        name: &str,
+        tag: PropTag,
+        value: PropValue,
+    ) -> Result<(), String> {
+        let fid = self.folder(name)?;
+        let rops = vec![
+            Self::open_folder_rop(fid),
+            RopRequest::SetProperties(SetPropertiesRequest {
+                logon_id: 0,
+                input_handle_index: 1,
+                property_values: vec![TaggedPropertyValue::new(tag, value)],
+            }),
+            Self::release_rop(1),
+        ];
+        let resps = self.admin_call(rops, 1)?;
+        Self::check(&resps, "setting a folder property")
     }
 
     /// Renames a folder on the server (RopSetProperties on the folder).
@@ -981,6 +1004,60 @@ impl Harness {
         Ok(obs)
     }
 
+    /// One ROP sent as is on `obj` (a probe the reference client would not build), with
+    /// room for one output handle; its ReturnValue. The output handle, if any, is released.
+    pub async fn raw_rop(&mut self, obj: Obj, rop: RopRequest) -> Result<Observed, String> {
+        let req = RopRequestBuffer {
+            rops: vec![rop],
+            handles: vec![obj.0, NO_HANDLE],
+        };
+        let bytes = req.encode().map_err(|e| e.to_string())?;
+        let out = {
+            use ics_client::transport::RopTransport as _;
+            self.client.ops_mut().transport_mut().execute(bytes).await
+        };
+        match out {
+            Err(ics_client::transport::TransportError::RpcStatus(c)) => Ok(Observed {
+                rpc_failure: Some(c),
+                ..Observed::default()
+            }),
+            Err(e) => Err(e.to_string()),
+            Ok(out) => {
+                let resp = RopResponseBuffer::decode(&out, &req, &ResponseContext::default())
+                    .map_err(|e| e.to_string())?;
+                let rv = resp.rops.first().and_then(return_value);
+                let handle = resp.handles.get(1).copied().unwrap_or(NO_HANDLE);
+                if rv == Some(0) && handle != NO_HANDLE {
+                    let _ = self.client.ops_mut().release(Obj(handle)).await;
+                }
+                Ok(Observed {
+                    return_value: rv,
+                    buffer_too_small: rv.is_none(),
+                    ..Observed::default()
+                })
+            }
+        }
+    }
+
+    /// RopOpenFolder of the folder of the Sync scope and RopSynchronizationOpenCollector on it
+    /// (contents or hierarchy): (folder, collector).
+    pub async fn open_collector(&mut self, contents: bool) -> Result<(Obj, Obj), String> {
+        self.release_open_context().await;
+        let fid = self.sync_folder()?;
+        let ops = self.client.ops_mut();
+        let folder = ops
+            .open_folder(fid.to_u64_le())
+            .await
+            .map_err(|e| format!("RopOpenFolder: {e}"))?;
+        match ops.open_collector(folder, contents).await {
+            Ok(c) => Ok((folder, c)),
+            Err(e) => {
+                let _ = ops.release(folder).await;
+                Err(format!("RopSynchronizationOpenCollector: {e}"))
+            }
+        }
+    }
+
     /// RopOpenFolder + RopSynchronizationConfigure only (then the context is released).
     pub async fn configure_only(&mut self, scope: &Scope) -> Result<Observed, String> {
         self.release_open_context().await;
@@ -1289,6 +1366,70 @@ impl Harness {
         Ok(())
     }
 
+    /// RopFastTransferSourceCopyMessages of the named messages of the Sync folder, its
+    /// stream read with the scenario's GetBuffer sizes and parsed as a `messageList`
+    /// ([MS-OXCFXICS] 2.2.3.1.1.3, 2.2.4.3.17). Recorded as the last download.
+    pub async fn copy_messages(
+        &mut self,
+        names: &[String],
+        copy_flags: u8,
+        send_options: u8,
+    ) -> DownloadRec {
+        self.release_open_context().await;
+        let start = self.trace_len();
+        let mut rec = DownloadRec::default();
+        if let Err(e) = self
+            .copy_in(names, copy_flags, send_options, &mut rec)
+            .await
+        {
+            rec.error = Some(e);
+        }
+        rec.trace = (start, self.trace_len());
+        self.last = Some((
+            "RopFastTransferSourceCopyMessages".into(),
+            rec.download.clone(),
+        ));
+        self.downloads.push(rec.clone());
+        rec
+    }
+
+    async fn copy_in(
+        &mut self,
+        names: &[String],
+        copy_flags: u8,
+        send_options: u8,
+        rec: &mut DownloadRec,
+    ) -> Result<(), String> {
+        let mids = names
+            .iter()
+            .map(|n| self.message(n).map(|m| m.mid.to_u64_le()))
+            .collect::<Result<Vec<_>, _>>()?;
+        let fid = self.sync_folder()?;
+        let ops = self.client.ops_mut();
+        let folder = ops
+            .open_folder(fid.to_u64_le())
+            .await
+            .map_err(|e| format!("RopOpenFolder: {e}"))?;
+        let copied = ops
+            .copy_messages(folder, &mids, copy_flags, send_options)
+            .await;
+        let _ = self.client.ops_mut().release(folder).await;
+        let ctx = match copied {
+            Ok(ctx) => ctx,
+            Err(e) => {
+                let message = format!("RopFastTransferSourceCopyMessages: {e}");
+                rec.download = observed_of(&Err(e));
+                return Err(message);
+            }
+        };
+        self.open_ctx = Some(ctx);
+        self.read_stream(ctx, rec).await?;
+        rec.root = Some(
+            ft::parse(RootKind::MessageList, &rec.bytes).map_err(|e| format!("the stream: {e}"))?,
+        );
+        Ok(())
+    }
+
     /// Begin, Continue in pieces (none for an empty value, R-123), End, per property.
     async fn upload_state(
         &mut self,
@@ -1485,6 +1626,7 @@ impl Harness {
                 cn,
                 fai,
                 props: full.props.clone(),
+                header: full.header.clone(),
             });
         }
         Ok(out)

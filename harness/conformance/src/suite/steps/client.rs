@@ -41,9 +41,14 @@ fn h_of(w: &SuiteWorld) -> Result<&Harness, String> {
 /// The requests of the last download, in trace order.
 fn last_requests(h: &Harness) -> Result<Vec<RopRequest>, String> {
     let d = last(h)?;
-    Ok(h.trace_from(d.trace.0)
+    requests_in(h, d.trace)
+}
+
+/// The requests of the trace range `(from, to)`, in order.
+fn requests_in(h: &Harness, (from, to): (usize, usize)) -> Result<Vec<RopRequest>, String> {
+    Ok(h.trace_from(from)
         .into_iter()
-        .take(d.trace.1 - d.trace.0)
+        .take(to - from)
         .filter_map(|x| x.request)
         .flat_map(|r| r.rops)
         .collect())
@@ -91,9 +96,18 @@ async fn uploaded_state(w: &mut SuiteWorld, a: Args) -> Res {
     Ok(())
 }
 
+/// The trace of the last synchronization action: the last upload when it came after the
+/// last download, else the last download.
 async fn trace_in_order(w: &mut SuiteWorld, a: Args) -> Res {
     let h = h_of(w)?;
-    let names: Vec<&str> = last_requests(h)?.iter().map(|r| r.name()).collect();
+    let download = h.downloads.last().map(|d| d.trace);
+    let upload = h.uploads.last().map(|u| u.trace);
+    let reqs = match (download, upload) {
+        (Some(d), Some(u)) if u.0 > d.0 => requests_in(h, u)?,
+        (None, Some(u)) => requests_in(h, u)?,
+        _ => last_requests(h)?,
+    };
+    let names: Vec<&str> = reqs.iter().map(|r| r.name()).collect();
     let mut pos = 0;
     for row in &a.table {
         let want = row.first().map(String::as_str).unwrap_or("").trim();

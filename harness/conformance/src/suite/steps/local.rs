@@ -46,7 +46,7 @@ fn now() -> u64 {
     (unix + 11_644_473_600) * SECOND
 }
 
-fn local_subject(m: &str) -> String {
+pub(super) fn local_subject(m: &str) -> String {
     format!("local change of {m}")
 }
 

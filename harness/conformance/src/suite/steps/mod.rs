@@ -14,6 +14,7 @@ mod parse;
 mod setup;
 mod state;
 mod sync;
+mod upload;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -65,6 +66,8 @@ pub(crate) use steps;
 
 static STEPS: LazyLock<Vec<(Regex, Handler)>> = LazyLock::new(|| {
     let mut all = Vec::new();
+    // First: its phrases are more specific than the generic outcome phrases of `more`.
+    all.extend(upload::steps());
     all.extend(setup::steps());
     all.extend(sync::steps());
     all.extend(download::steps());

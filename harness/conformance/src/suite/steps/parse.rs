@@ -102,6 +102,8 @@ const PROPS: &[(&str, PropTag)] = &[
         tags::PID_TAG_PREDECESSOR_CHANGE_LIST,
     ),
     ("PidTagOriginalEntryId", tags::PID_TAG_ORIGINAL_ENTRY_ID),
+    // [MS-OXCFXICS] 2.2.1.4.1: PtypInteger32 on a folder.
+    ("PidTagResolveMethod", ics_wire::prop::PropTag(0x3FE7_0003)),
     ("PidTagConflictItems", tags::PID_TAG_CONFLICT_ITEMS),
     ("PidTagRead", tags::PID_TAG_READ),
     ("PidTagImportance", PropTag(0x0017_0003)),
