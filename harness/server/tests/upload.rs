@@ -325,6 +325,36 @@ fn import_deletes() {
     );
 }
 
+/// R-161 ([MS-OXCFXICS] 3.2.5.9.4.5): ImportDeletes of a reserved id the
+/// server never saw is recorded, so a later ImportMessageChange of that id is
+/// refused with SyncObjectDeleted and creates nothing.
+#[test]
+fn import_deletes_of_unseen_id_prevents_resurrection() {
+    let mut u = Up::new();
+    let gid = u.new_gid();
+    let r = u.c.call(vec![RopRequest::SynchronizationImportDeletes(
+        SynchronizationImportDeletesRequest {
+            logon_id: 0,
+            input_handle_index: 2,
+            import_delete_flags: ImportDeleteFlags(0),
+            property_values: vec![tv(
+                PropTag(0x0000_1102),
+                PropValue::MvBinary(vec![gid.to_xid().to_bytes()]),
+            )],
+        },
+    )]);
+    assert!(
+        matches!(&r.rops[0], RopResponse::SynchronizationImportDeletes(x) if x.return_value == ErrorCode::Success)
+    );
+    let ck = client_xid(1);
+    assert_eq!(
+        u.import(gid, 1, ck, &Pcl::single(ck), 0, "zombie"),
+        (ErrorCode::SyncObjectDeleted, None)
+    );
+    let mid = Mid(u.c.s.mailbox_mut().ids_mut().id_of_gid(gid).unwrap());
+    assert!(u.c.s.mailbox().message(mid).is_none());
+}
+
 /// ImportReadStateChanges sets the read state and records the read CN.
 #[test]
 fn import_read_state() {

@@ -179,6 +179,14 @@ impl Folder {
         &self.midset_deleted
     }
 
+    /// Whether `k` lies in a range recorded as deleted without a message
+    /// such an id must not be created later.
+    pub fn in_midset_deleted(&self, k: IdKey) -> bool {
+        self.midset_deleted
+            .iter()
+            .any(|&(lo, hi)| lo.0 == k.0 && lo <= k && k <= hi)
+    }
+
     pub(crate) fn index_message(&mut self, k: IdKey) {
         let m = &self.messages[&k];
         let (cn, fai, read_cn) = (m.cn, m.fai, m.read_cn);

@@ -357,11 +357,12 @@ impl Session {
                     Verdict::KeepMerged(pcl) => Pending::KeepServer { mid, pcl },
                 }
             }
-            None if self
-                .mb
-                .folder(folder)
-                .is_some_and(|f| f.tombstone(key(mid.0)).is_some()) =>
+            None if self.mb.folder(folder).is_some_and(|f| {
+                f.tombstone(key(mid.0)).is_some() || f.in_midset_deleted(key(mid.0))
+            }) =>
             {
+                // a deletion recorded for an id never seen also
+                // prevents its resurrection ([MS-OXCFXICS] 3.2.5.9.4.5).
                 return Err(ErrorCode::SyncObjectDeleted);
             }
             None if self.mb.folder_of(mid).is_none() && self.mb.message(mid).is_none() => {
