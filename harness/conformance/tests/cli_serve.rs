@@ -453,11 +453,57 @@ fn run_against_a_url_target_needs_a_password_and_the_right_one() {
     let (code, out) = run_against(&s, &["--name", "bootstrap"], None);
     assert_eq!(code, Some(2), "{out}");
     assert!(out.contains("ICS_PASSWORD"), "{out}");
-    let (code, out) = run_against(
-        &s,
-        &["--name", "Bootstrapping an empty folder"],
-        Some("wrong"),
+}
+
+/// A wrong password is one error before any scenario runs, not a failure of each scenario.
+#[test]
+fn run_against_a_url_target_with_a_wrong_password_is_one_error_and_runs_nothing() {
+    let s = serve("runwrongpw", false);
+    let url = format!("http://{}/mapi/emsmdb/?MailboxId=alice@example.org", s.mapi);
+    let (code, out) = run_against(&s, &[], Some("wrong"));
+    assert_eq!(code, Some(2), "{out}");
+    let lines: Vec<&str> = out.lines().filter(|l| !l.trim().is_empty()).collect();
+    assert_eq!(
+        lines,
+        [format!(
+            "error: target {url}: authentication refused (HTTP 401)"
+        )],
+        "{out}"
     );
-    assert_eq!(code, Some(1), "{out}");
-    assert!(out.contains("401"), "{out}");
+    // Nothing ran: no scenario output, no summary line.
+    assert!(
+        !out.contains("Scenario") && !out.contains("passed"),
+        "{out}"
+    );
+}
+
+/// A host that refuses the connection is the same one error.
+#[test]
+fn run_against_an_unreachable_url_target_is_one_error() {
+    // A port that was just free: bound, then released.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let url = format!("http://127.0.0.1:{port}/mapi/emsmdb/?MailboxId=alice@example.org");
+    let mut child = Command::new(BIN)
+        .args(["run", "--target", &url, "--user", "alice"])
+        .env("ICS_PASSWORD", "apass")
+        .env_remove("ICS_TARGET")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let status = wait_bounded(&mut child);
+    let mut out = String::new();
+    std::io::Read::read_to_string(&mut child.stdout.take().unwrap(), &mut out).unwrap();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut out).unwrap();
+    assert_eq!(status.code(), Some(2), "{out}");
+    assert_eq!(
+        out.trim_end(),
+        format!("error: target {url}: connection refused"),
+        "{out}"
+    );
 }

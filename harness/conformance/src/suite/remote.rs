@@ -568,3 +568,115 @@ fn password_for(user: &str) -> Result<String, String> {
         .map_err(|e| format!("cannot read the password: {e}"))?;
     Ok(line.trim_end_matches(['\r', '\n']).to_owned())
 }
+
+/// How long the pre-flight check of a URL target may take (the transport has no timeout of
+/// its own, and an unreachable host may not answer at all).
+const PREFLIGHT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// Before any scenario runs against a URL target: one connection, one Connect and one
+/// RopLogon with the first configured account, then Disconnect. `Err` is a one-line reason
+/// (e.g. "authentication refused (HTTP 401)", "connection refused"); `Ok` when no remote
+/// account is configured (in-process target).
+pub async fn preflight() -> Result<(), String> {
+    let pool = lock(&POOL).clone();
+    let Some(account) = pool.and_then(|p| p.accounts.first().cloned()) else {
+        return Ok(());
+    };
+    match tokio::time::timeout(PREFLIGHT_TIMEOUT, preflight_account(&account)).await {
+        Ok(result) => result.map_err(|e| e.replace(['\r', '\n'], " ")),
+        Err(_) => Err(format!(
+            "no answer within {} s",
+            PREFLIGHT_TIMEOUT.as_secs()
+        )),
+    }
+}
+
+/// A transport failure of the pre-flight check, as a short reason.
+fn preflight_reason(e: ics_transport::TransportError) -> String {
+    use ics_transport::TransportError as T;
+    match e {
+        T::Unauthorized { .. } => "authentication refused (HTTP 401)".into(),
+        T::Io(e) if e.kind() == std::io::ErrorKind::ConnectionRefused => {
+            "connection refused".into()
+        }
+        T::Io(e) => format!("cannot connect: {e}"),
+        T::Status { status, .. } => format!("HTTP status {status}"),
+        other => other.to_string(),
+    }
+}
+
+async fn preflight_account(account: &Account) -> Result<(), String> {
+    use ics_wire::rop::flags::{LogonFlags, OpenFlags};
+    use ics_wire::rop::logon::{LogonRequest, LogonResult};
+    use ics_wire::rop::{
+        ResponseContext, RopRequest, RopRequestBuffer, RopResponse, RopResponseBuffer,
+    };
+    let mut config = ClientConfig::new(
+        account.url.clone(),
+        account.user.clone(),
+        account.password.clone(),
+    );
+    config.extra_roots = account.extra_roots.clone();
+    let mut client = MapiHttpClient::new(config).map_err(preflight_reason)?;
+    let connect = ConnectRequest {
+        user_dn: account.mailbox_dn.clone(),
+        flags: 0,
+        default_code_page: 1252,
+        lcid_sort: 0x409,
+        lcid_string: 0x409,
+        auxiliary_buffer: Vec::new(),
+    };
+    if let ConnectResponse::Failure(f) = client.connect(&connect).await.map_err(preflight_reason)? {
+        return Err(format!(
+            "Connect refused: StatusCode {:#x}",
+            f.status_code.get()
+        ));
+    }
+    // RopLogon as the scenarios make it ([MS-OXCROPS] 2.2.3.1).
+    let request = RopRequestBuffer {
+        rops: vec![RopRequest::Logon(LogonRequest {
+            logon_id: 0,
+            output_handle_index: 0,
+            logon_flags: LogonFlags::PRIVATE,
+            open_flags: OpenFlags(
+                OpenFlags::USE_PER_MDB_REPLID_MAPPING.0 | OpenFlags::HOME_LOGON.0,
+            ),
+            store_state: 0,
+            essdn: Some(account.mailbox_dn.as_bytes().to_vec()),
+        })],
+        handles: vec![0xFFFF_FFFF],
+    };
+    let bytes = request
+        .encode()
+        .map_err(|e| format!("RopLogon request: {e}"))?;
+    let opts = PayloadOptions {
+        compress: true,
+        xor_magic: true,
+    };
+    let out = client
+        .execute_rops(&[&bytes], opts, ExecuteFlags::default(), MAX_ROP_OUT)
+        .await
+        .map_err(preflight_reason)?;
+    let first = out.first().ok_or("Execute returned no ROP output buffer")?;
+    let response = RopResponseBuffer::decode(first, &request, &ResponseContext::default())
+        .map_err(|e| format!("RopLogon response: {e}"))?;
+    let result = match response.rops.first() {
+        Some(RopResponse::Logon(l)) => match &l.result {
+            LogonResult::PrivateSuccess(_) => Ok(()),
+            LogonResult::Failure(code) => Err(format!(
+                "RopLogon of {} refused: ReturnValue {:#010x}",
+                account.mailbox_dn,
+                code.to_u32()
+            )),
+            other => Err(format!(
+                "RopLogon of {}: not a private-mailbox success: {other:?}",
+                account.mailbox_dn
+            )),
+        },
+        other => Err(format!("not a RopLogon response: {other:?}")),
+    };
+    // The scenarios make their own sessions; this one is ended (a failure here does not
+    // matter).
+    let _ = client.disconnect().await;
+    result
+}

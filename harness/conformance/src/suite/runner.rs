@@ -224,6 +224,14 @@ async fn run_async(args: Vec<String>) -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    // A URL target that cannot be reached or refuses the account is one error, not a failure
+    // of every scenario.
+    if targets::is_url(&setup.target.name)
+        && let Err(reason) = crate::remote::preflight().await
+    {
+        eprintln!("error: target {}: {reason}", setup.target.name);
+        return ExitCode::from(2);
+    }
     world::set_target(setup.target.clone());
 
     let mut selector = Selector::new(setup.target.clone());
