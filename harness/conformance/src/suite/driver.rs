@@ -559,28 +559,7 @@ impl Harness {
             extra_flags: 0x1,
             property_tags: Vec::new(),
         };
-        let ctx = ops.configure(f, &cfg).await.map_err(|e| e.to_string())?;
-        let mut bytes = Vec::new();
-        loop {
-            match ops
-                .get_buffer(ctx, BufferSize::Babe { max: 32767 })
-                .await
-                .map_err(|e| e.to_string())?
-            {
-                GetBufferReply::Data { status, buffer, .. } => {
-                    bytes.extend_from_slice(&buffer);
-                    if status == TransferStatus::Done {
-                        break;
-                    }
-                    if status != TransferStatus::Partial {
-                        return Err(format!("read-back download: {status:?}"));
-                    }
-                }
-                other => return Err(format!("read-back download: {other:?}")),
-            }
-        }
-        let _ = ops.release(ctx).await;
-        let _ = ops.release(f).await;
+        let bytes = read_back_stream(ops, f, &cfg).await?;
         let Ok(ft::Root::HierarchySync(hs)) = ft::parse(RootKind::HierarchySync, &bytes) else {
             return Err("read-back download: not a hierarchySync".into());
         };
@@ -1570,28 +1549,7 @@ impl Harness {
             extra_flags: 0x1 | 0x4,
             property_tags: Vec::new(),
         };
-        let ctx = ops.configure(f, &cfg).await.map_err(|e| e.to_string())?;
-        let mut bytes = Vec::new();
-        loop {
-            match ops
-                .get_buffer(ctx, BufferSize::Babe { max: 32767 })
-                .await
-                .map_err(|e| e.to_string())?
-            {
-                GetBufferReply::Data { status, buffer, .. } => {
-                    bytes.extend_from_slice(&buffer);
-                    if status == TransferStatus::Done {
-                        break;
-                    }
-                    if status != TransferStatus::Partial {
-                        return Err(format!("read-back download: {status:?}"));
-                    }
-                }
-                other => return Err(format!("read-back download: {other:?}")),
-            }
-        }
-        let _ = ops.release(ctx).await;
-        let _ = ops.release(f).await;
+        let bytes = read_back_stream(ops, f, &cfg).await?;
         let Ok(ft::Root::ContentsSync(cs)) = ft::parse(RootKind::ContentsSync, &bytes) else {
             return Err("read-back download: not a contentsSync".into());
         };
@@ -1631,4 +1589,32 @@ impl Harness {
         }
         Ok(out)
     }
+}
+
+/// Reads a whole read-back download (configure on the opened folder `f`, empty state,
+/// GetBuffer with 0xBABE until Done), then releases the context and the folder.
+async fn read_back_stream(ops: &mut Ops, f: Obj, cfg: &Configure) -> Result<Vec<u8>, String> {
+    let ctx = ops.configure(f, cfg).await.map_err(|e| e.to_string())?;
+    let mut bytes = Vec::new();
+    loop {
+        match ops
+            .get_buffer(ctx, BufferSize::Babe { max: 32767 })
+            .await
+            .map_err(|e| e.to_string())?
+        {
+            GetBufferReply::Data { status, buffer, .. } => {
+                bytes.extend_from_slice(&buffer);
+                if status == TransferStatus::Done {
+                    break;
+                }
+                if status != TransferStatus::Partial {
+                    return Err(format!("read-back download: {status:?}"));
+                }
+            }
+            other => return Err(format!("read-back download: {other:?}")),
+        }
+    }
+    let _ = ops.release(ctx).await;
+    let _ = ops.release(f).await;
+    Ok(bytes)
 }
