@@ -422,6 +422,16 @@ impl Harness {
             .ok_or_else(|| format!("no message named {name}"))
     }
 
+    /// The name of the folder that holds a named message.
+    pub fn folder_name_of(&self, m: &str) -> Result<String, String> {
+        let fid = self.message(m)?.folder;
+        self.folders
+            .iter()
+            .find(|(_, f)| **f == fid)
+            .map(|(n, _)| n.clone())
+            .ok_or_else(|| format!("the folder of {m} is unknown"))
+    }
+
     /// The source key of a named message.
     pub fn message_key(&self, name: &str) -> Result<Vec<u8>, String> {
         Ok(source_key(self.replguid, self.message(name)?.mid.globcnt()))

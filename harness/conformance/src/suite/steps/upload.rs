@@ -163,13 +163,7 @@ async fn server_property(w: &mut SuiteWorld, a: Args) -> Res {
     let tag = parse::prop(a.s(2))?;
     let want = parse::value(a.s(3), tag)?;
     let sk = h.message_key(m)?;
-    let fid = h.message(m)?.folder;
-    let folder = h
-        .folders
-        .iter()
-        .find(|(_, f)| **f == fid)
-        .map(|(n, _)| n.clone())
-        .ok_or_else(|| format!("the folder of {m} is unknown"))?;
+    let folder = h.folder_name_of(m)?;
     let msg = h
         .server_messages(&folder)
         .await?
@@ -223,13 +217,7 @@ async fn not_held_unless_failed(w: &mut SuiteWorld, a: Args) -> Res {
     }
     let m = a.s(1);
     let sk = h.message_key(m)?;
-    let fid = h.message(m)?.folder;
-    let folder = h
-        .folders
-        .iter()
-        .find(|(_, f)| **f == fid)
-        .map(|(n, _)| n.clone())
-        .ok_or_else(|| format!("the folder of {m} is unknown"))?;
+    let folder = h.folder_name_of(m)?;
     if h.server_messages(&folder)
         .await?
         .iter()
@@ -342,13 +330,7 @@ async fn copy_identical(w: &mut SuiteWorld, _: Args) -> Res {
 /// The server holds the named message (read back through ROPs).
 async fn server_holds(h: &mut Harness, m: &str) -> Result<bool, String> {
     let sk = h.message_key(m)?;
-    let fid = h.message(m)?.folder;
-    let folder = h
-        .folders
-        .iter()
-        .find(|(_, f)| **f == fid)
-        .map(|(n, _)| n.clone())
-        .ok_or_else(|| format!("the folder of {m} is unknown"))?;
+    let folder = h.folder_name_of(m)?;
     Ok(h.server_messages(&folder)
         .await?
         .iter()
@@ -583,13 +565,7 @@ async fn pcl_includes_before(w: &mut SuiteWorld, a: Args) -> Res {
             })
         })
         .ok_or_else(|| format!("no download before the upload carried the PCL of {m}"))?;
-    let fid = h.message(m)?.folder;
-    let folder = h
-        .folders
-        .iter()
-        .find(|(_, f)| **f == fid)
-        .map(|(n, _)| n.clone())
-        .ok_or_else(|| format!("the folder of {m} is unknown"))?;
+    let folder = h.folder_name_of(m)?;
     let now = h
         .server_messages(&folder)
         .await?
@@ -709,13 +685,7 @@ async fn ignored_or_kept(w: &mut SuiteWorld, a: Args) -> Res {
         .message(&sk)
         .map_err(|e| e.to_string())?
         .and_then(|r| subject_of(&r.props));
-    let fid = h.message(m)?.folder;
-    let folder = h
-        .folders
-        .iter()
-        .find(|(_, f)| **f == fid)
-        .map(|(n, _)| n.clone())
-        .ok_or_else(|| format!("the folder of {m} is unknown"))?;
+    let folder = h.folder_name_of(m)?;
     let server = h
         .server_messages(&folder)
         .await?
@@ -771,13 +741,7 @@ async fn server_version_if_failed(w: &mut SuiteWorld, a: Args) -> Res {
         return Ok(());
     }
     let sk = h.message_key(m)?;
-    let fid = h.message(m)?.folder;
-    let folder = h
-        .folders
-        .iter()
-        .find(|(_, f)| **f == fid)
-        .map(|(n, _)| n.clone())
-        .ok_or_else(|| format!("the folder of {m} is unknown"))?;
+    let folder = h.folder_name_of(m)?;
     let server = h
         .server_messages(&folder)
         .await?
@@ -815,13 +779,7 @@ async fn larger_guid_wins(w: &mut SuiteWorld, a: Args) -> Res {
         Some(PropValue::Binary(b)) if b.len() >= 16 => b[..16].to_vec(),
         other => return Err(format!("the imported ChangeKey of {m} is {other:?}")),
     };
-    let fid = h.message(m)?.folder;
-    let folder = h
-        .folders
-        .iter()
-        .find(|(_, f)| **f == fid)
-        .map(|(n, _)| n.clone())
-        .ok_or_else(|| format!("the folder of {m} is unknown"))?;
+    let folder = h.folder_name_of(m)?;
     let server = h
         .server_messages(&folder)
         .await?
