@@ -53,4 +53,7 @@ pub enum ReplicaError {
     /// A message the operation needs is not in the replica.
     #[error("message {0} is not in the replica")]
     UnknownMessage(String),
+    /// A local change the replica refuses (e.g. moving a folder below itself).
+    #[error("local change refused: {0}")]
+    InvalidLocalChange(String),
 }

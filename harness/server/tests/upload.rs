@@ -441,6 +441,62 @@ fn import_hierarchy_change() {
     assert_eq!(call(&mut u, hv(vec![], gid)), ErrorCode::SyncIgnore);
 }
 
+/// a new folder imported with PropertyValues keeps the
+/// client's ChangeKey and PCL (the extra properties are part of the same
+/// version), and a PidTagDisplayName in PropertyValues is ignored.
+#[test]
+fn imported_folder_keeps_client_change_key() {
+    let mut u = Up::new();
+    u.open_collector(0);
+    let gid = u.new_gid();
+    let ck = client_xid(7);
+    let hv = vec![
+        tv(tags::PID_TAG_PARENT_SOURCE_KEY, PropValue::Binary(vec![])),
+        tv(
+            tags::PID_TAG_SOURCE_KEY,
+            PropValue::Binary(gid.to_xid().to_bytes()),
+        ),
+        tv(tags::PID_TAG_LAST_MODIFICATION_TIME, PropValue::Time(9)),
+        tv(tags::PID_TAG_CHANGE_KEY, PropValue::Binary(ck.to_bytes())),
+        tv(
+            tags::PID_TAG_PREDECESSOR_CHANGE_LIST,
+            PropValue::Binary(Pcl::single(ck).to_bytes()),
+        ),
+        tv(tags::PID_TAG_DISPLAY_NAME, PropValue::unicode("X")),
+    ];
+    let container_class = PropTag(0x3613_001F);
+    let r =
+        u.c.call(vec![RopRequest::SynchronizationImportHierarchyChange(
+            SynchronizationImportHierarchyChangeRequest {
+                logon_id: 0,
+                input_handle_index: 2,
+                hierarchy_values: hv,
+                property_values: vec![
+                    tv(tags::PID_TAG_DISPLAY_NAME, PropValue::unicode("Y")),
+                    tv(container_class, PropValue::unicode("IPF.Note")),
+                ],
+            },
+        )]);
+    match &r.rops[0] {
+        RopResponse::SynchronizationImportHierarchyChange(x) => {
+            assert_eq!(x.result.return_value(), ErrorCode::Success)
+        }
+        other => panic!("{other:?}"),
+    }
+    let fid = Fid::new(ics_server::mailbox::LOCAL_REPLID, gid.globcnt);
+    let mb = u.c.s.mailbox();
+    let g = mb.replguid();
+    let f = mb.folder(fid).unwrap();
+    assert_eq!(f.display_name(), "X");
+    assert_eq!(
+        f.props.get(container_class),
+        Some(&PropValue::unicode("IPF.Note"))
+    );
+    assert_eq!(ics_server::mailbox::folder_change_key(f, g), ck);
+    assert_eq!(ics_server::mailbox::folder_pcl(f, g), Pcl::single(ck));
+    assert_eq!(f.last_modified, 9);
+}
+
 /// ImportMessageMove moves to the collector's folder with the
 /// client's destination id.
 #[test]
@@ -589,6 +645,7 @@ fn import_message_move_client_newer() {
     let mb = u.c.s.mailbox();
     let g = mb.replguid();
     let server_pcl = ics_server::mailbox::message_pcl(mb.message(mid).unwrap(), g);
+    let server_ck = ics_server::mailbox::message_change_key(mb.message(mid).unwrap(), g);
     let mut client_pcl = server_pcl.clone();
     client_pcl.insert(client_xid(40)); // the client changed it offline
     let req = SynchronizationImportMessageMoveRequest {
@@ -608,7 +665,14 @@ fn import_message_move_client_newer() {
     );
     let new = Mid::new(ics_server::mailbox::LOCAL_REPLID, dst.globcnt);
     let m = u.c.s.mailbox().message(new).unwrap();
-    assert_eq!(m.change_key, None, "server change identity kept");
+    // Neither the client's ChangeNumber nor its PCL: the server version moved
+    // as it was, so the client's newer version uploaded next succeeds it.
+    assert_eq!(
+        ics_server::mailbox::message_change_key(m, g),
+        server_ck,
+        "server change identity kept"
+    );
+    assert_eq!(ics_server::mailbox::message_pcl(m, g), server_pcl);
     let r =
         u.c.call(vec![RopRequest::SynchronizationImportMessageMove(req)]);
     assert!(

@@ -99,7 +99,7 @@ impl Replica {
         client_namespace(&self.conn)
     }
 
-    fn in_savepoint<T>(
+    pub(super) fn in_savepoint<T>(
         &mut self,
         f: impl FnOnce(&Connection) -> Result<T, ReplicaError>,
     ) -> Result<T, ReplicaError> {
@@ -331,7 +331,12 @@ fn put(conn: &Connection, msg: i64, p: &Prop) -> Result<(), ReplicaError> {
 }
 
 /// Adds or removes the GID `sk` in IdsetGiven of `scope`.
-fn edit_given(conn: &Connection, scope: &Scope, sk: &[u8], add: bool) -> Result<(), ReplicaError> {
+pub(super) fn edit_given(
+    conn: &Connection,
+    scope: &Scope,
+    sk: &[u8],
+    add: bool,
+) -> Result<(), ReplicaError> {
     use ics_wire::idset::ReplGuidSet;
     use ics_wire::{GlobCnt, ReplGuid};
     let Ok(b) = <[u8; 22]>::try_from(sk) else {

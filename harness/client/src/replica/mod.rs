@@ -9,7 +9,9 @@
 //! any single write, which is how the crash tests abort "between any two
 //! steps".
 
+mod folders;
 mod local;
+mod moves;
 mod props;
 pub mod schema;
 mod txn;
@@ -20,7 +22,9 @@ use std::path::Path;
 use ics_wire::{Gid, GlobCnt, Guid, ReplGuid};
 use rusqlite::{Connection, OptionalExtension, params};
 
+pub use folders::{FolderRef, PendingFolder};
 pub use local::Pending;
+pub use moves::PendingMove;
 pub(crate) use txn::hex;
 pub use txn::{AppliedError, DownloadSummary, DownloadTxn};
 
@@ -588,6 +592,8 @@ impl Replica {
             ("named_props", "id"),
             ("ics_state", "folder_fid, sync_type, restriction"),
             ("id_ranges", "id"),
+            ("folder_local", "folder"),
+            ("message_moves", "msg"),
         ] {
             out.push_str(table);
             out.push('\n');

@@ -21,6 +21,12 @@ pub const LOCAL_CREATED: i64 = 2;
 /// `messages.local`: deleted locally, the deletion is to upload.
 pub const LOCAL_DELETED: i64 = 3;
 
+/// `folder_local.state`: a folder created locally, to upload with
+/// RopSynchronizationImportHierarchyChange ([MS-OXCFXICS] 3.3.5.8.8).
+pub const FOLDER_CREATED: i64 = 2;
+/// `folder_local.state`: a folder renamed or moved locally, to upload.
+pub const FOLDER_MODIFIED: i64 = 1;
+
 /// `children.kind` of a recipient.
 pub const CHILD_RECIPIENT: i64 = 0;
 /// `children.kind` of an attachment.
@@ -111,6 +117,19 @@ CREATE TABLE IF NOT EXISTS ics_state(
     cnset_seen_fai BLOB NOT NULL,
     cnset_read     BLOB NOT NULL,
     PRIMARY KEY(folder_fid, sync_type, restriction)
+) STRICT;
+
+CREATE TABLE IF NOT EXISTS folder_local(
+    folder INTEGER PRIMARY KEY REFERENCES folders(id) ON DELETE CASCADE,
+    state  INTEGER NOT NULL
+) STRICT;
+
+CREATE TABLE IF NOT EXISTS message_moves(
+    msg            INTEGER PRIMARY KEY REFERENCES messages(id) ON DELETE CASCADE,
+    source_fid     INTEGER NOT NULL,
+    source_key     BLOB NOT NULL,
+    pcl            BLOB NOT NULL,
+    change_key     BLOB NOT NULL
 ) STRICT;
 
 CREATE TABLE IF NOT EXISTS id_ranges(

@@ -765,6 +765,14 @@ impl<'a> DownloadTxn<'a> {
     }
 
     fn folder_change(&mut self, f: &FolderChange) -> Result<(), ReplicaError> {
+        // A pending local version of the folder meets the incoming one (3.1.5.6.1).
+        self.point("compare with local folder version")?;
+        if super::folders::incoming_folder(&self.replica.conn, f)?
+            == super::folders::IncomingFolder::KeepLocal
+        {
+            self.summary.kept_local += 1;
+            return Ok(());
+        }
         let parent = if f.parent_source_key.is_empty() {
             self.root
         } else {

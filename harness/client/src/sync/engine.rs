@@ -34,6 +34,9 @@ use crate::error::ReplicaError;
 use crate::model::{Change, MessageFull, Scope, StateBlobs, SyncType};
 use crate::replica::{DownloadSummary, Replica};
 
+mod hierarchy_upload;
+pub use hierarchy_upload::SYNC_NO_PARENT;
+
 /// SendOptions Unicode ([MS-OXCFXICS] 2.2.3.1.1.1.1).
 pub const SEND_UNICODE: u8 = 0x01;
 /// SendOptions RecoverMode.
@@ -142,6 +145,8 @@ pub struct UploadReport {
     pub deletes: u64,
     /// Read-state changes uploaded.
     pub reads: u64,
+    /// Message moves uploaded (ImportMessageMove succeeded).
+    pub moves: u64,
 }
 
 /// What one sync did, including what the conformance suite reports.
@@ -398,13 +403,17 @@ impl<O: IcsOps + Send> Client<O> {
         Ok(report)
     }
 
-    /// Synchronizes the folder tree below a folder.
+    /// Synchronizes the folder tree below a folder: local folder
+    /// changes are uploaded first.
     pub async fn sync_hierarchy(
         &mut self,
         fid: u64,
         cancel: &CancelToken,
     ) -> Result<SyncReport, SyncError> {
-        self.download(&Scope::hierarchy(fid), cancel).await
+        let upload = self.upload_hierarchy(fid).await?;
+        let mut report = self.download(&Scope::hierarchy(fid), cancel).await?;
+        report.upload = upload;
+        Ok(report)
     }
 
     fn configure_for(&self, scope: &Scope) -> Configure {
@@ -643,8 +652,13 @@ impl<O: IcsOps + Send> Client<O> {
     async fn upload_scope(&mut self, scope: &Scope) -> Result<UploadReport, SyncError> {
         let fid = scope.folder_fid;
         let pending = self.replica.pending(fid)?;
+        let moves = self.replica.pending_moves(fid)?;
         let mut up = UploadReport::default();
-        if pending.changes.is_empty() && pending.deletes.is_empty() && pending.reads.is_empty() {
+        if pending.changes.is_empty()
+            && pending.deletes.is_empty()
+            && pending.reads.is_empty()
+            && moves.is_empty()
+        {
             return Ok(up);
         }
         let folder = self.ops.open_folder(fid).await?;
@@ -655,7 +669,7 @@ impl<O: IcsOps + Send> Client<O> {
                 return Err(e.into());
             }
         };
-        let r = self.upload_in(coll, scope, pending, &mut up).await;
+        let r = self.upload_in(coll, scope, pending, &moves, &mut up).await;
         let rel1 = self.ops.release(coll).await;
         let rel2 = self.ops.release(folder).await;
         r?;
@@ -668,13 +682,19 @@ impl<O: IcsOps + Send> Client<O> {
         &mut self,
         coll: Obj,
         scope: &Scope,
-        pending: crate::replica::Pending,
+        mut pending: crate::replica::Pending,
+        moves: &[crate::replica::PendingMove],
         up: &mut UploadReport,
     ) -> Result<(), SyncError> {
         let mut report = SyncReport::default();
         let state = self.replica.state(scope)?;
         self.upload_state(coll, SyncType::Contents, true, &state, &mut report)
             .await?;
+        // Moves first; a message whose move failed keeps its changes for later.
+        let not_moved = self.import_moves(coll, scope, moves, up).await?;
+        pending
+            .changes
+            .retain(|m| !not_moved.contains(&m.source_key));
         let mut imported: Vec<Vec<u8>> = Vec::new();
         for m in &pending.changes {
             let header = ImportHeader {

@@ -140,6 +140,56 @@ pub enum ImportOutcome {
     Failed(u32),
 }
 
+/// The values of RopSynchronizationImportHierarchyChange: the six
+/// HierarchyValues in their fixed order, and the PropertyValues.
+#[derive(Clone, Debug, PartialEq)]
+pub struct HierarchyImport {
+    /// PidTagParentSourceKey; zero-length for the collector's folder.
+    pub parent_source_key: Vec<u8>,
+    /// PidTagSourceKey.
+    pub source_key: Vec<u8>,
+    /// PidTagLastModificationTime.
+    pub last_modification_time: u64,
+    /// PidTagChangeKey.
+    pub change_key: Vec<u8>,
+    /// PidTagPredecessorChangeList.
+    pub pcl: Vec<u8>,
+    /// PidTagDisplayName (non-empty).
+    pub display_name: String,
+    /// PropertyValues: the other folder properties (PropertyValueCount ≠ 0, R-213).
+    pub props: Vec<Prop>,
+}
+
+/// The fields of RopSynchronizationImportMessageMove ([MS-OXCFXICS]
+/// 2.2.3.2.4.4.1, R-218: none of them empty).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MoveImport {
+    /// SourceFolderId: PidTagSourceKey (GID) of the source folder.
+    pub source_folder_key: Vec<u8>,
+    /// SourceMessageId: GID of the message in the source folder.
+    pub source_message_key: Vec<u8>,
+    /// PredecessorChangeList of the version moved.
+    pub pcl: Vec<u8>,
+    /// DestinationMessageId: GID of the message in the destination folder.
+    pub destination_message_key: Vec<u8>,
+    /// ChangeNumber: the XID that is the destination message's PidTagChangeKey.
+    pub change_key: Vec<u8>,
+}
+
+/// Outcome of RopSynchronizationImportMessageMove ([MS-OXCFXICS] 2.2.3.2.4.4.2).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MoveOutcome {
+    /// Success (MessageId 0, R-209).
+    Moved,
+    /// SyncClientChangeNewer 0x00040821: moved, but the server had an older
+    /// version, and ChangeNumber and PCL were not applied.
+    ClientChangeNewer,
+    /// SyncObjectDeleted 0x80040800: the source message is gone.
+    ObjectDeleted,
+    /// Another ReturnValue.
+    Failed(u32),
+}
+
 /// Failures of an operation.
 #[derive(Debug, Error)]
 pub enum OpError {
@@ -242,6 +292,22 @@ pub trait IcsOps {
         collector: Obj,
         states: &[(Vec<u8>, bool)],
     ) -> impl Future<Output = Result<(), OpError>> + Send;
+
+    /// RopSynchronizationImportHierarchyChange on a hierarchy collector
+    /// SyncNoParent 0x80040803 comes back as `Failed`.
+    fn import_hierarchy_change(
+        &mut self,
+        collector: Obj,
+        change: &HierarchyImport,
+    ) -> impl Future<Output = Result<ImportOutcome, OpError>> + Send;
+
+    /// RopSynchronizationImportMessageMove on the destination folder's
+    /// contents collector.
+    fn import_message_move(
+        &mut self,
+        collector: Obj,
+        mv: &MoveImport,
+    ) -> impl Future<Output = Result<MoveOutcome, OpError>> + Send;
 
     /// RopGetLocalReplicaIds: the first ID of `count` reserved IDs.
     fn get_local_replica_ids(

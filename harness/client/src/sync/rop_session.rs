@@ -36,6 +36,8 @@ use super::ops::*;
 use crate::model::{Children, Prop, PropKey, SyncType};
 use crate::transport::RopTransport;
 
+mod import;
+
 const NO_HANDLE: u32 = 0xFFFF_FFFF;
 const LOGON_ID: u8 = 0;
 
@@ -702,6 +704,22 @@ impl<T: RopTransport + Send> IcsOps for RopSession<T> {
             ));
         };
         Self::check("RopSynchronizationImportReadStateChanges", r.return_value)
+    }
+
+    async fn import_hierarchy_change(
+        &mut self,
+        collector: Obj,
+        change: &HierarchyImport,
+    ) -> Result<ImportOutcome, OpError> {
+        self.hierarchy_change(collector, change).await
+    }
+
+    async fn import_message_move(
+        &mut self,
+        collector: Obj,
+        mv: &MoveImport,
+    ) -> Result<MoveOutcome, OpError> {
+        self.message_move(collector, mv).await
     }
 
     async fn get_local_replica_ids(

@@ -725,6 +725,26 @@ impl IcsOps for FakeServer {
         Ok(())
     }
 
+    /// The fake models folder contents only, no folder tree: NotSupported.
+    async fn import_hierarchy_change(
+        &mut self,
+        _collector: Obj,
+        _change: &HierarchyImport,
+    ) -> Result<ImportOutcome, OpError> {
+        self.ops.push("ImportHierarchyChange");
+        Err(rop(0x8004_0102, "ImportHierarchyChange"))
+    }
+
+    /// Moves are tested against the reference server (tests/hierarchy_upload.rs): NotSupported.
+    async fn import_message_move(
+        &mut self,
+        _collector: Obj,
+        _mv: &MoveImport,
+    ) -> Result<MoveOutcome, OpError> {
+        self.ops.push("ImportMessageMove");
+        Err(rop(0x8004_0102, "ImportMessageMove"))
+    }
+
     async fn import_read_states(
         &mut self,
         collector: Obj,

@@ -483,10 +483,14 @@ impl Session {
                 return Err(ErrorCode::SyncObjectDeleted);
             }
             None => {
+                // the folder keeps the imported ChangeKey, PCL and
+                // time; the other properties are part of the same version.
                 self.mb
-                    .create_folder_with_id(parent, fid, &name, Some(v.change))
+                    .create_folder_with_id(parent, fid, &name, Some(v.change.clone()))
                     .map_err(|_| ErrorCode::InvalidParameter)?;
-                self.mb.set_folder_properties(fid, &set, &[], None).ok();
+                self.mb
+                    .set_folder_properties(fid, &set, &[], Some(v.change))
+                    .map_err(|_| ErrorCode::GeneralFailure)?;
             }
         }
         let cn = self
@@ -636,15 +640,26 @@ impl Session {
         // comes back to the client on the next download.
         let ordering = pcl.compare(&server_pcl);
         let client_newer = ordering == PclOrdering::Newer;
-        let imported = (ordering == PclOrdering::Equal).then(|| {
-            let mut p = pcl.clone();
-            p.insert(ck);
-            ImportedChange {
-                change_key: ck,
-                pcl: p,
-                last_modified: lmt,
+        let imported = match ordering {
+            PclOrdering::Equal => {
+                let mut p = pcl.clone();
+                p.insert(ck);
+                Some(ImportedChange {
+                    change_key: ck,
+                    pcl: p,
+                    last_modified: lmt,
+                })
             }
-        });
+            // 2.2.3.2.4.4.2: "the ChangeNumber and PCL were not applied": the
+            // moved message keeps the server version's ChangeKey and PCL, so
+            // the client's newer version that follows is a successor of it.
+            PclOrdering::Newer => Some(ImportedChange {
+                change_key: message_change_key(m, g),
+                pcl: server_pcl.clone(),
+                last_modified: lmt,
+            }),
+            PclOrdering::Older | PclOrdering::Conflict => None,
+        };
         self.mb
             .move_message_to_id(src, folder, dst, imported)
             .map_err(|_| bad)?;
