@@ -9,8 +9,7 @@ Feature: Uploading folder changes with RopSynchronizationImportHierarchyChange
     And the client has synchronized the hierarchy of folder Sync
 
   # [MS-OXCFXICS] 2.2.3.2.4.3.1 (R-213, R-214), 3.2.5.9.4.3 (R-216), 2.2.3.2.4.3.2 (R-209)
-  # @wip: the reference client has no local folder creation nor hierarchy upload (ImportHierarchyChange) yet, so `the client creates folder N locally under Sync` has nothing to drive
-  @R-213 @R-214 @R-216 @R-209 @R-201 @client-duty @wip
+  @R-213 @R-214 @R-216 @R-209 @R-201 @client-duty
   Scenario: A folder created locally under the collector's folder is uploaded (MS-OXCFXICS 3.3.4.3.3.1.1)
     Given the client creates folder N locally under Sync
     When the client uploads its local hierarchy changes
@@ -21,8 +20,7 @@ Feature: Uploading folder changes with RopSynchronizationImportHierarchyChange
     And the upload state's CnsetSeen covers the change number of N
 
   # [MS-OXCFXICS] 3.3.5.8.8 (R-217): parents before children; a move changes PidTagParentSourceKey
-  # @wip: the reference client has no local folder creation nor hierarchy upload (ImportHierarchyChange) yet
-  @R-217 @client-duty @wip
+  @R-217 @client-duty
   Scenario: A new folder tree is uploaded parents first, and a move changes the parent source key (MS-OXCFXICS 3.3.5.8.8)
     Given the client creates folder P locally under Sync
     And the client creates folder Q locally under P
@@ -32,15 +30,13 @@ Feature: Uploading folder changes with RopSynchronizationImportHierarchyChange
     And the replica's folder tree equals the server's
 
   # [MS-OXCFXICS] 3.3.4.3.3.1.1 (R-229); group Y row "ImportHierarchyChange with unknown parent" → 0x80040803
-  # @wip: step not written yet: a raw ImportHierarchyChange on a hierarchy collector (`the client imports a folder change whose parent source key is unknown to the server`)
-  @R-229 @wip
+  @R-229
   Scenario: A folder whose parent is unknown is answered with SyncNoParent (MS-OXCFXICS 3.3.4.3.3.1.1)
     When the client imports a folder change whose parent source key is unknown to the server
     Then the last ROP fails with 0x80040803
 
   # [MS-OXCFXICS] 3.2.5.9.4.3 (R-215)
-  # @wip: step not written yet: a raw ImportHierarchyChange with a duplicated PidTagDisplayName
-  @R-215 @wip
+  @R-215
   Scenario: PropertyValues duplicating HierarchyValues are ignored (MS-OXCFXICS 3.2.5.9.4.3)
     When the client imports a new folder change with PidTagDisplayName "X" and also "Y" in PropertyValues
     Then the last ROP succeeds

@@ -8,6 +8,7 @@
 mod client;
 mod download;
 mod hierarchy;
+mod hierarchy_upload;
 mod local;
 mod more;
 mod parse;
@@ -66,6 +67,7 @@ pub(crate) use steps;
 
 static STEPS: LazyLock<Vec<(Regex, Handler)>> = LazyLock::new(|| {
     let mut all = Vec::new();
+    all.extend(hierarchy_upload::steps());
     // First: its phrases are more specific than the generic outcome phrases of `more`.
     all.extend(upload::steps());
     all.extend(setup::steps());

@@ -114,10 +114,11 @@ async fn state_covers(w: &mut SuiteWorld, a: Args) -> Res {
     let (prop, kind) = (a.s(2).to_owned(), a.s(3).to_owned());
     let st = which(h_of(w)?, a.s(1))?;
     let h = w.harness().await?;
-    let server = h.server_messages("Sync").await?;
     let set = st.get(parse::state_prop(&prop)?);
     for n in &names {
         let sk = h.message_key(n)?;
+        let folder = h.folder_name_of(n)?;
+        let server = h.server_messages(&folder).await?;
         let m = server
             .iter()
             .find(|m| m.source_key == sk)
