@@ -242,13 +242,19 @@ async fn sk_is_gid_of_fid(w: &mut SuiteWorld, _: Args) -> Res {
 
 async fn replica_folder_named(w: &mut SuiteWorld, a: Args) -> Res {
     let h = h_of(w)?;
-    let fid = h.folder(a.s(1))?.to_u64_le();
-    let row = h
-        .client
-        .replica()
-        .folder_by_fid(fid)
+    let fid = h.folder(a.s(1))?;
+    // Without Eid the replica knows a downloaded folder by its source key only.
+    let r = h.client.replica();
+    let row = match r
+        .folder_by_source_key(&source_key(h.replguid, fid.0.globcnt))
         .map_err(|e| e.to_string())?
-        .ok_or_else(|| format!("the replica has no folder {}", a.s(1)))?;
+    {
+        Some(row) => Some(row),
+        None => r
+            .folder_by_fid(fid.to_u64_le())
+            .map_err(|e| e.to_string())?,
+    }
+    .ok_or_else(|| format!("the replica has no folder {}", a.s(1)))?;
     (row.display_name == a.s(2))
         .then_some(())
         .ok_or_else(|| format!("the replica's folder is named {:?}", row.display_name))
