@@ -10,6 +10,7 @@ mod download;
 mod hierarchy;
 mod hierarchy_upload;
 mod local;
+mod message_move;
 mod more;
 mod parse;
 mod setup;
@@ -68,6 +69,7 @@ pub(crate) use steps;
 static STEPS: LazyLock<Vec<(Regex, Handler)>> = LazyLock::new(|| {
     let mut all = Vec::new();
     all.extend(hierarchy_upload::steps());
+    all.extend(message_move::steps());
     // First: its phrases are more specific than the generic outcome phrases of `more`.
     all.extend(upload::steps());
     all.extend(setup::steps());
