@@ -320,14 +320,24 @@ impl Replica {
     /// The server took (or already had, or deleted) this folder version: the
     /// folder is clean. With `given` (the hierarchy scope), its FID joins
     /// IdsetGiven (R-212) so a later deletion on the server is reported.
+    /// `fid`, the server FID of the source key, is recorded when no other
+    /// folder row has it, so the folder can be a scope of its own later.
     pub fn upload_done_folder(
         &mut self,
         sk: &[u8],
         version_change_key: &[u8],
+        fid: Option<u64>,
         given: Option<&Scope>,
     ) -> Result<(), ReplicaError> {
         self.in_savepoint(|conn| {
             let id = folder_id(conn, FolderRef::SourceKey(sk))?;
+            if let Some(fid) = fid {
+                conn.execute(
+                    "UPDATE folders SET fid = ?1 WHERE id = ?2 AND fid IS NULL
+                     AND NOT EXISTS (SELECT 1 FROM folders WHERE fid = ?1)",
+                    params![fid as i64, id],
+                )?;
+            }
             // A newer local version made during the upload stays pending.
             conn.execute(
                 "DELETE FROM folder_local WHERE folder = ?1

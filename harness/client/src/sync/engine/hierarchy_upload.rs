@@ -90,19 +90,29 @@ impl<O: IcsOps + Send> Client<O> {
             match self.ops.import_hierarchy_change(coll, &change).await? {
                 ImportOutcome::Imported => {
                     up.imported += 1;
-                    self.replica
-                        .upload_done_folder(&f.source_key, &f.change_key, Some(scope))?;
+                    let fid = self.fid_of(&f.source_key);
+                    self.replica.upload_done_folder(
+                        &f.source_key,
+                        &f.change_key,
+                        fid,
+                        Some(scope),
+                    )?;
                 }
                 ImportOutcome::Ignored => {
                     up.ignored += 1;
-                    self.replica
-                        .upload_done_folder(&f.source_key, &f.change_key, Some(scope))?;
+                    let fid = self.fid_of(&f.source_key);
+                    self.replica.upload_done_folder(
+                        &f.source_key,
+                        &f.change_key,
+                        fid,
+                        Some(scope),
+                    )?;
                 }
                 ImportOutcome::ObjectDeleted => {
                     // not fatal; the next download reports the deletion.
                     up.object_deleted += 1;
                     self.replica
-                        .upload_done_folder(&f.source_key, &f.change_key, None)?;
+                        .upload_done_folder(&f.source_key, &f.change_key, None, None)?;
                 }
                 ImportOutcome::Conflict => {
                     up.conflicts += 1;
@@ -158,6 +168,13 @@ impl<O: IcsOps + Send> Client<O> {
         }
         self.replica.set_state(scope, &merged)?;
         Ok(())
+    }
+
+    /// The FID (PtypInteger64 value) of a GID source key, if its REPLGUID is mapped.
+    fn fid_of(&self, sk: &[u8]) -> Option<u64> {
+        let g = Gid::decode(sk).ok()?;
+        let replid = self.map.id(g.replguid)?;
+        Some(Fid::new(replid, g.globcnt).to_u64_le())
     }
 
     /// PidTagSourceKey of the folder with FID `fid`: the GID of the FID.
