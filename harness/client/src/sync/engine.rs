@@ -14,6 +14,10 @@
 //!   message, ImportDeletes, ImportReadStateChanges, then the new state via
 //!   GetTransferState when nothing is outstanding, with
 //!   IdsetGiven kept out of the upload context and merged back.
+//! * Local folder changes go up through a hierarchy collector parents first
+//!   local message moves through the destination's contents
+//!   collector before its other imports: see
+//!   `engine/hierarchy_upload.rs`.
 //! * IDs for local objects come from ranges reserved with
 //!   RopGetLocalReplicaIds, reserved again only when mostly used.
 
