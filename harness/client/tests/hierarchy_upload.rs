@@ -160,7 +160,10 @@ async fn folder_tree_uploaded_parents_first() {
     let by_fid = c.replica().folder_by_fid(fp).unwrap().unwrap();
     assert_eq!(by_fid.source_key.as_deref(), Some(&p[..]));
     c.sync_contents(fp, &cancel).await.unwrap();
-    assert_eq!(c.replica().folder_by_fid(fp).unwrap().unwrap().id, by_fid.id);
+    assert_eq!(
+        c.replica().folder_by_fid(fp).unwrap().unwrap().id,
+        by_fid.id
+    );
 }
 
 /// a move uploaded on the destination collector; the
