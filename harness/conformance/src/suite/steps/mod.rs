@@ -6,6 +6,7 @@
 //! `Err` fails the scenario with its message.
 
 mod client;
+mod conflicts;
 mod download;
 mod hierarchy;
 mod local;
@@ -66,6 +67,8 @@ pub(crate) use steps;
 
 static STEPS: LazyLock<Vec<(Regex, Handler)>> = LazyLock::new(|| {
     let mut all = Vec::new();
+    // Before `upload`: it owns "the client imports the change of {m} again" (through the engine).
+    all.extend(conflicts::steps());
     // First: its phrases are more specific than the generic outcome phrases of `more`.
     all.extend(upload::steps());
     all.extend(setup::steps());
