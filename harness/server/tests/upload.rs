@@ -358,6 +358,30 @@ fn conflict_resolve_message_by_default() {
     }
 }
 
+/// [MS-OXCFXICS] 3.1.5.6.2.1: a conflict with a conflict resolve message
+/// considers all versions: the new resolve message holds the earlier two and
+/// the newly imported one, and its PCL includes all of them.
+#[test]
+fn conflict_resolve_message_keeps_every_version() {
+    let mut u = Up::new();
+    let (gid, mid, server_pcl) = conflicting(&mut u, false);
+    let (ck2, ck3) = (client_xid(2), client_xid(3));
+    let r = u.import(gid, u64::MAX / 4, ck2, &Pcl::single(ck2), 0, "client");
+    assert_eq!(r, (ErrorCode::Success, Some(ErrorCode::Success)));
+    let r = u.import(gid, u64::MAX / 2, ck3, &Pcl::single(ck3), 0, "third");
+    assert_eq!(r, (ErrorCode::Success, Some(ErrorCode::Success)));
+    assert_eq!(u.subject(mid).as_deref(), Some("third"));
+    let (mut versions, status) = conflict_versions(&u, mid);
+    versions.sort();
+    assert_eq!(versions, ["client", "server", "third"]);
+    assert_eq!(status & 0x800, 0x800);
+    let g = u.c.s.mailbox().replguid();
+    let pcl = ics_server::mailbox::message_pcl(u.c.s.mailbox().message(mid).unwrap(), g);
+    for p in [server_pcl, Pcl::single(ck2), Pcl::single(ck3)] {
+        assert!(pcl.includes(&p), "{pcl:?} includes {p:?}");
+    }
+}
+
 /// FAI messages, and normal messages in a folder with
 /// RESOLVE_METHOD_LAST_WRITER_WINS, resolve by last writer wins without a
 /// conflict resolve message; on equal LastModificationTime the larger
