@@ -9,6 +9,7 @@ mod client;
 mod conflicts;
 mod download;
 mod hierarchy;
+mod imports;
 mod local;
 mod more;
 mod parse;
@@ -69,6 +70,7 @@ static STEPS: LazyLock<Vec<(Regex, Handler)>> = LazyLock::new(|| {
     let mut all = Vec::new();
     // Before `upload`: it owns "the client imports the change of {m} again" (through the engine).
     all.extend(conflicts::steps());
+    all.extend(imports::steps());
     // First: its phrases are more specific than the generic outcome phrases of `more`.
     all.extend(upload::steps());
     all.extend(setup::steps());
