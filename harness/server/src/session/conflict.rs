@@ -17,9 +17,12 @@
 //! stored message already is a conflict resolve message, its versions are
 //! carried over, so all conflicting versions are considered (3.1.5.6.2.1).
 //!
-//! Known gap: a download sends the conflict resolve message as one message
-//! (PidTagInConflict, in 0x6600–0x67FF, is never output, R-045) instead of
-//! each version as a separate message (3.1.5.6.2.1).
+//! Conflict resolve messages are not synchronized as such (3.1.5.6.2.1): a
+//! download (and a FastTransfer copy) sends the winning version, i.e. the
+//! resolve message without its version attachments and without msInConflict,
+//! with the merged PCL ([`synchronized_content`]). Known gap: the spec has
+//! each version sent as a separate message, so that the receiver detects the
+//! conflict itself; this server sends only the winner.
 
 use ics_wire::ids::Mid;
 use ics_wire::prop::{PropTag, PropValue, tags};
@@ -163,6 +166,22 @@ pub fn resolve_content(
         PropValue::I32(status | MS_IN_CONFLICT),
     );
     winner
+}
+
+/// The content a synchronization sends for a conflict resolve message: the
+/// winner's properties and subobjects, without the attachments that hold the
+/// versions in conflict and without msInConflict. `None` for other messages.
+pub fn synchronized_content(c: &MessageContent) -> Option<MessageContent> {
+    if !is_conflict_resolve(c) {
+        return None;
+    }
+    let mut w = c.clone();
+    w.attachments.retain(|a| !in_conflict(a));
+    if let Some(PropValue::I32(s)) = w.props.get(PID_TAG_MESSAGE_STATUS).cloned() {
+        w.props
+            .set(PID_TAG_MESSAGE_STATUS, PropValue::I32(s & !MS_IN_CONFLICT));
+    }
+    Some(w)
 }
 
 impl Session {
