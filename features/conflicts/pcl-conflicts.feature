@@ -31,16 +31,16 @@ Feature: PCL conflict detection and resolution
     And on the server, message m1 is the server's version when the import failed
 
   # [MS-OXCFXICS] 3.1.5.6.2 (R-238, R-239, R-241, R-242), 2.2.1.4.1 (R-245, R-243)
-  # @wip: `the conflict resolve message holds both versions as attachments with PidTagInConflict true` and `... has a PCL that includes both versions' PCLs` are not written: reading attachments needs RopGetAttachmentTable / RopOpenAttachment / RopOpenEmbeddedMessage, which ics-wire does not decode yet (PidTagInConflict lies in 0x6600-0x67FF, so no download shows it, R-045)
+  # @wip: `the conflict resolve message holds both versions as attachments with PidTagInConflict true` is not written: reading attachments needs RopGetAttachmentTable / RopOpenAttachment / RopOpenEmbeddedMessage, which ics-wire does not decode yet (PidTagInConflict lies in 0x6600-0x67FF, so no download shows it, R-045)
   @R-238 @R-239 @R-240 @R-241 @R-242 @R-243 @R-244 @R-245 @R-250 @R-237 @wip
   Scenario: A conflicting change creates a conflict resolve message with last-writer-wins (MS-OXCFXICS 3.1.5.6.2.1)
     Given on the server, message m1 is modified
     And the client modifies message m1 locally, later than the server change
     When the client uploads its local changes without FailOnConflict
     Then on the server, message m1 is a conflict resolve message whose body is the client's version
-    And the conflict resolve message holds both versions as attachments with PidTagInConflict true
     And the conflict resolve message has msInConflict set in PidTagMessageStatus
     And the conflict resolve message has a PCL that includes both versions' PCLs
+    And the conflict resolve message holds both versions as attachments with PidTagInConflict true
 
   # [MS-OXCFXICS] 3.1.5.6.2.1 (R-174), 3.1.5.6.2.2 (R-243): FAI conflicts resolve by last writer wins
   # The client imports without FailOnConflict, so the server resolves the conflict (with it

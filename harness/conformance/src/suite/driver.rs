@@ -215,6 +215,10 @@ pub struct Harness {
     pub open_ctx: Option<Obj>,
     /// The ReturnValue and the returned handle of the last configure-only action.
     pub last_configure_handle: Option<(u32, u32)>,
+    /// The server's PCL of each message with a local change, read right before the last
+    /// upload without FailOnConflict (source key, PCL): the versions a conflict resolve
+    /// message must succeed.
+    pub server_pcls_before_upload: BTreeMap<Vec<u8>, Vec<u8>>,
 }
 
 /// One RopGetLocalReplicaIds of the scenario.
@@ -357,6 +361,7 @@ impl Harness {
             open_ctx: None,
             reservations: Vec::new(),
             returned_state: None,
+            server_pcls_before_upload: BTreeMap::new(),
         })
     }
 

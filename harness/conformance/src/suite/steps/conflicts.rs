@@ -27,6 +27,7 @@ pub(super) fn steps() -> Vec<(&'static str, super::Handler)> {
         r"^on the server, message ([mf]\d+) is a conflict resolve message whose body is the client's version$" => resolve_message,
         r"^the conflict resolve message has msInConflict set in PidTagMessageStatus$" => resolve_status,
         r"^on the server, message ([mf]\d+) has no attachments with PidTagInConflict$" => no_in_conflict,
+        r"^the conflict resolve message has a PCL that includes both versions' PCLs$" => resolve_pcl,
     ]
 }
 
@@ -48,6 +49,21 @@ async fn upload_variant(w: &mut SuiteWorld, a: Args) -> Res {
                 ImportKind::Changes,
             ]
         }
+    }
+    if how.trim_start() == "without FailOnConflict" {
+        let fid = h.sync_folder()?.to_u64_le();
+        let pending = h.client.replica().pending(fid).map_err(|e| e.to_string())?;
+        let server = h.server_messages("Sync").await?;
+        h.server_pcls_before_upload = server
+            .into_iter()
+            .filter(|x| pending.changes.iter().any(|c| c.source_key == x.source_key))
+            .filter_map(
+                |x| match find_prop(&x.header, tags::PID_TAG_PREDECESSOR_CHANGE_LIST) {
+                    Some(PropValue::Binary(b)) => Some((x.source_key, b.clone())),
+                    _ => None,
+                },
+            )
+            .collect();
     }
     let rec = h.upload("Sync").await;
     *h.client.options_mut() = saved;
@@ -266,6 +282,39 @@ async fn resolve_status(w: &mut SuiteWorld, _: Args) -> Res {
             prop_of(&props, PID_TAG_MESSAGE_STATUS)
         )
     })
+}
+
+/// The resolve message's PCL (RopGetPropertiesAll) includes the PCL the client sent and
+/// the PCL the server's version had before the upload (R-238, R-239).
+async fn resolve_pcl(w: &mut SuiteWorld, _: Args) -> Res {
+    let h = w.harness().await?;
+    let m = last_imported(h)?;
+    let sk = h.message_key(&m)?;
+    let sent =
+        engine_sent_change(h, &sk).ok_or_else(|| format!("the client never imported {m}"))?;
+    let client = match sent.property_values.get(3).map(|v| &v.0.value) {
+        Some(PropValue::Binary(b)) => b.clone(),
+        other => return Err(format!("the imported PCL of {m} is {other:?}")),
+    };
+    let server = h
+        .server_pcls_before_upload
+        .get(&sk)
+        .cloned()
+        .ok_or_else(|| format!("the server's PCL of {m} before the upload was not read"))?;
+    let props = h.server_message_properties(&m)?;
+    let now = match prop_of(&props, tags::PID_TAG_PREDECESSOR_CHANGE_LIST.id()) {
+        Some(PropValue::Binary(b)) => ics_wire::pcl::Pcl::decode(b).map_err(|e| e.to_string())?,
+        other => return Err(format!("on the server, {m} has PCL {other:?}")),
+    };
+    for (whose, b) in [("client's", client), ("server's", server)] {
+        let p = ics_wire::pcl::Pcl::decode(&b).map_err(|e| format!("the {whose} PCL: {e}"))?;
+        if !now.includes(&p) {
+            return Err(format!(
+                "the PCL of {m} does not include the {whose} version's PCL"
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// No conflict resolve message: PidTagMessageStatus without msInConflict, and the message
