@@ -24,8 +24,9 @@ Feature: Uploading message changes with RopSynchronizationImportMessageChange
     And the server folder holds m3
 
   # [MS-OXCFXICS] 2.2.3.2.4.2.2 (R-209), 3.2.5.9.4.2 (R-206), 3.1.5.3 (R-211)
-  # @wip: steps not written yet: the MessageId of the ImportMessageChange response and the properties of the returned message (needs a GetPropertiesAll probe before the client sets its own)
-  @R-209 @R-206 @R-211 @R-205 @R-265 @wip
+  # The returned message is read by a probe: the import of a successor version, read with
+  # RopGetPropertiesAll before anything is set, released unsaved.
+  @R-209 @R-206 @R-211 @R-205 @R-265
   Scenario: An imported message gets a new internal change number and keeps the given ChangeKey (MS-OXCFXICS 3.1.5.3)
     Given the client modifies message m1 locally
     When the client uploads its local changes
@@ -35,8 +36,9 @@ Feature: Uploading message changes with RopSynchronizationImportMessageChange
     And on the server, message m1 has a new change number
 
   # [MS-OXCFXICS] 3.3.5.8.6 (R-212), 3.1.5.3 (R-173), [MS-OXCSYNC] 3.1.5.3.9 (R-334)
-  # @wip: `the replica equals the server folder` fails: on import the reference server adds PidTagMessageDeliveryTime (0x0E06) to m3, which the client never downloads since the uploaded change is not sent back (R-212); to decide whether the comparison skips server-computed properties or the server should not add it
-  @R-212 @R-173 @R-334 @R-197 @R-196 @R-129 @R-130 @client-duty @wip
+  # An imported version is stored as given (3.1.5.3): the server adds no PidTagMessageDeliveryTime
+  # (set when a server receives a message, [MS-OXOMSG] 2.2.3.9), which the client could not learn.
+  @R-212 @R-173 @R-334 @R-197 @R-196 @R-129 @R-130 @client-duty
   Scenario: After an upload the next download does not bring the uploaded change back (MS-OXCFXICS 3.3.5.8.6)
     Given the client modifies message m1 locally
     And the client creates 1 message locally
@@ -46,8 +48,7 @@ Feature: Uploading message changes with RopSynchronizationImportMessageChange
     And the replica equals the server folder
 
   # [MS-OXCFXICS] 3.3.4.3.3 (R-139): upload without initial state
-  # @wip: the reference client always uploads its state before importing; an upload without state upload (`with no state upload`) needs a client option
-  @R-139 @wip
+  @R-139
   Scenario: An upload without an initial state works and the change may come back once (MS-OXCFXICS 3.3.4.3.3)
     Given the client modifies message m1 locally
     When the client uploads its local changes with no state upload
@@ -56,8 +57,8 @@ Feature: Uploading message changes with RopSynchronizationImportMessageChange
     And the download holds no change or a change for m1 equal to the client's version
 
   # [MS-OXCFXICS] 3.3.4.3.3 (R-230); group Y row "Re-import identical change" → 0x80040801
-  # @wip: the re-import probe is written; `the client treated 0x80040801 as non-fatal` needs the engine itself to meet SyncIgnore, which the probe bypasses
-  @R-230 @R-229 @wip
+  # The client engine sends the same version again, as after losing the server's acknowledgment.
+  @R-230 @R-229
   Scenario: Importing the same change again is answered with SyncIgnore (MS-OXCFXICS 3.3.4.3.3)
     Given the client modifies message m1 locally
     And the client has uploaded its local changes
@@ -111,8 +112,7 @@ Feature: Uploading message changes with RopSynchronizationImportMessageChange
     And the replica equals the server folder
 
   # [MS-OXCFXICS] 3.3.4.3.3.2 (R-231): import ROPs in any order, mixed
-  # @wip: the reference client imports changes, then deletions, then read states; the phrase asks for another order, which needs a client option
-  @R-231 @wip
+  @R-231
   Scenario: Imports of different kinds may be mixed on one collector (MS-OXCFXICS 3.3.4.3.3.2)
     Given the client marks message m2 as read locally
     And the client deletes message m1 locally

@@ -1511,3 +1511,102 @@ async fn import_replaces_recipients_and_attachments() {
     assert_eq!((m.recipients.len(), m.attachments.len()), (1, 0));
     assert_eq!(replica_rows(c.replica(), f), server_rows(srv(&mut c), f));
 }
+
+/// Three messages synchronized, then local changes of every kind: m1
+/// deleted, m2 marked read, one message created.
+async fn local_changes_of_every_kind(opts: SyncOptions) -> (C, Fid) {
+    let mut s = session();
+    let f = inbox(&s);
+    let mids: Vec<Mid> = (1..=3)
+        .map(|i| add(&mut s, f, &format!("m{i}"), false))
+        .collect();
+    let sks: Vec<Vec<u8>> = mids
+        .iter()
+        .map(|m| s.mailbox().source_key_of(m.0))
+        .collect();
+    let mut c = connect(s, opts).await;
+    let fid = f.to_u64_le();
+    c.sync_contents(fid, &CancelToken::new()).await.unwrap();
+    c.ensure_ids().await.unwrap();
+    c.replica_mut().delete_local_message(&sks[0]).unwrap();
+    assert!(c.replica_mut().set_read_local(&sks[1], true).unwrap());
+    c.replica_mut()
+        .create_local_message(fid, false, &[subject("new")], 134_115_552_010_000_000)
+        .unwrap();
+    (c, f)
+}
+
+/// R-231 ([MS-OXCFXICS] 3.3.4.3.3.2): the import ROPs may come in any
+/// order on one collector; read states first, then deletions, then changes
+/// give the same result.
+#[tokio::test]
+async fn imports_in_another_order_converge() {
+    use ics_client::sync::engine::ImportKind;
+    let opts = SyncOptions {
+        import_order: [
+            ImportKind::ReadStates,
+            ImportKind::Deletes,
+            ImportKind::Changes,
+        ],
+        ..SyncOptions::default()
+    };
+    let (mut c, f) = local_changes_of_every_kind(opts).await;
+    let up = c.upload_contents(f.to_u64_le()).await.unwrap();
+    assert_eq!((up.reads, up.deletes, up.imported), (1, 1, 1), "{up:?}");
+    assert_eq!(replica_rows(c.replica(), f), server_rows(srv(&mut c), f));
+    let r = c
+        .sync_contents(f.to_u64_le(), &CancelToken::new())
+        .await
+        .unwrap();
+    assert_eq!((r.download.full, r.download.deleted), (0, 0), "{r:?}");
+}
+
+/// R-139 ([MS-OXCFXICS] 3.3.4.3.3): an upload without state upload works;
+/// the saved CnsetSeen stays as it was, so the uploaded change comes down
+/// once more, equal to the client's version, and then nothing.
+#[tokio::test]
+async fn upload_without_state_upload() {
+    let opts = SyncOptions {
+        upload_state_before_import: false,
+        ..SyncOptions::default()
+    };
+    let (mut c, f) = local_changes_of_every_kind(opts).await;
+    let scope = Scope::contents(f.to_u64_le());
+    let before = c.replica().state(&scope).unwrap();
+    let up = c.upload_contents(f.to_u64_le()).await.unwrap();
+    assert_eq!(up.imported, 1);
+    let after = c.replica().state(&scope).unwrap();
+    assert_eq!(after.cnset_seen, before.cnset_seen);
+    assert_ne!(after.idset_given, before.idset_given, "R-212");
+    assert_eq!(replica_rows(c.replica(), f), server_rows(srv(&mut c), f));
+    let cancel = CancelToken::new();
+    let r = c.sync_contents(f.to_u64_le(), &cancel).await.unwrap();
+    assert_eq!(r.download.full, 1, "the upload comes back once: {r:?}");
+    assert_eq!(replica_rows(c.replica(), f), server_rows(srv(&mut c), f));
+    let r = c.sync_contents(f.to_u64_le(), &cancel).await.unwrap();
+    assert_eq!(r.download.full, 0, "{r:?}");
+}
+
+/// the same version uploaded again (its acknowledgment lost)
+/// is answered with SyncIgnore, which the engine counts as done, not as a
+/// failure; the upload completes with its state.
+#[tokio::test]
+async fn reimport_answered_with_sync_ignore_is_not_fatal() {
+    let mut s = session();
+    let f = inbox(&s);
+    let mid = add(&mut s, f, "m1", false);
+    let sk = s.mailbox().source_key_of(mid.0);
+    let mut c = connect(s, SyncOptions::default()).await;
+    let (fid, cancel) = (f.to_u64_le(), CancelToken::new());
+    c.sync_contents(fid, &cancel).await.unwrap();
+    c.replica_mut()
+        .modify_local_message(&sk, &[subject("local")], &[], 134_115_552_010_000_000)
+        .unwrap();
+    assert_eq!(c.upload_contents(fid).await.unwrap().imported, 1);
+    assert!(c.replica_mut().mark_unacknowledged(&sk).unwrap());
+    let r = c.sync_contents(fid, &cancel).await.unwrap();
+    assert_eq!((r.upload.ignored, r.upload.imported), (1, 0), "{r:?}");
+    assert!(r.upload.failed.is_empty());
+    assert!(c.replica().pending(fid).unwrap().changes.is_empty());
+    assert_eq!(replica_rows(c.replica(), f), server_rows(srv(&mut c), f));
+}

@@ -277,6 +277,201 @@ fn import_conflicts() {
     );
 }
 
+/// Imports v1 of a new message (client namespace), then changes it on the
+/// server, so that the next import based on v1 alone conflicts.
+fn conflicting(u: &mut Up, fai: bool) -> (Gid, Mid, Pcl) {
+    let gid = u.new_gid();
+    let ck1 = client_xid(1);
+    let assoc = if fai { ImportFlag::ASSOCIATED.0 } else { 0 };
+    u.import(gid, 1000, ck1, &Pcl::single(ck1), assoc, "v1");
+    let mid = Mid::new(ics_server::mailbox::LOCAL_REPLID, gid.globcnt);
+    let edit = ics_server::mailbox::MessageEdit {
+        set: vec![TaggedValue {
+            tag: tags::PID_TAG_SUBJECT,
+            value: PropValue::unicode("server"),
+        }],
+        ..Default::default()
+    };
+    u.c.s.mailbox_mut().modify_message(mid, edit, None).unwrap();
+    let g = u.c.s.mailbox().replguid();
+    let server_pcl = ics_server::mailbox::message_pcl(u.c.s.mailbox().message(mid).unwrap(), g);
+    (gid, mid, server_pcl)
+}
+
+/// The subjects of the embedded versions flagged PidTagInConflict, and the
+/// PidTagMessageStatus of the message.
+fn conflict_versions(u: &Up, mid: Mid) -> (Vec<String>, i32) {
+    use ics_server::session::conflict::{PID_TAG_IN_CONFLICT, PID_TAG_MESSAGE_STATUS};
+    let m = u.c.s.mailbox().message(mid).unwrap();
+    let subjects = m
+        .content
+        .attachments
+        .iter()
+        .filter(|a| a.props.get(PID_TAG_IN_CONFLICT) == Some(&PropValue::Boolean(true)))
+        .map(|a| {
+            match a
+                .embedded
+                .as_ref()
+                .unwrap()
+                .props
+                .get(tags::PID_TAG_SUBJECT)
+            {
+                Some(PropValue::Unicode(s)) => s.to_string_lossy(),
+                other => format!("{other:?}"),
+            }
+        })
+        .collect();
+    let status = match m.content.props.get(PID_TAG_MESSAGE_STATUS) {
+        Some(PropValue::I32(s)) => *s,
+        _ => 0,
+    };
+    (subjects, status)
+}
+
+/// R-245 ([MS-OXCFXICS] 3.1.5.6.2.1, 2.2.1.4.1): without
+/// PidTagResolveMethod a conflict on a normal message keeps a conflict
+/// resolve message: the winner's content (last writer wins), both versions
+/// as attachments with PidTagInConflict, msInConflict, the merged PCL; the
+/// collector's state does not claim it.
+#[test]
+fn conflict_resolve_message_by_default() {
+    for (client_lmt, winner) in [(u64::MAX / 2, "client"), (1, "server")] {
+        let mut u = Up::new();
+        let (gid, mid, server_pcl) = conflicting(&mut u, false);
+        let ck2 = client_xid(2);
+        let stale = Pcl::single(ck2);
+        assert_eq!(
+            u.import(gid, client_lmt, ck2, &stale, 0, "client"),
+            (ErrorCode::Success, Some(ErrorCode::Success))
+        );
+        assert_eq!(u.subject(mid).as_deref(), Some(winner));
+        let (mut versions, status) = conflict_versions(&u, mid);
+        versions.sort();
+        assert_eq!(versions, ["client", "server"]);
+        assert_eq!(status & 0x800, 0x800, "msInConflict");
+        let g = u.c.s.mailbox().replguid();
+        let m = u.c.s.mailbox().message(mid).unwrap();
+        let pcl = ics_server::mailbox::message_pcl(m, g);
+        assert!(pcl.includes(&stale) && pcl.includes(&server_pcl), "{pcl:?}");
+        let cn = m.cn;
+        assert!(!u.collector_state().cnset_seen.contains(g, cn));
+    }
+}
+
+/// [MS-OXCFXICS] 3.1.5.6.2.1: a conflict resolve message is not synchronized
+/// as such: a download sends the winner, without the version attachments and
+/// without msInConflict, with the merged PCL; the invariants hold.
+#[test]
+fn conflict_resolve_message_downloads_as_its_winner() {
+    use ics_server::ics::{ChangeBody, Download, Element, SyncOptions, SyncState};
+    let mut u = Up::new();
+    let (gid, mid, server_pcl) = conflicting(&mut u, false);
+    let ck2 = client_xid(2);
+    let r = u.import(gid, u64::MAX / 2, ck2, &Pcl::single(ck2), 0, "client");
+    assert_eq!(r, (ErrorCode::Success, Some(ErrorCode::Success)));
+    let inbox = u.c.inbox();
+    let mb = u.c.s.mailbox();
+    let els = Download::new(mb, inbox, SyncOptions::contents(), SyncState::default())
+        .unwrap()
+        .collect(mb)
+        .unwrap();
+    ics_server::ics::invariants::check(&SyncState::default(), &els).unwrap();
+    let change = els
+        .iter()
+        .find_map(|e| match e {
+            Element::MessageChange(c) if c.mid == mid => Some(c),
+            _ => None,
+        })
+        .expect("a change for the message");
+    let ChangeBody::Full(content) = &change.body else {
+        panic!("a full change")
+    };
+    assert_eq!(content.attachments.as_deref().map(<[_]>::len), Some(0));
+    let status = content.props.iter().find(|v| v.tag.id() == 0x0E17);
+    assert!(
+        !matches!(status, Some(TaggedValue { value: PropValue::I32(s), .. }) if s & 0x800 != 0),
+        "{status:?}"
+    );
+    let subject = content
+        .props
+        .iter()
+        .find(|v| v.tag.id() == tags::PID_TAG_SUBJECT.id());
+    assert_eq!(
+        subject.map(|v| &v.value),
+        Some(&PropValue::unicode("client"))
+    );
+    let pcl = change
+        .header
+        .iter()
+        .find(|v| v.tag.id() == tags::PID_TAG_PREDECESSOR_CHANGE_LIST.id())
+        .map(|v| match &v.value {
+            PropValue::Binary(b) => Pcl::decode(b).unwrap(),
+            other => panic!("{other:?}"),
+        })
+        .unwrap();
+    assert!(pcl.includes(&server_pcl) && pcl.includes(&Pcl::single(ck2)));
+}
+
+/// [MS-OXCFXICS] 3.1.5.6.2.1: a conflict with a conflict resolve message
+/// considers all versions: the new resolve message holds the earlier two and
+/// the newly imported one, and its PCL includes all of them.
+#[test]
+fn conflict_resolve_message_keeps_every_version() {
+    let mut u = Up::new();
+    let (gid, mid, server_pcl) = conflicting(&mut u, false);
+    let (ck2, ck3) = (client_xid(2), client_xid(3));
+    let r = u.import(gid, u64::MAX / 4, ck2, &Pcl::single(ck2), 0, "client");
+    assert_eq!(r, (ErrorCode::Success, Some(ErrorCode::Success)));
+    let r = u.import(gid, u64::MAX / 2, ck3, &Pcl::single(ck3), 0, "third");
+    assert_eq!(r, (ErrorCode::Success, Some(ErrorCode::Success)));
+    assert_eq!(u.subject(mid).as_deref(), Some("third"));
+    let (mut versions, status) = conflict_versions(&u, mid);
+    versions.sort();
+    assert_eq!(versions, ["client", "server", "third"]);
+    assert_eq!(status & 0x800, 0x800);
+    let g = u.c.s.mailbox().replguid();
+    let pcl = ics_server::mailbox::message_pcl(u.c.s.mailbox().message(mid).unwrap(), g);
+    for p in [server_pcl, Pcl::single(ck2), Pcl::single(ck3)] {
+        assert!(pcl.includes(&p), "{pcl:?} includes {p:?}");
+    }
+}
+
+/// FAI messages, and normal messages in a folder with
+/// RESOLVE_METHOD_LAST_WRITER_WINS, resolve by last writer wins without a
+/// conflict resolve message; on equal LastModificationTime the larger
+/// ChangeKey NamespaceGuid wins, byte by byte.
+#[test]
+fn last_writer_wins_for_fai_and_by_resolve_method() {
+    use ics_server::session::conflict::PID_TAG_RESOLVE_METHOD;
+    let mut u = Up::new();
+    let (gid, mid, _) = conflicting(&mut u, true);
+    let ck2 = client_xid(2);
+    let r = u.import(gid, u64::MAX / 2, ck2, &Pcl::single(ck2), 0x10, "client");
+    assert_eq!(r, (ErrorCode::Success, Some(ErrorCode::Success)));
+    assert_eq!(u.subject(mid).as_deref(), Some("client"));
+    assert_eq!(conflict_versions(&u, mid), (vec![], 0));
+    // Ties: the server's REPLGUID starts with 0x5A; 0xC1.. is larger, 0x01.. smaller.
+    for (guid, winner) in [([0xC1; 16], "client"), ([0x01; 16], "server")] {
+        let mut u = Up::new();
+        let inbox = u.c.inbox();
+        let lww = TaggedValue {
+            tag: PID_TAG_RESOLVE_METHOD,
+            value: PropValue::I32(1),
+        };
+        u.c.s
+            .mailbox_mut()
+            .set_folder_properties(inbox, &[lww], &[], None)
+            .unwrap();
+        let (gid, mid, _) = conflicting(&mut u, false);
+        let server_lmt = u.c.s.mailbox().message(mid).unwrap().last_modified;
+        let ck = Xid::new(Guid(guid), &7u64.to_be_bytes()).unwrap();
+        let r = u.import(gid, server_lmt, ck, &Pcl::single(ck), 0, "client");
+        assert_eq!(r, (ErrorCode::Success, Some(ErrorCode::Success)));
+        assert_eq!(u.subject(mid).as_deref(), Some(winner), "{guid:02x?}");
+        assert_eq!(conflict_versions(&u, mid), (vec![], 0));
+    }
+}
+
 /// ImportDeletes (hard), deleted twice is ignored, unknown flag bits fail.
 #[test]
 fn import_deletes() {

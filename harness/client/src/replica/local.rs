@@ -269,6 +269,25 @@ impl Replica {
         })
     }
 
+    /// Forgets that the server acknowledged the upload of the message's
+    /// current version, as when the client stopped between the import and
+    /// recording it: the next upload sends the same version (same ChangeKey
+    /// and PCL) again, which the server answers with SyncIgnore.
+    /// Returns `false` if the message has a local change already.
+    pub fn mark_unacknowledged(&mut self, sk: &[u8]) -> Result<bool, ReplicaError> {
+        self.in_savepoint(|conn| {
+            let (id, local, _) = row(conn, sk)?;
+            if local != LOCAL_CLEAN {
+                return Ok(false);
+            }
+            conn.execute(
+                "UPDATE messages SET local = ?1 WHERE id = ?2",
+                params![LOCAL_MODIFIED, id],
+            )?;
+            Ok(true)
+        })
+    }
+
     /// The server accepted the deletion: forget the message, and drop its ID
     /// from IdsetGiven of `given`.
     pub fn upload_done_delete(

@@ -14,6 +14,9 @@
 //!   message, ImportDeletes, ImportReadStateChanges, then the new state via
 //!   GetTransferState when nothing is outstanding, with
 //!   IdsetGiven kept out of the upload context and merged back.
+//!   The import order is an option (any order is allowed, R-231), and so is
+//!   the state upload (without it the saved state is kept, R-139). SyncIgnore
+//!   and SyncObjectDeleted count as done.
 //! * Local folder changes go up through a hierarchy collector parents first
 //!   local message moves through the destination's contents
 //!   collector before its other imports: see
@@ -106,6 +109,25 @@ pub struct SyncOptions {
     /// Import with FailOnConflict: conflicts are resolved by this client
     /// (last writer wins, loser kept and linked, R-340) rather than by the server.
     pub fail_on_conflict: bool,
+    /// Upload the saved state into the collector before importing, and take
+    /// the collector's state afterwards ([MS-OXCFXICS] 3.3.4.3.3). Without
+    /// it the saved state stays as it was (IdsetGiven still gains
+    /// the imported IDs), so uploaded changes may come down once more.
+    pub upload_state_before_import: bool,
+    /// The order of the import ROPs on the collector; any order is allowed
+    /// (3.3.4.3.3.2, R-231). Each kind is sent once, in this order.
+    pub import_order: [ImportKind; 3],
+}
+
+/// A kind of import ROP of a contents upload.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ImportKind {
+    /// RopSynchronizationImportMessageChange (one per changed message).
+    Changes,
+    /// RopSynchronizationImportDeletes.
+    Deletes,
+    /// RopSynchronizationImportReadStateChanges.
+    ReadStates,
 }
 
 impl Default for SyncOptions {
@@ -128,6 +150,12 @@ impl Default for SyncOptions {
             send_options_extra: 0,
             sync_flags_extra: 0,
             fail_on_conflict: true,
+            upload_state_before_import: true,
+            import_order: [
+                ImportKind::Changes,
+                ImportKind::Deletes,
+                ImportKind::ReadStates,
+            ],
         }
     }
 }
@@ -692,14 +720,100 @@ impl<O: IcsOps + Send> Client<O> {
     ) -> Result<(), SyncError> {
         let mut report = SyncReport::default();
         let state = self.replica.state(scope)?;
-        self.upload_state(coll, SyncType::Contents, true, &state, &mut report)
-            .await?;
+        let with_state = self.opts.upload_state_before_import;
+        if with_state {
+            self.upload_state(coll, SyncType::Contents, true, &state, &mut report)
+                .await?;
+        }
         // Moves first; a message whose move failed keeps its changes for later.
         let not_moved = self.import_moves(coll, scope, moves, up).await?;
         pending
             .changes
             .retain(|m| !not_moved.contains(&m.source_key));
         let mut imported: Vec<Vec<u8>> = Vec::new();
+        for kind in self.opts.import_order {
+            match kind {
+                ImportKind::Changes => {
+                    self.import_changes(coll, scope, &pending, up, &mut imported)
+                        .await?
+                }
+                ImportKind::Deletes if !pending.deletes.is_empty() => {
+                    self.ops
+                        .import_deletes(coll, self.opts.hard_delete, &pending.deletes)
+                        .await?;
+                    for sk in &pending.deletes {
+                        self.replica.upload_done_delete(sk, Some(scope))?;
+                    }
+                    up.deletes += pending.deletes.len() as u64;
+                }
+                ImportKind::ReadStates if !pending.reads.is_empty() => {
+                    self.ops.import_read_states(coll, &pending.reads).await?;
+                    for (sk, _) in &pending.reads {
+                        self.replica.upload_done_read(sk)?;
+                    }
+                    up.reads += pending.reads.len() as u64;
+                }
+                ImportKind::Deletes | ImportKind::ReadStates => {}
+            }
+        }
+        // Nothing is outstanding on the collector: its state is a checkpoint
+        // . Without a state upload it covers only this upload, so the
+        // saved state is kept.
+        let new = if with_state {
+            let sctx = self.ops.get_transfer_state(coll).await?;
+            let r = self
+                .read_stream(sctx, RootKind::State, &CancelToken::new(), &mut report)
+                .await;
+            let released = self.ops.release(sctx).await;
+            let root = r?;
+            released?;
+            let ft::Root::State(s) = root else {
+                return Err(SyncError::UnexpectedRoot(root.kind().name()));
+            };
+            crate::convert::state_blobs(&s)
+        } else {
+            state
+        };
+        // IdsetGiven was kept up to date import by import; merge again for safety.
+        let mut given = decode_given(&self.replica.state(scope)?.idset_given)?;
+        for sk in &imported {
+            if let Some(g) = gid_of(sk) {
+                given.insert(g.replguid, g.globcnt);
+            }
+        }
+        for sk in &pending.deletes {
+            if let Some(g) = gid_of(sk) {
+                given.remove(g.replguid, g.globcnt);
+            }
+        }
+        let merged = StateBlobs {
+            idset_given: given.encode_replguid(),
+            cnset_seen: new.cnset_seen,
+            cnset_seen_fai: new.cnset_seen_fai,
+            cnset_read: new.cnset_read,
+        };
+        for b in [
+            &merged.cnset_seen,
+            &merged.cnset_seen_fai,
+            &merged.cnset_read,
+        ] {
+            decode_given(b)?;
+        }
+        self.replica.set_state(scope, &merged)?;
+        Ok(())
+    }
+
+    /// ImportMessageChange with the whole message for each local change
+    /// . SyncIgnore and SyncObjectDeleted are not fatal: the
+    /// change is done; SyncConflict leaves it for the download to resolve.
+    async fn import_changes(
+        &mut self,
+        coll: Obj,
+        scope: &Scope,
+        pending: &crate::replica::Pending,
+        up: &mut UploadReport,
+        imported: &mut Vec<Vec<u8>>,
+    ) -> Result<(), SyncError> {
         for m in &pending.changes {
             let header = ImportHeader {
                 source_key: m.source_key.clone(),
@@ -751,60 +865,6 @@ impl<O: IcsOps + Send> Client<O> {
                 ImportOutcome::Failed(code) => up.failed.push((m.source_key.clone(), code)),
             }
         }
-        if !pending.deletes.is_empty() {
-            self.ops
-                .import_deletes(coll, self.opts.hard_delete, &pending.deletes)
-                .await?;
-            for sk in &pending.deletes {
-                self.replica.upload_done_delete(sk, Some(scope))?;
-            }
-            up.deletes += pending.deletes.len() as u64;
-        }
-        if !pending.reads.is_empty() {
-            self.ops.import_read_states(coll, &pending.reads).await?;
-            for (sk, _) in &pending.reads {
-                self.replica.upload_done_read(sk)?;
-            }
-            up.reads += pending.reads.len() as u64;
-        }
-        // Nothing is outstanding on the collector: its state is a checkpoint.
-        let sctx = self.ops.get_transfer_state(coll).await?;
-        let r = self
-            .read_stream(sctx, RootKind::State, &CancelToken::new(), &mut report)
-            .await;
-        let released = self.ops.release(sctx).await;
-        let root = r?;
-        released?;
-        let ft::Root::State(s) = root else {
-            return Err(SyncError::UnexpectedRoot(root.kind().name()));
-        };
-        let new = crate::convert::state_blobs(&s);
-        // IdsetGiven was kept up to date import by import; merge again for safety.
-        let mut given = decode_given(&self.replica.state(scope)?.idset_given)?;
-        for sk in &imported {
-            if let Some(g) = gid_of(sk) {
-                given.insert(g.replguid, g.globcnt);
-            }
-        }
-        for sk in &pending.deletes {
-            if let Some(g) = gid_of(sk) {
-                given.remove(g.replguid, g.globcnt);
-            }
-        }
-        let merged = StateBlobs {
-            idset_given: given.encode_replguid(),
-            cnset_seen: new.cnset_seen,
-            cnset_seen_fai: new.cnset_seen_fai,
-            cnset_read: new.cnset_read,
-        };
-        for b in [
-            &merged.cnset_seen,
-            &merged.cnset_seen_fai,
-            &merged.cnset_read,
-        ] {
-            decode_given(b)?;
-        }
-        self.replica.set_state(scope, &merged)?;
         Ok(())
     }
 

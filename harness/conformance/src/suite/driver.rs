@@ -178,6 +178,8 @@ pub struct ServerMessage {
     pub props: Vec<ft::FtProp>,
     /// The messageChangeHeader (PidTagChangeKey, PidTagPredecessorChangeList ...).
     pub header: Vec<ft::FtProp>,
+    /// Its recipients and attachments.
+    pub children: ft::MessageChildren,
 }
 
 /// Everything one scenario drives.
@@ -213,6 +215,10 @@ pub struct Harness {
     pub open_ctx: Option<Obj>,
     /// The ReturnValue and the returned handle of the last configure-only action.
     pub last_configure_handle: Option<(u32, u32)>,
+    /// The server's PCL of each message with a local change, read right before the last
+    /// upload without FailOnConflict (source key, PCL): the versions a conflict resolve
+    /// message must succeed.
+    pub server_pcls_before_upload: BTreeMap<Vec<u8>, Vec<u8>>,
 }
 
 /// One RopGetLocalReplicaIds of the scenario.
@@ -355,6 +361,7 @@ impl Harness {
             open_ctx: None,
             reservations: Vec::new(),
             returned_state: None,
+            server_pcls_before_upload: BTreeMap::new(),
         })
     }
 
@@ -729,6 +736,51 @@ impl Harness {
         rops.push(Self::release_rop(1));
         let resps = self.admin_call(rops, 2)?;
         Self::check(&resps, &format!("changing message {name}"))
+    }
+
+    /// Every property of a message as RopOpenMessage + RopGetPropertiesAll on the other
+    /// session return it ([MS-OXCPRPT] 2.2.2.4): a read outside synchronization, which also
+    /// sees a message that is never synchronized as such (a conflict resolve message,
+    /// [MS-OXCFXICS] 3.1.5.6.2.1).
+    pub fn server_message_properties(
+        &mut self,
+        name: &str,
+    ) -> Result<Vec<ics_wire::prop::TaggedValue>, String> {
+        let get = RopRequest::GetPropertiesAll(ics_wire::rop::property::GetPropertiesAllRequest {
+            logon_id: 0,
+            input_handle_index: 2,
+            property_size_limit: 0,
+            want_unicode: 1,
+        });
+        let m = self.message(name)?;
+        let rops = vec![
+            Self::open_folder_rop(m.folder),
+            RopRequest::OpenMessage(OpenMessageRequest {
+                logon_id: 0,
+                input_handle_index: 1,
+                output_handle_index: 2,
+                code_page_id: 0x0FFF,
+                folder_id: m.folder,
+                open_mode_flags: MessageOpenModeFlags::default(),
+                message_id: m.mid,
+            }),
+            get,
+            Self::release_rop(2),
+            Self::release_rop(1),
+        ];
+        let resps = self.admin_call(rops, 2)?;
+        Self::check(&resps, &format!("reading message {name}"))?;
+        match &resps[2] {
+            RopResponse::GetPropertiesAll(r) => match &r.result {
+                ics_wire::rop::common::RopResult::Success(s) => {
+                    Ok(s.property_values.iter().map(|v| v.0.clone()).collect())
+                }
+                ics_wire::rop::common::RopResult::Failure(e) => {
+                    Err(format!("RopGetPropertiesAll of {name}: {e:?}"))
+                }
+            },
+            other => Err(format!("reading message {name}: {}", other.name())),
+        }
     }
 
     /// The request buffer that modifies a message (a new PidTagSubject), for a change that
@@ -1595,6 +1647,7 @@ impl Harness {
                 fai,
                 props: full.props.clone(),
                 header: full.header.clone(),
+                children: full.children.clone(),
             });
         }
         Ok(out)

@@ -221,16 +221,20 @@ impl<'a> MessageFilter<'a> {
     }
 }
 
-/// The full content of a top-level message after filters and string form.
+/// The full content of a top-level message after filters and string form. A conflict
+/// resolve message goes out as its winning version, without the versions in conflict
+/// ([MS-OXCFXICS] 3.1.5.6.2.1; `session::conflict::synchronized_content`).
 pub fn message_content(m: &Message, opts: &SyncOptions) -> ContentOut {
     let filter = MessageFilter::new(opts, m.fai);
-    let mut props: Vec<TaggedValue> = Vec::with_capacity(m.content.props.len() + 1);
+    let view = crate::session::conflict::synchronized_content(&m.content);
+    let content = view.as_ref().unwrap_or(&m.content);
+    let mut props: Vec<TaggedValue> = Vec::with_capacity(content.props.len() + 1);
     let flags = TaggedValue {
         tag: tags::PID_TAG_MESSAGE_FLAGS,
         value: PropValue::I32(m.message_flags()),
     };
     let mut flags_done = false;
-    for p in m.content.props.values() {
+    for p in content.props.values() {
         if p.tag.id() > flags.tag.id() && !flags_done {
             flags_done = true;
             if filter.passes(flags.tag) {
@@ -248,7 +252,7 @@ pub fn message_content(m: &Message, opts: &SyncOptions) -> ContentOut {
         props.push(flags);
     }
     let recipients = filter.passes(PID_TAG_MESSAGE_RECIPIENTS).then(|| {
-        m.content
+        content
             .recipients
             .iter()
             .map(|r| recipient_out(r.values(), opts.strings))
@@ -256,7 +260,7 @@ pub fn message_content(m: &Message, opts: &SyncOptions) -> ContentOut {
     });
     let attachments = filter
         .passes(PID_TAG_MESSAGE_ATTACHMENTS)
-        .then(|| attachments_out(&m.content, opts.strings));
+        .then(|| attachments_out(content, opts.strings));
     ContentOut {
         props,
         recipients,

@@ -477,7 +477,12 @@ impl Mailbox {
         strip_computed(&mut content.props);
         let cn = self.new_cn()?;
         let now = self.clock.now();
+        // [MS-OXOMSG] 2.2.3.9: the server sets the delivery time when it
+        // receives a message; an imported version (ICS upload, move) is the
+        // client's copy, stored as given, so nothing is added that the
+        // client would never download (R-212: the upload is not sent back).
         if !fai
+            && imported.is_none()
             && content
                 .props
                 .get(tags::PID_TAG_MESSAGE_DELIVERY_TIME)

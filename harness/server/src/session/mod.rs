@@ -15,6 +15,7 @@
 //! (public folders, folder-level CopyTo, conflict resolve messages).
 
 pub mod config;
+pub mod conflict;
 mod copy;
 mod destination;
 pub mod profile;

@@ -43,6 +43,9 @@ pub enum Pending {
         /// collector's state may claim its CN.
         claim: bool,
     },
+    /// Imported version of a normal message in conflict, in a folder whose
+    /// PidTagResolveMethod asks for a conflict resolve message (3.1.5.6.2.1).
+    Resolve(Box<super::conflict::ResolvePlan>),
     /// Imported version lost a conflict: keep the server content, merge the PCL.
     KeepServer {
         /// The message.
@@ -522,6 +525,13 @@ impl Session {
                     .replace_message(mid, content, Some(change))
                     .map_err(e)?;
                 claimed = claim;
+                mid
+            }
+            Pending::Resolve(plan) => {
+                // The result is neither version the client has (3.1.5.6.2.1).
+                claimed = false;
+                let mid = plan.mid;
+                self.save_conflict_resolve(*plan, content).map_err(e)?;
                 mid
             }
             Pending::KeepServer { mid, pcl } => {

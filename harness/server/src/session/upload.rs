@@ -3,10 +3,11 @@
 //! S, T).
 //!
 //! Conflicts (3.1.5.6): detection compares PCLs for every imported version;
-//! resolution is last writer wins for folders, FAI and normal messages alike
+//! resolution is last writer wins for folders, FAI messages and normal
+//! messages in a folder with PidTagResolveMethod RESOLVE_METHOD_LAST_WRITER_WINS
 //! (PidTagLastModificationTime, then ChangeKey NamespaceGuid, then the
-//! imported version; folders keep the server version on a tie). This server
-//! does not generate conflict resolve messages (listed as a gap). The result
+//! imported version; folders keep the server version on a tie); other normal
+//! messages get a conflict resolve message (`conflict.rs`). The result
 //! of a conflict the server resolved is never claimed in the upload
 //! context's CnsetSeen (whichever side won, its merged PCL is new to the
 //! client), so the client's next download brings it (3.2.5.9.4.2, R-246).
@@ -21,6 +22,7 @@ use ics_wire::rop::import::*;
 use ics_wire::rop::{ErrorCode, RopRequest, RopResponse};
 use ics_wire::state::IcsState;
 
+use super::conflict;
 use super::setup::{MessageCtx, Pending};
 use super::{Object, Session, SessionError, StateUpload, input_response, state_stream};
 use crate::mailbox::{
@@ -343,16 +345,44 @@ impl Session {
                     return Err(ErrorCode::InvalidParameter);
                 }
                 let g = self.mb.replguid();
+                let (server_ck, server_lmt) = (message_change_key(m, g), m.last_modified);
+                let imported = v.change.clone();
                 let verdict = decide(
                     v.change,
                     &message_pcl(m, g),
-                    m.last_modified,
-                    &message_change_key(m, g),
+                    server_lmt,
+                    &server_ck,
                     false,
                     fail_on_conflict,
                 )?;
                 let claim = verdict.client_has_result();
+                // a conflict on a normal message keeps a
+                // conflict resolve message unless the folder says last writer wins.
+                let lww = fai
+                    || self.mb.folder(folder).map(conflict::resolve_method)
+                        == Some(conflict::ResolveMethod::LastWriterWins);
                 match verdict {
+                    Verdict::Apply {
+                        change,
+                        conflict: true,
+                    } if !lww => Pending::Resolve(Box::new(conflict::ResolvePlan {
+                        mid,
+                        imported,
+                        result: change,
+                        import_wins: true,
+                    })),
+                    Verdict::KeepMerged(pcl) if !lww => {
+                        Pending::Resolve(Box::new(conflict::ResolvePlan {
+                            mid,
+                            imported,
+                            result: ImportedChange {
+                                change_key: server_ck,
+                                pcl,
+                                last_modified: server_lmt,
+                            },
+                            import_wins: false,
+                        }))
+                    }
                     Verdict::Apply { change, .. } => Pending::Replace { mid, change, claim },
                     Verdict::KeepMerged(pcl) => Pending::KeepServer { mid, pcl },
                 }

@@ -6,9 +6,11 @@
 //! `Err` fails the scenario with its message.
 
 mod client;
+mod conflicts;
 mod download;
 mod hierarchy;
 mod hierarchy_upload;
+mod imports;
 mod local;
 mod message_move;
 mod more;
@@ -70,6 +72,9 @@ static STEPS: LazyLock<Vec<(Regex, Handler)>> = LazyLock::new(|| {
     let mut all = Vec::new();
     all.extend(hierarchy_upload::steps());
     all.extend(message_move::steps());
+    // Before `upload`: it owns "the client imports the change of {m} again" (through the engine).
+    all.extend(conflicts::steps());
+    all.extend(imports::steps());
     // First: its phrases are more specific than the generic outcome phrases of `more`.
     all.extend(upload::steps());
     all.extend(setup::steps());

@@ -24,7 +24,7 @@ pub(super) fn steps() -> Vec<(&'static str, super::Handler)> {
         r"^the client imports the deletions of ([mf]\d+) and of a message unknown to the server$" => import_deletions_unknown,
         r"^the last ROP succeeds, or fails before deleting anything$" => succeeds_or_deleted_nothing,
         r"^after a retry on a fresh collector the server folder does not hold ([mf]\d+)$" => retry_fresh_collector,
-        r"^the client imports the change of ([mf]\d+) (again|with ImportFlag (0x[0-9A-Fa-f]{2})|with the header properties in another order|with an extra property after the PCL|with no property values)$" => import_change_probe,
+        r"^the client imports the change of ([mf]\d+) (with ImportFlag (0x[0-9A-Fa-f]{2})|with the header properties in another order|with an extra property after the PCL|with no property values)$" => import_change_probe,
         r"^on the server, message ([mf]\d+) has a PCL that includes the PCL it had before$" => pcl_includes_before,
         r"^the client imports message ([mf]\d+) with the PCL it had before the server change$" => import_old_version,
         r"^the last ROP fails with 0x80040801, or succeeds and the server keeps its version of ([mf]\d+)$" => ignored_or_kept,
@@ -463,8 +463,8 @@ fn sent_change(
 }
 
 /// RopSynchronizationImportMessageChange sent as is on a fresh contents collector: the
-/// change the client already uploaded (again), or its pending local change with a flag or a
-/// defect. Recorded as the last ROP; the opened message is released unsaved.
+/// client's pending local change with a flag or a defect (`again` is in `conflicts.rs`).
+/// Recorded as the last ROP; the opened message is released unsaved.
 async fn import_change_probe(w: &mut SuiteWorld, a: Args) -> Res {
     use ics_client::sync::ops::IcsOps;
     let m = a.s(1).to_owned();
@@ -472,9 +472,7 @@ async fn import_change_probe(w: &mut SuiteWorld, a: Args) -> Res {
     let h = w.harness().await?;
     let sk = h.message_key(&m)?;
     let fai = h.message(&m)?.fai;
-    let mut req = if how == "again" {
-        sent_change(h, &sk).ok_or_else(|| format!("the client never imported a change of {m}"))?
-    } else {
+    let mut req = {
         let fid = h.message(&m)?.folder.to_u64_le();
         let pending = h.client.replica().pending(fid).map_err(|e| e.to_string())?;
         let row = pending
