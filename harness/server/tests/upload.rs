@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::Client;
+use common::{Client, server_edit, subject};
 use ics_server::session::profile::Profile;
 use ics_wire::Guid;
 use ics_wire::ids::{Fid, Gid, GlobCnt, Mid, ReplGuid, Xid};
@@ -15,7 +15,6 @@ use ics_wire::rop::idmgmt::GetLocalReplicaIdsRequest;
 use ics_wire::rop::import::*;
 use ics_wire::rop::message::{CreateMessageRequest, SaveChangesMessageRequest};
 use ics_wire::rop::property::SetPropertiesRequest;
-use ics_wire::rop::state::InputOutputHandleRequest;
 use ics_wire::rop::value::TaggedPropertyValue;
 use ics_wire::rop::{ErrorCode, RopRequest, RopResponse};
 use ics_wire::state::IcsState;
@@ -73,6 +72,15 @@ impl Up {
         assert!(
             matches!(&r.rops[0], RopResponse::SynchronizationOpenCollector(x) if x.return_value == ErrorCode::Success)
         );
+    }
+
+    /// An empty normal message the server stores in `folder` (no ROP).
+    fn stored(&mut self, folder: Fid) -> Mid {
+        self.c
+            .s
+            .mailbox_mut()
+            .create_message(folder, false, Default::default())
+            .unwrap()
     }
 
     fn new_gid(&mut self) -> Gid {
@@ -149,29 +157,7 @@ impl Up {
     }
 
     fn collector_state(&mut self) -> IcsState {
-        self.c
-            .call(vec![RopRequest::SynchronizationGetTransferState(
-                InputOutputHandleRequest {
-                    logon_id: 0,
-                    input_handle_index: 2,
-                    output_handle_index: 4,
-                },
-            )]);
-        let bytes = self.c.download(4, 0xBABE).concat();
-        let ics_wire::ftstream::Root::State(s) =
-            ics_wire::ftstream::parse(ics_wire::ftstream::RootKind::State, &bytes).unwrap()
-        else {
-            panic!()
-        };
-        let props: Vec<TaggedValue> = s
-            .props
-            .iter()
-            .map(|p| TaggedValue {
-                tag: p.tag,
-                value: p.value.clone(),
-            })
-            .collect();
-        IcsState::from_props(&props).unwrap()
+        self.c.transfer_state(2, 4)
     }
 
     fn subject(&self, mid: Mid) -> Option<String> {
@@ -228,20 +214,7 @@ fn import_conflicts() {
     u.import(gid, 1000, ck1, &Pcl::single(ck1), 0, "v1");
     let mid = Mid::new(ics_server::mailbox::LOCAL_REPLID, gid.globcnt);
     // The server changes the message: its PCL gains a server XID.
-    u.c.s
-        .mailbox_mut()
-        .modify_message(
-            mid,
-            ics_server::mailbox::MessageEdit {
-                set: vec![TaggedValue {
-                    tag: tags::PID_TAG_SUBJECT,
-                    value: PropValue::unicode("server"),
-                }],
-                ..Default::default()
-            },
-            None,
-        )
-        .unwrap();
+    server_edit(u.c.s.mailbox_mut(), mid, vec![subject("server")], vec![]);
     let ck2 = client_xid(2);
     let stale = Pcl::single(ck2); // does not include the server change
     assert_eq!(
@@ -282,11 +255,7 @@ fn import_conflicts() {
 fn import_deletes() {
     let mut u = Up::new();
     let inbox = u.c.inbox();
-    let mid =
-        u.c.s
-            .mailbox_mut()
-            .create_message(inbox, false, Default::default())
-            .unwrap();
+    let mid = u.stored(inbox);
     let gid = u.c.s.mailbox().ids().gid_of(mid.0).unwrap();
     let del = |flags: u8| {
         RopRequest::SynchronizationImportDeletes(SynchronizationImportDeletesRequest {
@@ -360,11 +329,7 @@ fn import_deletes_of_unseen_id_prevents_resurrection() {
 fn import_read_state() {
     let mut u = Up::new();
     let inbox = u.c.inbox();
-    let mid =
-        u.c.s
-            .mailbox_mut()
-            .create_message(inbox, false, Default::default())
-            .unwrap();
+    let mid = u.stored(inbox);
     let sk = u.c.s.mailbox().source_key_of(mid.0);
     let r =
         u.c.call(vec![RopRequest::SynchronizationImportReadStateChanges(
@@ -448,11 +413,7 @@ fn import_message_move() {
     let mut u = Up::new();
     let inbox = u.c.inbox();
     let other = u.c.s.mailbox_mut().create_folder(inbox, "Other").unwrap();
-    let mid =
-        u.c.s
-            .mailbox_mut()
-            .create_message(other, false, Default::default())
-            .unwrap();
+    let mid = u.stored(other);
     let dst = u.new_gid();
     let mb = u.c.s.mailbox();
     let g = mb.replguid();
@@ -580,11 +541,7 @@ fn import_message_move_client_newer() {
     let mut u = Up::new();
     let inbox = u.c.inbox();
     let other = u.c.s.mailbox_mut().create_folder(inbox, "Other").unwrap();
-    let mid =
-        u.c.s
-            .mailbox_mut()
-            .create_message(other, false, Default::default())
-            .unwrap();
+    let mid = u.stored(other);
     let dst = u.new_gid();
     let mb = u.c.s.mailbox();
     let g = mb.replguid();
@@ -634,20 +591,7 @@ fn server_resolved_conflict_is_not_claimed() {
     };
     assert!(seen(&mut u), "R-173: the imported version is claimed");
     let server_edit = |u: &mut Up, s: &str| {
-        u.c.s
-            .mailbox_mut()
-            .modify_message(
-                mid,
-                ics_server::mailbox::MessageEdit {
-                    set: vec![TaggedValue {
-                        tag: tags::PID_TAG_SUBJECT,
-                        value: PropValue::unicode(s),
-                    }],
-                    ..Default::default()
-                },
-                None,
-            )
-            .unwrap();
+        server_edit(u.c.s.mailbox_mut(), mid, vec![subject(s)], vec![]);
     };
     // The server version is newer by LastModificationTime: it wins.
     server_edit(&mut u, "server");
@@ -993,11 +937,7 @@ fn message_content_upload_adds_to_staged_content() {
     use ics_wire::ftstream as ft;
     let mut u = Up::new();
     let inbox = u.c.inbox();
-    let mid =
-        u.c.s
-            .mailbox_mut()
-            .create_message(inbox, false, Default::default())
-            .unwrap();
+    let mid = u.stored(inbox);
     let mb = u.c.s.mailbox();
     let gid = mb.ids().gid_of(mid.0).unwrap();
     let pcl = ics_server::mailbox::message_pcl(mb.message(mid).unwrap(), mb.replguid());
@@ -1161,28 +1101,11 @@ fn import_message_move_of_a_stale_version_is_not_hidden() {
     let mut u = Up::new();
     let inbox = u.c.inbox();
     let other = u.c.s.mailbox_mut().create_folder(inbox, "Other").unwrap();
-    let mid =
-        u.c.s
-            .mailbox_mut()
-            .create_message(other, false, Default::default())
-            .unwrap();
+    let mid = u.stored(other);
     let g = u.c.s.mailbox().replguid();
     let known = ics_server::mailbox::message_pcl(u.c.s.mailbox().message(mid).unwrap(), g);
     // The server changes the message after the client last saw it.
-    u.c.s
-        .mailbox_mut()
-        .modify_message(
-            mid,
-            ics_server::mailbox::MessageEdit {
-                set: vec![TaggedValue {
-                    tag: tags::PID_TAG_SUBJECT,
-                    value: PropValue::unicode("server"),
-                }],
-                ..Default::default()
-            },
-            None,
-        )
-        .unwrap();
+    server_edit(u.c.s.mailbox_mut(), mid, vec![subject("server")], vec![]);
     let dst = u.new_gid();
     let mb = u.c.s.mailbox();
     let req = SynchronizationImportMessageMoveRequest {
