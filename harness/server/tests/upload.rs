@@ -28,6 +28,53 @@ fn client_xid(n: u64) -> Xid {
     Xid::new(Guid([0xC1; 16]), &n.to_be_bytes()).unwrap()
 }
 
+/// The change header of an import ([MS-OXCFXICS] 2.2.3.2.4.2.1 /
+/// 2.2.3.2.4.3.1): PidTagSourceKey, PidTagLastModificationTime,
+/// PidTagChangeKey, PidTagPredecessorChangeList.
+fn change_header(gid: Gid, lmt: u64, ck: Xid, pcl: &Pcl) -> Vec<TaggedPropertyValue> {
+    vec![
+        tv(
+            tags::PID_TAG_SOURCE_KEY,
+            PropValue::Binary(gid.to_xid().to_bytes()),
+        ),
+        tv(tags::PID_TAG_LAST_MODIFICATION_TIME, PropValue::Time(lmt)),
+        tv(tags::PID_TAG_CHANGE_KEY, PropValue::Binary(ck.to_bytes())),
+        tv(
+            tags::PID_TAG_PREDECESSOR_CHANGE_LIST,
+            PropValue::Binary(pcl.to_bytes()),
+        ),
+    ]
+}
+
+/// PidTagParentSourceKey, the change header, PidTagDisplayName: the
+/// hierarchy values of ImportHierarchyChange (2.2.3.2.4.3.1).
+fn folder_values(
+    parent: Vec<u8>,
+    gid: Gid,
+    lmt: u64,
+    ck: Xid,
+    pcl: &Pcl,
+    name: &str,
+) -> Vec<TaggedPropertyValue> {
+    let mut v = vec![tv(
+        tags::PID_TAG_PARENT_SOURCE_KEY,
+        PropValue::Binary(parent),
+    )];
+    v.extend(change_header(gid, lmt, ck, pcl));
+    v.push(tv(tags::PID_TAG_DISPLAY_NAME, PropValue::unicode(name)));
+    v
+}
+
+/// RopSaveChangesMessage of the message in `slot`, kept open read-write.
+fn save_rop(slot: u8) -> RopRequest {
+    RopRequest::SaveChangesMessage(SaveChangesMessageRequest {
+        logon_id: 0,
+        response_handle_index: slot,
+        input_handle_index: slot,
+        save_flags: SaveFlags::KEEP_OPEN_READ_WRITE,
+    })
+}
+
 struct Up {
     c: Client,
     /// REPLGUID and next GLOBCNT of the reserved range.
@@ -102,18 +149,7 @@ impl Up {
         flags: u8,
         subject: &str,
     ) -> (ErrorCode, Option<ErrorCode>) {
-        let header = vec![
-            tv(
-                tags::PID_TAG_SOURCE_KEY,
-                PropValue::Binary(gid.to_xid().to_bytes()),
-            ),
-            tv(tags::PID_TAG_LAST_MODIFICATION_TIME, PropValue::Time(lmt)),
-            tv(tags::PID_TAG_CHANGE_KEY, PropValue::Binary(ck.to_bytes())),
-            tv(
-                tags::PID_TAG_PREDECESSOR_CHANGE_LIST,
-                PropValue::Binary(pcl.to_bytes()),
-            ),
-        ];
+        let header = change_header(gid, lmt, ck, pcl);
         let r = self
             .c
             .call(vec![RopRequest::SynchronizationImportMessageChange(
@@ -143,17 +179,31 @@ impl Up {
                 input_handle_index: 3,
                 property_values: vec![tv(tags::PID_TAG_SUBJECT, PropValue::unicode(subject))],
             }),
-            RopRequest::SaveChangesMessage(SaveChangesMessageRequest {
-                logon_id: 0,
-                response_handle_index: 3,
-                input_handle_index: 3,
-                save_flags: SaveFlags::KEEP_OPEN_READ_WRITE,
-            }),
+            save_rop(3),
         ]);
         let RopResponse::SaveChangesMessage(s) = &r.rops[1] else {
             panic!()
         };
         (rv, Some(s.result.return_value()))
+    }
+
+    /// RopSynchronizationImportHierarchyChange with `hierarchy_values` and
+    /// no other properties; its ReturnValue.
+    fn import_hierarchy(&mut self, hierarchy_values: Vec<TaggedPropertyValue>) -> ErrorCode {
+        let r = self
+            .c
+            .call(vec![RopRequest::SynchronizationImportHierarchyChange(
+                SynchronizationImportHierarchyChangeRequest {
+                    logon_id: 0,
+                    input_handle_index: 2,
+                    hierarchy_values,
+                    property_values: vec![],
+                },
+            )]);
+        match &r.rops[0] {
+            RopResponse::SynchronizationImportHierarchyChange(x) => x.result.return_value(),
+            other => panic!("{other:?}"),
+        }
     }
 
     fn collector_state(&mut self) -> IcsState {
@@ -359,37 +409,9 @@ fn import_hierarchy_change() {
     u.open_collector(0);
     let gid = u.new_gid();
     let ck = client_xid(3);
-    let hv = |parent: Vec<u8>, gid: Gid| {
-        vec![
-            tv(tags::PID_TAG_PARENT_SOURCE_KEY, PropValue::Binary(parent)),
-            tv(
-                tags::PID_TAG_SOURCE_KEY,
-                PropValue::Binary(gid.to_xid().to_bytes()),
-            ),
-            tv(tags::PID_TAG_LAST_MODIFICATION_TIME, PropValue::Time(5)),
-            tv(tags::PID_TAG_CHANGE_KEY, PropValue::Binary(ck.to_bytes())),
-            tv(
-                tags::PID_TAG_PREDECESSOR_CHANGE_LIST,
-                PropValue::Binary(Pcl::single(ck).to_bytes()),
-            ),
-            tv(tags::PID_TAG_DISPLAY_NAME, PropValue::unicode("Imported")),
-        ]
-    };
-    let call = |u: &mut Up, v| {
-        let r =
-            u.c.call(vec![RopRequest::SynchronizationImportHierarchyChange(
-                SynchronizationImportHierarchyChangeRequest {
-                    logon_id: 0,
-                    input_handle_index: 2,
-                    hierarchy_values: v,
-                    property_values: vec![],
-                },
-            )]);
-        match &r.rops[0] {
-            RopResponse::SynchronizationImportHierarchyChange(x) => x.result.return_value(),
-            other => panic!("{other:?}"),
-        }
-    };
+    let hv =
+        |parent: Vec<u8>, gid: Gid| folder_values(parent, gid, 5, ck, &Pcl::single(ck), "Imported");
+    let call = |u: &mut Up, v| u.import_hierarchy(v);
     let orphan = Gid {
         replguid: ReplGuid(Guid([0xEE; 16])),
         globcnt: GlobCnt::new(5).unwrap(),
@@ -647,37 +669,9 @@ fn hierarchy_conflict_resolved_not_claimed() {
     let mut u = Up::new();
     u.open_collector(0);
     let gid = u.new_gid();
-    let hv = |lmt: u64, ck: Xid, pcl: &Pcl, name: &str| {
-        vec![
-            tv(tags::PID_TAG_PARENT_SOURCE_KEY, PropValue::Binary(vec![])),
-            tv(
-                tags::PID_TAG_SOURCE_KEY,
-                PropValue::Binary(gid.to_xid().to_bytes()),
-            ),
-            tv(tags::PID_TAG_LAST_MODIFICATION_TIME, PropValue::Time(lmt)),
-            tv(tags::PID_TAG_CHANGE_KEY, PropValue::Binary(ck.to_bytes())),
-            tv(
-                tags::PID_TAG_PREDECESSOR_CHANGE_LIST,
-                PropValue::Binary(pcl.to_bytes()),
-            ),
-            tv(tags::PID_TAG_DISPLAY_NAME, PropValue::unicode(name)),
-        ]
-    };
-    let call = |u: &mut Up, v| {
-        let r =
-            u.c.call(vec![RopRequest::SynchronizationImportHierarchyChange(
-                SynchronizationImportHierarchyChangeRequest {
-                    logon_id: 0,
-                    input_handle_index: 2,
-                    hierarchy_values: v,
-                    property_values: vec![],
-                },
-            )]);
-        match &r.rops[0] {
-            RopResponse::SynchronizationImportHierarchyChange(x) => x.result.return_value(),
-            other => panic!("{other:?}"),
-        }
-    };
+    let hv =
+        |lmt: u64, ck: Xid, pcl: &Pcl, name: &str| folder_values(vec![], gid, lmt, ck, pcl, name);
+    let call = |u: &mut Up, v| u.import_hierarchy(v);
     let ck1 = client_xid(1);
     assert_eq!(
         call(&mut u, hv(5, ck1, &Pcl::single(ck1), "A")),
@@ -781,21 +775,7 @@ fn import_change_starts_purged() {
     let server_pcl = ics_server::mailbox::message_pcl(mb.message(mid).unwrap(), mb.replguid());
     let ck = client_xid(1);
     let pcl = server_pcl.merge(&Pcl::single(ck));
-    let header = vec![
-        tv(
-            tags::PID_TAG_SOURCE_KEY,
-            PropValue::Binary(gid.to_xid().to_bytes()),
-        ),
-        tv(
-            tags::PID_TAG_LAST_MODIFICATION_TIME,
-            PropValue::Time(u64::MAX / 2),
-        ),
-        tv(tags::PID_TAG_CHANGE_KEY, PropValue::Binary(ck.to_bytes())),
-        tv(
-            tags::PID_TAG_PREDECESSOR_CHANGE_LIST,
-            PropValue::Binary(pcl.to_bytes()),
-        ),
-    ];
+    let header = change_header(gid, u64::MAX / 2, ck, &pcl);
     let r = u.c.call(vec![
         RopRequest::SynchronizationImportMessageChange(SynchronizationImportMessageChangeRequest {
             logon_id: 0,
@@ -831,12 +811,7 @@ fn import_change_starts_purged() {
             input_handle_index: 3,
             property_values: vec![tv(tags::PID_TAG_SUBJECT, PropValue::unicode("new"))],
         }),
-        RopRequest::SaveChangesMessage(SaveChangesMessageRequest {
-            logon_id: 0,
-            response_handle_index: 3,
-            input_handle_index: 3,
-            save_flags: SaveFlags::KEEP_OPEN_READ_WRITE,
-        }),
+        save_rop(3),
     ]);
     let RopResponse::SaveChangesMessage(s) = &r.rops[1] else {
         panic!()
@@ -901,14 +876,7 @@ fn put_message_content(
 }
 
 fn save(c: &mut Client, slot: u8) -> ErrorCode {
-    let r = c.call(vec![RopRequest::SaveChangesMessage(
-        SaveChangesMessageRequest {
-            logon_id: 0,
-            response_handle_index: slot,
-            input_handle_index: slot,
-            save_flags: SaveFlags::KEEP_OPEN_READ_WRITE,
-        },
-    )]);
+    let r = c.call(vec![save_rop(slot)]);
     let RopResponse::SaveChangesMessage(s) = &r.rops[0] else {
         panic!()
     };
@@ -942,21 +910,7 @@ fn message_content_upload_adds_to_staged_content() {
     let gid = mb.ids().gid_of(mid.0).unwrap();
     let pcl = ics_server::mailbox::message_pcl(mb.message(mid).unwrap(), mb.replguid());
     let ck = client_xid(1);
-    let header = vec![
-        tv(
-            tags::PID_TAG_SOURCE_KEY,
-            PropValue::Binary(gid.to_xid().to_bytes()),
-        ),
-        tv(
-            tags::PID_TAG_LAST_MODIFICATION_TIME,
-            PropValue::Time(u64::MAX / 2),
-        ),
-        tv(tags::PID_TAG_CHANGE_KEY, PropValue::Binary(ck.to_bytes())),
-        tv(
-            tags::PID_TAG_PREDECESSOR_CHANGE_LIST,
-            PropValue::Binary(pcl.merge(&Pcl::single(ck)).to_bytes()),
-        ),
-    ];
+    let header = change_header(gid, u64::MAX / 2, ck, &pcl.merge(&Pcl::single(ck)));
     u.c.call(vec![
         RopRequest::SynchronizationImportMessageChange(SynchronizationImportMessageChangeRequest {
             logon_id: 0,
