@@ -94,6 +94,60 @@ fn add(s: &mut Session, fid: Fid, subject: &str, fai: bool) -> Mid {
         .unwrap()
 }
 
+/// The server changes a stored message itself (no ROP, no client change
+/// key): sets `set`, deletes `delete`.
+fn server_edit(mb: &mut Mailbox, mid: Mid, set: Vec<TaggedValue>, delete: Vec<PropTag>) {
+    mb.modify_message(
+        mid,
+        MessageEdit {
+            set,
+            delete,
+            ..MessageEdit::default()
+        },
+        None,
+    )
+    .unwrap();
+}
+
+/// The first message of folder `f` on the server.
+fn first_mid(c: &mut C, f: Fid) -> Mid {
+    srv(c)
+        .mailbox()
+        .folder(f)
+        .unwrap()
+        .messages()
+        .next()
+        .unwrap()
+        .mid
+}
+
+/// Conflicting versions of one message: the client creates it (subject
+/// "c0", body "cb", at `created`), uploads it, changes its subject to
+/// "local" at `local_time`; the server then changes its subject to
+/// "server". Returns the message's source key and server MID; the next sync meets the
+/// conflict ([MS-OXCFXICS] 3.2.5.9.4.2).
+async fn conflicting_versions(c: &mut C, f: Fid, created: u64, local_time: u64) -> (Vec<u8>, Mid) {
+    let fid = f.to_u64_le();
+    let cancel = CancelToken::new();
+    c.sync_contents(fid, &cancel).await.unwrap();
+    c.ensure_ids().await.unwrap();
+    let props = [
+        subject("c0"),
+        Prop::tagged(tags::PID_TAG_BODY, PropValue::unicode("cb")),
+    ];
+    let sk = c
+        .replica_mut()
+        .create_local_message(fid, false, &props, created)
+        .unwrap();
+    c.sync_contents(fid, &cancel).await.unwrap();
+    c.replica_mut()
+        .modify_local_message(&sk, &[subject("local")], &[], local_time)
+        .unwrap();
+    let mid = first_mid(c, f);
+    server_edit(srv(c).mailbox_mut(), mid, vec![text("server")], vec![]);
+    (sk, mid)
+}
+
 /// (source key, read, fai, subject, body) of every message, server side.
 type Row = (Vec<u8>, bool, bool, Option<PropValue>, Option<PropValue>);
 
@@ -176,15 +230,7 @@ async fn incremental_deletions_and_read_state() {
     let cancel = CancelToken::new();
     c.sync_contents(f.to_u64_le(), &cancel).await.unwrap();
     let mb = srv(&mut c).mailbox_mut();
-    mb.modify_message(
-        mids[0],
-        MessageEdit {
-            set: vec![text("changed")],
-            ..MessageEdit::default()
-        },
-        None,
-    )
-    .unwrap();
+    server_edit(mb, mids[0], vec![text("changed")], vec![]);
     mb.delete_message(mids[1], DeleteKind::Hard).unwrap();
     mb.delete_message(mids[2], DeleteKind::Soft).unwrap();
     mb.set_read(mids[3], true).unwrap();
@@ -206,17 +252,12 @@ async fn partial_change_deletes_only_group_properties() {
     let cancel = CancelToken::new();
     c.sync_contents(f.to_u64_le(), &cancel).await.unwrap();
     // Delete the body on the server: only the body's group changes.
-    srv(&mut c)
-        .mailbox_mut()
-        .modify_message(
-            mid,
-            MessageEdit {
-                delete: vec![tags::PID_TAG_BODY],
-                ..MessageEdit::default()
-            },
-            None,
-        )
-        .unwrap();
+    server_edit(
+        srv(&mut c).mailbox_mut(),
+        mid,
+        vec![],
+        vec![tags::PID_TAG_BODY],
+    );
     let r = c.sync_contents(f.to_u64_le(), &cancel).await.unwrap();
     assert_eq!(
         (r.download.full, r.download.partial),
@@ -389,15 +430,7 @@ async fn crash_at_every_write_point_then_resync() {
     let fid = f.to_u64_le();
     c.sync_contents(fid, &cancel).await.unwrap();
     let mb = srv(&mut c).mailbox_mut();
-    mb.modify_message(
-        mids[0],
-        MessageEdit {
-            set: vec![text("x"), body("y")],
-            ..MessageEdit::default()
-        },
-        None,
-    )
-    .unwrap();
+    server_edit(mb, mids[0], vec![text("x"), body("y")], vec![]);
     mb.delete_message(mids[1], DeleteKind::Hard).unwrap();
     mb.set_read(mids[2], true).unwrap();
     add(srv(&mut c), f, "new", false);
@@ -701,39 +734,8 @@ async fn conflict_resolved_by_client_against_reference_server() {
     let fid = f.to_u64_le();
     let mut c = connect(s, SyncOptions::default()).await;
     let cancel = CancelToken::new();
-    c.sync_contents(fid, &cancel).await.unwrap();
-    c.ensure_ids().await.unwrap();
-    let props = [
-        subject("c0"),
-        Prop::tagged(tags::PID_TAG_BODY, PropValue::unicode("cb")),
-    ];
-    let sk = c
-        .replica_mut()
-        .create_local_message(fid, false, &props, 134_115_552_010_000_000)
-        .unwrap();
-    c.sync_contents(fid, &cancel).await.unwrap();
-    c.replica_mut()
-        .modify_local_message(&sk, &[subject("local")], &[], 134_115_552_030_000_000)
-        .unwrap();
-    let mid = srv(&mut c)
-        .mailbox()
-        .folder(f)
-        .unwrap()
-        .messages()
-        .next()
-        .unwrap()
-        .mid;
-    srv(&mut c)
-        .mailbox_mut()
-        .modify_message(
-            mid,
-            MessageEdit {
-                set: vec![text("server")],
-                ..MessageEdit::default()
-            },
-            None,
-        )
-        .unwrap();
+    let (sk, mid) =
+        conflicting_versions(&mut c, f, 134_115_552_010_000_000, 134_115_552_030_000_000).await;
     let r = c.sync_contents(fid, &cancel).await.unwrap();
     assert_eq!(
         r.upload.conflicts, 1,
@@ -843,15 +845,7 @@ async fn crash_reopen_resync_compare_file_database() {
     let cancel = CancelToken::new();
     c.sync_contents(fid, &cancel).await.unwrap();
     let mb = srv(&mut c).mailbox_mut();
-    mb.modify_message(
-        mids[0],
-        MessageEdit {
-            set: vec![text("x")],
-            ..MessageEdit::default()
-        },
-        None,
-    )
-    .unwrap();
+    server_edit(mb, mids[0], vec![text("x")], vec![]);
     mb.delete_message(mids[1], DeleteKind::Soft).unwrap();
     mb.set_read(mids[2], true).unwrap();
     add(srv(&mut c), f, "new", true);
@@ -1210,17 +1204,12 @@ async fn restriction_and_no_longer_in_scope() {
         Default::default(),
         "states per scope"
     );
-    srv(&mut c)
-        .mailbox_mut()
-        .modify_message(
-            with_body,
-            MessageEdit {
-                delete: vec![tags::PID_TAG_BODY],
-                ..MessageEdit::default()
-            },
-            None,
-        )
-        .unwrap();
+    server_edit(
+        srv(&mut c).mailbox_mut(),
+        with_body,
+        vec![],
+        vec![tags::PID_TAG_BODY],
+    );
     let r = c.sync_contents_scope(&scope, &cancel).await.unwrap();
     assert_eq!(r.download.deleted, 1, "no longer in scope");
     assert!(c.replica().message(&sk).unwrap().is_none());
@@ -1345,39 +1334,7 @@ async fn conflict_resolved_by_server_reaches_the_client() {
         };
         let mut c = connect(s, opts).await;
         let cancel = CancelToken::new();
-        c.sync_contents(fid, &cancel).await.unwrap();
-        c.ensure_ids().await.unwrap();
-        let props = [
-            subject("c0"),
-            Prop::tagged(tags::PID_TAG_BODY, PropValue::unicode("cb")),
-        ];
-        let sk = c
-            .replica_mut()
-            .create_local_message(fid, false, &props, 134_000_000_000_000_000)
-            .unwrap();
-        c.sync_contents(fid, &cancel).await.unwrap();
-        c.replica_mut()
-            .modify_local_message(&sk, &[subject("local")], &[], local_time)
-            .unwrap();
-        let mid = srv(&mut c)
-            .mailbox()
-            .folder(f)
-            .unwrap()
-            .messages()
-            .next()
-            .unwrap()
-            .mid;
-        srv(&mut c)
-            .mailbox_mut()
-            .modify_message(
-                mid,
-                MessageEdit {
-                    set: vec![text("server")],
-                    ..MessageEdit::default()
-                },
-                None,
-            )
-            .unwrap();
+        conflicting_versions(&mut c, f, 134_000_000_000_000_000, local_time).await;
         let r = c.sync_contents(fid, &cancel).await.unwrap();
         assert_eq!(r.upload.conflicts, 0, "the server accepts it (R-207)");
         assert_eq!(
