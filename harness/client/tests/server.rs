@@ -148,6 +148,16 @@ async fn conflicting_versions(c: &mut C, f: Fid, created: u64, local_time: u64) 
     (sk, mid)
 }
 
+/// A reference server whose inbox holds `n` normal messages "m0", "m1", …
+fn seeded(n: usize) -> (Session, Fid, Vec<Mid>) {
+    let mut s = session();
+    let f = inbox(&s);
+    let mids = (0..n)
+        .map(|i| add(&mut s, f, &format!("m{i}"), false))
+        .collect();
+    (s, f, mids)
+}
+
 /// (source key, read, fai, subject, body) of every message, server side.
 type Row = (Vec<u8>, bool, bool, Option<PropValue>, Option<PropValue>);
 
@@ -221,11 +231,7 @@ async fn bootstrap_against_reference_server() {
 /// Incremental changes, deletions and read state from the server.
 #[tokio::test]
 async fn incremental_deletions_and_read_state() {
-    let mut s = session();
-    let f = inbox(&s);
-    let mids: Vec<Mid> = (0..10)
-        .map(|i| add(&mut s, f, &format!("m{i}"), false))
-        .collect();
+    let (s, f, mids) = seeded(10);
     let mut c = connect(s, SyncOptions::default()).await;
     let cancel = CancelToken::new();
     c.sync_contents(f.to_u64_le(), &cancel).await.unwrap();
@@ -341,11 +347,7 @@ async fn cut_connection_then_reconnect_and_converge() {
 /// goes to the unsynchronized folder and the others arrive.
 #[tokio::test]
 async fn recover_mode_against_reference_server() {
-    let mut s = session();
-    let f = inbox(&s);
-    let mids: Vec<Mid> = (0..4)
-        .map(|i| add(&mut s, f, &format!("m{i}"), false))
-        .collect();
+    let (mut s, f, mids) = seeded(4);
     s.mailbox_mut().set_unreadable(mids[1], true).unwrap();
     let mut c = connect(s, SyncOptions::default()).await;
     let r = c
@@ -362,11 +364,7 @@ async fn recover_mode_against_reference_server() {
 /// deletions and read state; the server ends equal and nothing comes back.
 #[tokio::test]
 async fn upload_against_reference_server() {
-    let mut s = session();
-    let f = inbox(&s);
-    for i in 0..5 {
-        add(&mut s, f, &format!("m{i}"), false);
-    }
+    let (s, f, _) = seeded(5);
     let mut c = connect(s, SyncOptions::default()).await;
     let cancel = CancelToken::new();
     let fid = f.to_u64_le();
@@ -828,12 +826,8 @@ async fn crash_reopen_resync_compare_file_database() {
         }
     };
     clean(&path);
-    let mut s = session();
-    let f = inbox(&s);
+    let (s, f, mids) = seeded(5);
     let fid = f.to_u64_le();
-    let mids: Vec<Mid> = (0..5)
-        .map(|i| add(&mut s, f, &format!("m{i}"), false))
-        .collect();
     let t = InProcess {
         session: s,
         start: tokio::time::Instant::now(),
@@ -960,11 +954,7 @@ async fn upload_keeps_recipients_and_attachments() {
 /// buffer gets RopBufferTooSmall; the client grows (0xBABE) and completes.
 #[tokio::test]
 async fn buffer_too_small_then_babe() {
-    let mut s = session();
-    let f = inbox(&s);
-    for i in 0..30 {
-        add(&mut s, f, &format!("m{i}"), false);
-    }
+    let (mut s, f, _) = seeded(30);
     s.set_max_output(0x1000);
     let opts = SyncOptions {
         buffer: ics_client::sync::ops::BufferSize::Fixed(15480),
@@ -988,11 +978,7 @@ async fn buffer_too_small_then_babe() {
 /// progressPerMessage per change; it sees which extra flags were honoured.
 #[tokio::test]
 async fn progress_and_extra_flags_are_observed() {
-    let mut s = session();
-    let f = inbox(&s);
-    for i in 0..4 {
-        add(&mut s, f, &format!("m{i}"), false);
-    }
+    let (s, f, _) = seeded(4);
     let opts = SyncOptions {
         progress: true,
         extra_flags: 0x1 | 0x2 | 0x4,
@@ -1081,11 +1067,7 @@ async fn option_probes_unknown_bits() {
 /// nothing applied; the next sync converges.
 #[tokio::test(start_paused = true)]
 async fn cancel_against_reference_server() {
-    let mut s = session();
-    let f = inbox(&s);
-    for i in 0..10 {
-        add(&mut s, f, &format!("m{i}"), false);
-    }
+    let (mut s, f, _) = seeded(10);
     s.faults_mut().busy_remaining = 1;
     s.faults_mut().busy_backoff = 60_000;
     let mut c = connect(s, SyncOptions::default()).await;
