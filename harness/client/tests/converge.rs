@@ -6,13 +6,11 @@
 mod common;
 
 use common::fake::*;
-use common::subject;
-use ics_client::model::{Prop, PropKey};
+use common::{replica_content, subject};
 use ics_client::replica::Replica;
 use ics_client::sync::busy::EC_SERVER_BUSY;
 use ics_client::sync::cancel::CancelToken;
 use ics_client::sync::engine::{Client, SyncOptions};
-use ics_wire::prop::tags;
 use proptest::prelude::*;
 
 const F: u64 = 0x0001_0000_0000_0001;
@@ -56,24 +54,6 @@ fn op() -> impl Strategy<Value = Op> {
         ]
         .prop_map(Op::Sync),
     ]
-}
-
-fn content(r: &Replica) -> Vec<(Vec<u8>, bool, bool, Vec<Prop>)> {
-    let mut v: Vec<_> = r
-        .messages_in_fid(F)
-        .unwrap()
-        .into_iter()
-        .map(|m| {
-            let props = m
-                .props
-                .into_iter()
-                .filter(|p| p.key != PropKey::of_tag(tags::PID_TAG_MESSAGE_FLAGS))
-                .collect();
-            (m.source_key, m.read, m.fai, props)
-        })
-        .collect();
-    v.sort_by(|a, b| a.0.cmp(&b.0));
-    v
 }
 
 fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
@@ -181,7 +161,7 @@ fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
             c.sync_contents(F, &CancelToken::new()).await.unwrap();
         }
         let server = c.ops_mut().content(F);
-        prop_assert_eq!(content(c.replica()), server);
+        prop_assert_eq!(replica_content(c.replica(), F), server);
         let pending = c.replica().pending(F).unwrap();
         prop_assert!(
             pending.changes.is_empty() && pending.deletes.is_empty() && pending.reads.is_empty()

@@ -5,7 +5,7 @@ mod common;
 use std::time::Duration;
 
 use common::fake::*;
-use common::subject;
+use common::{replica_content, subject};
 use ics_client::ReplicaError;
 use ics_client::model::{Prop, PropKey, Scope};
 use ics_client::replica::Replica;
@@ -18,24 +18,6 @@ use ics_wire::Guid;
 use ics_wire::prop::{PropValue, tags};
 
 const F: u64 = 0x0001_0000_0000_0001;
-
-fn replica_content(r: &Replica, fid: u64) -> Vec<(Vec<u8>, bool, bool, Vec<Prop>)> {
-    let mut v: Vec<_> = r
-        .messages_in_fid(fid)
-        .unwrap()
-        .into_iter()
-        .map(|m| {
-            let props = m
-                .props
-                .into_iter()
-                .filter(|p| p.key != PropKey::of_tag(tags::PID_TAG_MESSAGE_FLAGS))
-                .collect();
-            (m.source_key, m.read, m.fai, props)
-        })
-        .collect();
-    v.sort_by(|a, b| a.0.cmp(&b.0));
-    v
-}
 
 fn server_with(n: usize) -> FakeServer {
     let mut s = FakeServer::default();

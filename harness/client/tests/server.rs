@@ -94,6 +94,70 @@ fn add(s: &mut Session, fid: Fid, subject: &str, fai: bool) -> Mid {
         .unwrap()
 }
 
+/// The server changes a stored message itself (no ROP, no client change
+/// key): sets `set`, deletes `delete`.
+fn server_edit(mb: &mut Mailbox, mid: Mid, set: Vec<TaggedValue>, delete: Vec<PropTag>) {
+    mb.modify_message(
+        mid,
+        MessageEdit {
+            set,
+            delete,
+            ..MessageEdit::default()
+        },
+        None,
+    )
+    .unwrap();
+}
+
+/// The first message of folder `f` on the server.
+fn first_mid(c: &mut C, f: Fid) -> Mid {
+    srv(c)
+        .mailbox()
+        .folder(f)
+        .unwrap()
+        .messages()
+        .next()
+        .unwrap()
+        .mid
+}
+
+/// Conflicting versions of one message: the client creates it (subject
+/// "c0", body "cb", at `created`), uploads it, changes its subject to
+/// "local" at `local_time`; the server then changes its subject to
+/// "server". Returns the message's source key and server MID; the next sync meets the
+/// conflict ([MS-OXCFXICS] 3.2.5.9.4.2).
+async fn conflicting_versions(c: &mut C, f: Fid, created: u64, local_time: u64) -> (Vec<u8>, Mid) {
+    let fid = f.to_u64_le();
+    let cancel = CancelToken::new();
+    c.sync_contents(fid, &cancel).await.unwrap();
+    c.ensure_ids().await.unwrap();
+    let props = [
+        subject("c0"),
+        Prop::tagged(tags::PID_TAG_BODY, PropValue::unicode("cb")),
+    ];
+    let sk = c
+        .replica_mut()
+        .create_local_message(fid, false, &props, created)
+        .unwrap();
+    c.sync_contents(fid, &cancel).await.unwrap();
+    c.replica_mut()
+        .modify_local_message(&sk, &[subject("local")], &[], local_time)
+        .unwrap();
+    let mid = first_mid(c, f);
+    server_edit(srv(c).mailbox_mut(), mid, vec![text("server")], vec![]);
+    (sk, mid)
+}
+
+/// A reference server whose inbox holds `n` normal messages "m0", "m1", …
+fn seeded(n: usize) -> (Session, Fid, Vec<Mid>) {
+    let mut s = session();
+    let f = inbox(&s);
+    let mids = (0..n)
+        .map(|i| add(&mut s, f, &format!("m{i}"), false))
+        .collect();
+    (s, f, mids)
+}
+
 /// (source key, read, fai, subject, body) of every message, server side.
 type Row = (Vec<u8>, bool, bool, Option<PropValue>, Option<PropValue>);
 
@@ -167,24 +231,12 @@ async fn bootstrap_against_reference_server() {
 /// Incremental changes, deletions and read state from the server.
 #[tokio::test]
 async fn incremental_deletions_and_read_state() {
-    let mut s = session();
-    let f = inbox(&s);
-    let mids: Vec<Mid> = (0..10)
-        .map(|i| add(&mut s, f, &format!("m{i}"), false))
-        .collect();
+    let (s, f, mids) = seeded(10);
     let mut c = connect(s, SyncOptions::default()).await;
     let cancel = CancelToken::new();
     c.sync_contents(f.to_u64_le(), &cancel).await.unwrap();
     let mb = srv(&mut c).mailbox_mut();
-    mb.modify_message(
-        mids[0],
-        MessageEdit {
-            set: vec![text("changed")],
-            ..MessageEdit::default()
-        },
-        None,
-    )
-    .unwrap();
+    server_edit(mb, mids[0], vec![text("changed")], vec![]);
     mb.delete_message(mids[1], DeleteKind::Hard).unwrap();
     mb.delete_message(mids[2], DeleteKind::Soft).unwrap();
     mb.set_read(mids[3], true).unwrap();
@@ -206,17 +258,12 @@ async fn partial_change_deletes_only_group_properties() {
     let cancel = CancelToken::new();
     c.sync_contents(f.to_u64_le(), &cancel).await.unwrap();
     // Delete the body on the server: only the body's group changes.
-    srv(&mut c)
-        .mailbox_mut()
-        .modify_message(
-            mid,
-            MessageEdit {
-                delete: vec![tags::PID_TAG_BODY],
-                ..MessageEdit::default()
-            },
-            None,
-        )
-        .unwrap();
+    server_edit(
+        srv(&mut c).mailbox_mut(),
+        mid,
+        vec![],
+        vec![tags::PID_TAG_BODY],
+    );
     let r = c.sync_contents(f.to_u64_le(), &cancel).await.unwrap();
     assert_eq!(
         (r.download.full, r.download.partial),
@@ -300,11 +347,7 @@ async fn cut_connection_then_reconnect_and_converge() {
 /// goes to the unsynchronized folder and the others arrive.
 #[tokio::test]
 async fn recover_mode_against_reference_server() {
-    let mut s = session();
-    let f = inbox(&s);
-    let mids: Vec<Mid> = (0..4)
-        .map(|i| add(&mut s, f, &format!("m{i}"), false))
-        .collect();
+    let (mut s, f, mids) = seeded(4);
     s.mailbox_mut().set_unreadable(mids[1], true).unwrap();
     let mut c = connect(s, SyncOptions::default()).await;
     let r = c
@@ -321,11 +364,7 @@ async fn recover_mode_against_reference_server() {
 /// deletions and read state; the server ends equal and nothing comes back.
 #[tokio::test]
 async fn upload_against_reference_server() {
-    let mut s = session();
-    let f = inbox(&s);
-    for i in 0..5 {
-        add(&mut s, f, &format!("m{i}"), false);
-    }
+    let (s, f, _) = seeded(5);
     let mut c = connect(s, SyncOptions::default()).await;
     let cancel = CancelToken::new();
     let fid = f.to_u64_le();
@@ -389,15 +428,7 @@ async fn crash_at_every_write_point_then_resync() {
     let fid = f.to_u64_le();
     c.sync_contents(fid, &cancel).await.unwrap();
     let mb = srv(&mut c).mailbox_mut();
-    mb.modify_message(
-        mids[0],
-        MessageEdit {
-            set: vec![text("x"), body("y")],
-            ..MessageEdit::default()
-        },
-        None,
-    )
-    .unwrap();
+    server_edit(mb, mids[0], vec![text("x"), body("y")], vec![]);
     mb.delete_message(mids[1], DeleteKind::Hard).unwrap();
     mb.set_read(mids[2], true).unwrap();
     add(srv(&mut c), f, "new", false);
@@ -701,39 +732,8 @@ async fn conflict_resolved_by_client_against_reference_server() {
     let fid = f.to_u64_le();
     let mut c = connect(s, SyncOptions::default()).await;
     let cancel = CancelToken::new();
-    c.sync_contents(fid, &cancel).await.unwrap();
-    c.ensure_ids().await.unwrap();
-    let props = [
-        subject("c0"),
-        Prop::tagged(tags::PID_TAG_BODY, PropValue::unicode("cb")),
-    ];
-    let sk = c
-        .replica_mut()
-        .create_local_message(fid, false, &props, 134_115_552_010_000_000)
-        .unwrap();
-    c.sync_contents(fid, &cancel).await.unwrap();
-    c.replica_mut()
-        .modify_local_message(&sk, &[subject("local")], &[], 134_115_552_030_000_000)
-        .unwrap();
-    let mid = srv(&mut c)
-        .mailbox()
-        .folder(f)
-        .unwrap()
-        .messages()
-        .next()
-        .unwrap()
-        .mid;
-    srv(&mut c)
-        .mailbox_mut()
-        .modify_message(
-            mid,
-            MessageEdit {
-                set: vec![text("server")],
-                ..MessageEdit::default()
-            },
-            None,
-        )
-        .unwrap();
+    let (sk, mid) =
+        conflicting_versions(&mut c, f, 134_115_552_010_000_000, 134_115_552_030_000_000).await;
     let r = c.sync_contents(fid, &cancel).await.unwrap();
     assert_eq!(
         r.upload.conflicts, 1,
@@ -826,12 +826,8 @@ async fn crash_reopen_resync_compare_file_database() {
         }
     };
     clean(&path);
-    let mut s = session();
-    let f = inbox(&s);
+    let (s, f, mids) = seeded(5);
     let fid = f.to_u64_le();
-    let mids: Vec<Mid> = (0..5)
-        .map(|i| add(&mut s, f, &format!("m{i}"), false))
-        .collect();
     let t = InProcess {
         session: s,
         start: tokio::time::Instant::now(),
@@ -843,15 +839,7 @@ async fn crash_reopen_resync_compare_file_database() {
     let cancel = CancelToken::new();
     c.sync_contents(fid, &cancel).await.unwrap();
     let mb = srv(&mut c).mailbox_mut();
-    mb.modify_message(
-        mids[0],
-        MessageEdit {
-            set: vec![text("x")],
-            ..MessageEdit::default()
-        },
-        None,
-    )
-    .unwrap();
+    server_edit(mb, mids[0], vec![text("x")], vec![]);
     mb.delete_message(mids[1], DeleteKind::Soft).unwrap();
     mb.set_read(mids[2], true).unwrap();
     add(srv(&mut c), f, "new", true);
@@ -966,11 +954,7 @@ async fn upload_keeps_recipients_and_attachments() {
 /// buffer gets RopBufferTooSmall; the client grows (0xBABE) and completes.
 #[tokio::test]
 async fn buffer_too_small_then_babe() {
-    let mut s = session();
-    let f = inbox(&s);
-    for i in 0..30 {
-        add(&mut s, f, &format!("m{i}"), false);
-    }
+    let (mut s, f, _) = seeded(30);
     s.set_max_output(0x1000);
     let opts = SyncOptions {
         buffer: ics_client::sync::ops::BufferSize::Fixed(15480),
@@ -994,11 +978,7 @@ async fn buffer_too_small_then_babe() {
 /// progressPerMessage per change; it sees which extra flags were honoured.
 #[tokio::test]
 async fn progress_and_extra_flags_are_observed() {
-    let mut s = session();
-    let f = inbox(&s);
-    for i in 0..4 {
-        add(&mut s, f, &format!("m{i}"), false);
-    }
+    let (s, f, _) = seeded(4);
     let opts = SyncOptions {
         progress: true,
         extra_flags: 0x1 | 0x2 | 0x4,
@@ -1087,11 +1067,7 @@ async fn option_probes_unknown_bits() {
 /// nothing applied; the next sync converges.
 #[tokio::test(start_paused = true)]
 async fn cancel_against_reference_server() {
-    let mut s = session();
-    let f = inbox(&s);
-    for i in 0..10 {
-        add(&mut s, f, &format!("m{i}"), false);
-    }
+    let (mut s, f, _) = seeded(10);
     s.faults_mut().busy_remaining = 1;
     s.faults_mut().busy_backoff = 60_000;
     let mut c = connect(s, SyncOptions::default()).await;
@@ -1210,17 +1186,12 @@ async fn restriction_and_no_longer_in_scope() {
         Default::default(),
         "states per scope"
     );
-    srv(&mut c)
-        .mailbox_mut()
-        .modify_message(
-            with_body,
-            MessageEdit {
-                delete: vec![tags::PID_TAG_BODY],
-                ..MessageEdit::default()
-            },
-            None,
-        )
-        .unwrap();
+    server_edit(
+        srv(&mut c).mailbox_mut(),
+        with_body,
+        vec![],
+        vec![tags::PID_TAG_BODY],
+    );
     let r = c.sync_contents_scope(&scope, &cancel).await.unwrap();
     assert_eq!(r.download.deleted, 1, "no longer in scope");
     assert!(c.replica().message(&sk).unwrap().is_none());
@@ -1345,39 +1316,7 @@ async fn conflict_resolved_by_server_reaches_the_client() {
         };
         let mut c = connect(s, opts).await;
         let cancel = CancelToken::new();
-        c.sync_contents(fid, &cancel).await.unwrap();
-        c.ensure_ids().await.unwrap();
-        let props = [
-            subject("c0"),
-            Prop::tagged(tags::PID_TAG_BODY, PropValue::unicode("cb")),
-        ];
-        let sk = c
-            .replica_mut()
-            .create_local_message(fid, false, &props, 134_000_000_000_000_000)
-            .unwrap();
-        c.sync_contents(fid, &cancel).await.unwrap();
-        c.replica_mut()
-            .modify_local_message(&sk, &[subject("local")], &[], local_time)
-            .unwrap();
-        let mid = srv(&mut c)
-            .mailbox()
-            .folder(f)
-            .unwrap()
-            .messages()
-            .next()
-            .unwrap()
-            .mid;
-        srv(&mut c)
-            .mailbox_mut()
-            .modify_message(
-                mid,
-                MessageEdit {
-                    set: vec![text("server")],
-                    ..MessageEdit::default()
-                },
-                None,
-            )
-            .unwrap();
+        conflicting_versions(&mut c, f, 134_000_000_000_000_000, local_time).await;
         let r = c.sync_contents(fid, &cancel).await.unwrap();
         assert_eq!(r.upload.conflicts, 0, "the server accepts it (R-207)");
         assert_eq!(

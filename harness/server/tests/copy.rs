@@ -12,9 +12,8 @@ use ics_wire::prop::{PropValue, TaggedValue, tags};
 use ics_wire::rop::fasttransfer::*;
 use ics_wire::rop::flags::{
     CopyFolderCopyFlags, CopyMessagesCopyFlags, CopyPropertiesCopyFlags, CopyToCopyFlags,
-    MessageOpenModeFlags, SendOptions,
+    SendOptions,
 };
-use ics_wire::rop::message::OpenMessageRequest;
 use ics_wire::rop::{ErrorCode, RopRequest, RopResponse};
 
 fn setup() -> (Client, Vec<Mid>) {
@@ -361,15 +360,7 @@ fn copy_folder_subfolders() {
 fn copy_to_and_copy_properties_on_a_message() {
     let (mut c, mids) = setup();
     let inbox = c.inbox();
-    c.call(vec![RopRequest::OpenMessage(OpenMessageRequest {
-        logon_id: 0,
-        input_handle_index: 1,
-        output_handle_index: 4,
-        code_page_id: 0x0FFF,
-        folder_id: inbox,
-        open_mode_flags: MessageOpenModeFlags(0),
-        message_id: mids[0],
-    })]);
+    c.call(vec![common::open_message_rop(inbox, mids[0])]);
     let r = c.call(vec![RopRequest::FastTransferSourceCopyTo(
         FastTransferSourceCopyToRequest {
             logon_id: 0,
@@ -420,15 +411,7 @@ fn destination_put_buffer_round_trip() {
     use ics_wire::rop::state::InputHandleRequest;
     let (mut c, mids) = setup();
     let inbox = c.inbox();
-    c.call(vec![RopRequest::OpenMessage(OpenMessageRequest {
-        logon_id: 0,
-        input_handle_index: 1,
-        output_handle_index: 4,
-        code_page_id: 0x0FFF,
-        folder_id: inbox,
-        open_mode_flags: MessageOpenModeFlags(0),
-        message_id: mids[1],
-    })]);
+    c.call(vec![common::open_message_rop(inbox, mids[1])]);
     c.call(vec![RopRequest::FastTransferSourceCopyTo(
         FastTransferSourceCopyToRequest {
             logon_id: 0,

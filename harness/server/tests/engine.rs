@@ -5,16 +5,15 @@ use ics_server::ics::replica::Replica;
 use ics_server::ics::{
     ChangeBody, Download, DownloadError, Element, RelOp, Restriction, SyncOptions, SyncState,
 };
-use ics_server::mailbox::{DeleteKind, Mailbox, MessageContent, MessageEdit};
+use ics_server::mailbox::{DeleteKind, Mailbox, MessageContent};
 use ics_wire::ids::{Fid, Mid};
 use ics_wire::prop::{PropTag, PropValue, TaggedValue, tags};
 
+mod common;
+use common::{server_edit, subject as subj};
+
 fn tv(tag: PropTag, value: PropValue) -> TaggedValue {
     TaggedValue { tag, value }
-}
-
-fn subj(s: &str) -> TaggedValue {
-    tv(tags::PID_TAG_SUBJECT, PropValue::unicode(s))
 }
 
 struct Fx {
@@ -111,15 +110,7 @@ fn incremental_changes_deletions_and_read_state() {
     let opts = SyncOptions::contents();
     let mut rep = Replica::default();
     f.sync(&mut rep, &opts);
-    f.mb.modify_message(
-        a,
-        MessageEdit {
-            set: vec![subj("a2")],
-            ..Default::default()
-        },
-        None,
-    )
-    .unwrap();
+    server_edit(&mut f.mb, a, vec![subj("a2")], vec![]);
     f.mb.delete_message(b, DeleteKind::Soft).unwrap();
     f.mb.set_read(c, true).unwrap();
     let d = f.msg("d");
@@ -136,15 +127,7 @@ fn incremental_changes_deletions_and_read_state() {
     f.assert_converged(&rep, &opts);
     // A message both modified and read in between is a change, not a read change (I11).
     f.mb.set_read(a, true).unwrap();
-    f.mb.modify_message(
-        a,
-        MessageEdit {
-            set: vec![subj("a3")],
-            ..Default::default()
-        },
-        None,
-    )
-    .unwrap();
+    server_edit(&mut f.mb, a, vec![subj("a3")], vec![]);
     let els = f.sync(&mut rep, &opts);
     assert_eq!(changes(&els), vec![a]);
     assert!(
@@ -213,24 +196,13 @@ fn partial_item_sends_only_changed_groups() {
         matches!(&first[0], Element::MessageChange(c) if matches!(c.body, ChangeBody::Full(_))),
         "not in IdsetGiven: full"
     );
-    f.mb.modify_message(
+    server_edit(
+        &mut f.mb,
         a,
-        MessageEdit {
-            set: vec![tv(tags::PID_TAG_BODY, PropValue::unicode("bye"))],
-            ..Default::default()
-        },
-        None,
-    )
-    .unwrap();
-    f.mb.modify_message(
-        a,
-        MessageEdit {
-            delete: vec![tags::PID_TAG_SUBJECT],
-            ..Default::default()
-        },
-        None,
-    )
-    .unwrap();
+        vec![tv(tags::PID_TAG_BODY, PropValue::unicode("bye"))],
+        vec![],
+    );
+    server_edit(&mut f.mb, a, vec![], vec![tags::PID_TAG_SUBJECT]);
     let els = f.sync(&mut rep, &opts);
     let Element::MessageChange(c) = &els[0] else {
         panic!("{els:?}")
@@ -243,15 +215,12 @@ fn partial_item_sends_only_changed_groups() {
     assert!(groups[0].1.iter().all(|v| v.tag != tags::PID_TAG_SUBJECT));
     f.assert_converged(&rep, &opts);
     // Outside the groups: full change.
-    f.mb.modify_message(
+    server_edit(
+        &mut f.mb,
         a,
-        MessageEdit {
-            set: vec![tv(PropTag(0x8005_0003), PropValue::I32(1))],
-            ..Default::default()
-        },
-        None,
-    )
-    .unwrap();
+        vec![tv(PropTag(0x8005_0003), PropValue::I32(1))],
+        vec![],
+    );
     let els = f.sync(&mut rep, &opts);
     assert!(matches!(&els[0], Element::MessageChange(c) if matches!(c.body, ChangeBody::Full(_))));
     f.assert_converged(&rep, &opts);
@@ -272,15 +241,7 @@ fn empty_changed_group_has_placeholder() {
     opts.partial_item = true;
     let mut rep = Replica::default();
     f.sync(&mut rep, &opts);
-    f.mb.modify_message(
-        a,
-        MessageEdit {
-            delete: vec![tags::PID_TAG_BODY],
-            ..Default::default()
-        },
-        None,
-    )
-    .unwrap();
+    server_edit(&mut f.mb, a, vec![], vec![tags::PID_TAG_BODY]);
     let els = f.sync(&mut rep, &opts);
     let Element::MessageChange(c) = &els[0] else {
         panic!()
@@ -338,24 +299,8 @@ fn restriction_and_no_longer_in_scope() {
     });
     let mut rep = Replica::default();
     assert_eq!(changes(&f.sync(&mut rep, &opts)), vec![a]);
-    f.mb.modify_message(
-        a,
-        MessageEdit {
-            set: vec![subj("plain")],
-            ..Default::default()
-        },
-        None,
-    )
-    .unwrap();
-    f.mb.modify_message(
-        b,
-        MessageEdit {
-            set: vec![subj("Report two")],
-            ..Default::default()
-        },
-        None,
-    )
-    .unwrap();
+    server_edit(&mut f.mb, a, vec![subj("plain")], vec![]);
+    server_edit(&mut f.mb, b, vec![subj("Report two")], vec![]);
     let mut ignoring = opts.clone();
     ignoring.ignore_no_longer_in_scope = true;
     let probe = Download::new(&f.mb, f.inbox, ignoring, rep.state.clone())
@@ -631,24 +576,8 @@ fn collapsed_cnsets_cover_fai_cns_but_hide_nothing() {
     let v = check_no_hidden_changes(&f.mb, f.inbox, opts.kind, &initial, &forged).unwrap_err();
     assert!(v.iter().all(|x| x.rule == "R-135") && v.len() == 1, "{v:?}");
     // The differences are unchanged: later FAI and normal changes come down.
-    f.mb.modify_message(
-        fai,
-        MessageEdit {
-            set: vec![subj("fai 2")],
-            ..MessageEdit::default()
-        },
-        None,
-    )
-    .unwrap();
-    f.mb.modify_message(
-        a,
-        MessageEdit {
-            set: vec![subj("a 2")],
-            ..MessageEdit::default()
-        },
-        None,
-    )
-    .unwrap();
+    server_edit(&mut f.mb, fai, vec![subj("fai 2")], vec![]);
+    server_edit(&mut f.mb, a, vec![subj("a 2")], vec![]);
     let initial = rep.state.clone();
     let els = f.sync(&mut rep, &opts);
     check_no_hidden_changes(&f.mb, f.inbox, opts.kind, &initial, &els).unwrap();

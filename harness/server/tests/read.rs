@@ -2,17 +2,17 @@
 
 mod common;
 
-use common::Client;
+use common::{
+    Client, contents_table_rops, message_with_subject, open_message_rop, query_rows_rops,
+};
 use ics_server::mailbox::MessageContent;
 use ics_server::session::profile::Profile;
-use ics_wire::prop::{PropTag, PropValue, TaggedValue, tags};
-use ics_wire::rop::flags::{
-    ContentsTableFlags, MessageOpenModeFlags, QueryRowsFlags, SetColumnsFlags,
-};
-use ics_wire::rop::folder::{GetContentsTableRequest, OpenFolderRequest};
-use ics_wire::rop::message::{MoveCopyMessagesRequest, OpenMessageRequest};
+use ics_wire::prop::{PropTag, PropValue, tags};
+use ics_wire::rop::flags::QueryRowsFlags;
+use ics_wire::rop::folder::OpenFolderRequest;
+use ics_wire::rop::message::MoveCopyMessagesRequest;
 use ics_wire::rop::property::GetPropertiesSpecificRequest;
-use ics_wire::rop::table::{QueryRowsRequest, SetColumnsRequest};
+use ics_wire::rop::table::QueryRowsRequest;
 use ics_wire::rop::value::{Flagged, FlaggedCell, PropertyRow, StandardCell};
 use ics_wire::rop::{ErrorCode, RopRequest, RopResponse};
 
@@ -22,28 +22,10 @@ use ics_wire::rop::{ErrorCode, RopRequest, RopResponse};
 fn get_properties_specific_on_a_message() {
     let mut c = Client::new(Profile::default());
     let inbox = c.inbox();
-    let mid =
-        c.s.mailbox_mut()
-            .create_message(
-                inbox,
-                false,
-                MessageContent::with_props([TaggedValue {
-                    tag: tags::PID_TAG_SUBJECT,
-                    value: PropValue::unicode("s"),
-                }]),
-            )
-            .unwrap();
+    let mid = message_with_subject(c.s.mailbox_mut(), inbox, "s");
     c.open(inbox);
     let r = c.call(vec![
-        RopRequest::OpenMessage(OpenMessageRequest {
-            logon_id: 0,
-            input_handle_index: 1,
-            output_handle_index: 4,
-            code_page_id: 0x0FFF,
-            folder_id: inbox,
-            open_mode_flags: MessageOpenModeFlags(0),
-            message_id: mid,
-        }),
+        open_message_rop(inbox, mid),
         RopRequest::GetPropertiesSpecific(GetPropertiesSpecificRequest {
             logon_id: 0,
             input_handle_index: 4,
@@ -92,42 +74,17 @@ fn contents_table_query_rows() {
     let mut c = Client::new(Profile::default());
     let inbox = c.inbox();
     for i in 0..3 {
-        c.s.mailbox_mut()
-            .create_message(
-                inbox,
-                false,
-                MessageContent::with_props([TaggedValue {
-                    tag: tags::PID_TAG_SUBJECT,
-                    value: PropValue::unicode(&format!("m{i}")),
-                }]),
-            )
-            .unwrap();
+        message_with_subject(c.s.mailbox_mut(), inbox, &format!("m{i}"));
     }
     c.s.mailbox_mut()
         .create_message(inbox, true, MessageContent::default())
         .unwrap();
     c.open(inbox);
-    let r = c.call(vec![
-        RopRequest::GetContentsTable(GetContentsTableRequest {
-            logon_id: 0,
-            input_handle_index: 1,
-            output_handle_index: 4,
-            table_flags: ContentsTableFlags(0),
-        }),
-        RopRequest::SetColumns(SetColumnsRequest {
-            logon_id: 0,
-            input_handle_index: 4,
-            set_columns_flags: SetColumnsFlags(0),
-            property_tags: vec![tags::PID_TAG_MID, tags::PID_TAG_SUBJECT],
-        }),
-        RopRequest::QueryRows(QueryRowsRequest {
-            logon_id: 0,
-            input_handle_index: 4,
-            query_rows_flags: QueryRowsFlags(0),
-            forward_read: 1,
-            row_count: 10,
-        }),
-    ]);
+    let r = c.call(contents_table_rops(
+        0,
+        vec![tags::PID_TAG_MID, tags::PID_TAG_SUBJECT],
+        10,
+    ));
     let RopResponse::GetContentsTable(t) = &r.rops[0] else {
         panic!()
     };
@@ -196,40 +153,15 @@ fn buffer_too_small_for_large_rows() {
     c.s.set_max_output(600);
     let inbox = c.inbox();
     for i in 0..20 {
-        c.s.mailbox_mut()
-            .create_message(
-                inbox,
-                false,
-                MessageContent::with_props([TaggedValue {
-                    tag: tags::PID_TAG_SUBJECT,
-                    value: PropValue::unicode(&format!("a fairly long subject line number {i}")),
-                }]),
-            )
-            .unwrap();
+        message_with_subject(
+            c.s.mailbox_mut(),
+            inbox,
+            &format!("a fairly long subject line number {i}"),
+        );
     }
     c.open(inbox);
     let cols = vec![tags::PID_TAG_MID, tags::PID_TAG_SUBJECT];
-    let r = c.call(vec![
-        RopRequest::GetContentsTable(GetContentsTableRequest {
-            logon_id: 0,
-            input_handle_index: 1,
-            output_handle_index: 4,
-            table_flags: ContentsTableFlags(0),
-        }),
-        RopRequest::SetColumns(SetColumnsRequest {
-            logon_id: 0,
-            input_handle_index: 4,
-            set_columns_flags: SetColumnsFlags(0),
-            property_tags: cols.clone(),
-        }),
-        RopRequest::QueryRows(QueryRowsRequest {
-            logon_id: 0,
-            input_handle_index: 4,
-            query_rows_flags: QueryRowsFlags(0),
-            forward_read: 1,
-            row_count: 20,
-        }),
-    ]);
+    let r = c.call(contents_table_rops(0, cols.clone(), 20));
     let RopResponse::BufferTooSmall(b) = r.rops.last().unwrap() else {
         panic!("{:?}", r.rops.last())
     };
@@ -239,21 +171,7 @@ fn buffer_too_small_for_large_rows() {
         "the QueryRows request comes back"
     );
     // A smaller query fits; the cursor did not move.
-    let r = c.call(vec![
-        RopRequest::SetColumns(SetColumnsRequest {
-            logon_id: 0,
-            input_handle_index: 4,
-            set_columns_flags: SetColumnsFlags(0),
-            property_tags: cols,
-        }),
-        RopRequest::QueryRows(QueryRowsRequest {
-            logon_id: 0,
-            input_handle_index: 4,
-            query_rows_flags: QueryRowsFlags(0),
-            forward_read: 1,
-            row_count: 2,
-        }),
-    ]);
+    let r = c.call(query_rows_rops(cols, 2));
     let RopResponse::QueryRows(q) = &r.rops[1] else {
         panic!()
     };

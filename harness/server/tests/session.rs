@@ -12,7 +12,7 @@ mod common;
 use common::{Client, EMPTY};
 use ics_wire::rop::flags::{SynchronizationType, TransferStatus};
 use ics_wire::rop::idmgmt::GetLocalReplicaIdsRequest;
-use ics_wire::rop::state::{InputHandleRequest, InputOutputHandleRequest};
+use ics_wire::rop::state::InputHandleRequest;
 use ics_wire::rop::{
     ErrorCode, ResponseContext, RopRequest, RopRequestBuffer, RopResponse, RopResponseBuffer,
 };
@@ -40,16 +40,7 @@ fn sync_contents(c: &mut Client, st: &IcsState, size: u16) -> (ft::ContentsSync,
 }
 
 fn final_state(cs: &ft::ContentsSync) -> IcsState {
-    let props: Vec<TaggedValue> = cs
-        .state
-        .props
-        .iter()
-        .map(|p| TaggedValue {
-            tag: p.tag,
-            value: p.value.clone(),
-        })
-        .collect();
-    IcsState::from_props(&props).unwrap()
+    common::ics_state(&cs.state.props)
 }
 
 fn seed(c: &mut Client, n: usize) -> Vec<Mid> {
@@ -431,28 +422,7 @@ fn get_transfer_state() {
     c.configure(SynchronizationType::CONTENTS, 0x01, CONTENTS_FLAGS, 0);
     let first = c.get_buffer(2, 64);
     assert_eq!(first.transfer_status, TransferStatus::PARTIAL);
-    let gts = |c: &mut Client| {
-        c.call(vec![RopRequest::SynchronizationGetTransferState(
-            InputOutputHandleRequest {
-                logon_id: 0,
-                input_handle_index: 2,
-                output_handle_index: 3,
-            },
-        )]);
-        let bytes = c.download(3, BUFFER_SIZE_SENTINEL).concat();
-        let Root::State(s) = ft::parse(RootKind::State, &bytes).unwrap() else {
-            panic!()
-        };
-        let props: Vec<TaggedValue> = s
-            .props
-            .iter()
-            .map(|p| TaggedValue {
-                tag: p.tag,
-                value: p.value.clone(),
-            })
-            .collect();
-        IcsState::from_props(&props).unwrap()
-    };
+    let gts = |c: &mut Client| c.transfer_state(2, 3);
     assert!(gts(&mut c).is_empty());
     c.download(2, BUFFER_SIZE_SENTINEL);
     assert_eq!(gts(&mut c).idset_given.count(), 30);
@@ -544,26 +514,7 @@ fn checkpoint_transfer_state_profile() {
         c.get_buffer(2, 300).transfer_status,
         TransferStatus::PARTIAL
     );
-    c.call(vec![RopRequest::SynchronizationGetTransferState(
-        InputOutputHandleRequest {
-            logon_id: 0,
-            input_handle_index: 2,
-            output_handle_index: 3,
-        },
-    )]);
-    let bytes = c.download(3, BUFFER_SIZE_SENTINEL).concat();
-    let Root::State(s) = ft::parse(RootKind::State, &bytes).unwrap() else {
-        panic!()
-    };
-    let props: Vec<TaggedValue> = s
-        .props
-        .iter()
-        .map(|p| TaggedValue {
-            tag: p.tag,
-            value: p.value.clone(),
-        })
-        .collect();
-    let n = IcsState::from_props(&props).unwrap().idset_given.count();
+    let n = c.transfer_state(2, 3).idset_given.count();
     assert!(n > 0 && n < 30, "checkpoint holds {n} ids");
 }
 

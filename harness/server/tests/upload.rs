@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::Client;
+use common::{Client, server_edit, subject};
 use ics_server::session::profile::Profile;
 use ics_wire::Guid;
 use ics_wire::ids::{Fid, Gid, GlobCnt, Mid, ReplGuid, Xid};
@@ -15,7 +15,6 @@ use ics_wire::rop::idmgmt::GetLocalReplicaIdsRequest;
 use ics_wire::rop::import::*;
 use ics_wire::rop::message::{CreateMessageRequest, SaveChangesMessageRequest};
 use ics_wire::rop::property::SetPropertiesRequest;
-use ics_wire::rop::state::InputOutputHandleRequest;
 use ics_wire::rop::value::TaggedPropertyValue;
 use ics_wire::rop::{ErrorCode, RopRequest, RopResponse};
 use ics_wire::state::IcsState;
@@ -27,6 +26,53 @@ fn tv(tag: PropTag, value: PropValue) -> TaggedPropertyValue {
 /// Client change namespace: a GUID of its own, 8-byte LocalIds.
 fn client_xid(n: u64) -> Xid {
     Xid::new(Guid([0xC1; 16]), &n.to_be_bytes()).unwrap()
+}
+
+/// The change header of an import ([MS-OXCFXICS] 2.2.3.2.4.2.1 /
+/// 2.2.3.2.4.3.1): PidTagSourceKey, PidTagLastModificationTime,
+/// PidTagChangeKey, PidTagPredecessorChangeList.
+fn change_header(gid: Gid, lmt: u64, ck: Xid, pcl: &Pcl) -> Vec<TaggedPropertyValue> {
+    vec![
+        tv(
+            tags::PID_TAG_SOURCE_KEY,
+            PropValue::Binary(gid.to_xid().to_bytes()),
+        ),
+        tv(tags::PID_TAG_LAST_MODIFICATION_TIME, PropValue::Time(lmt)),
+        tv(tags::PID_TAG_CHANGE_KEY, PropValue::Binary(ck.to_bytes())),
+        tv(
+            tags::PID_TAG_PREDECESSOR_CHANGE_LIST,
+            PropValue::Binary(pcl.to_bytes()),
+        ),
+    ]
+}
+
+/// PidTagParentSourceKey, the change header, PidTagDisplayName: the
+/// hierarchy values of ImportHierarchyChange (2.2.3.2.4.3.1).
+fn folder_values(
+    parent: Vec<u8>,
+    gid: Gid,
+    lmt: u64,
+    ck: Xid,
+    pcl: &Pcl,
+    name: &str,
+) -> Vec<TaggedPropertyValue> {
+    let mut v = vec![tv(
+        tags::PID_TAG_PARENT_SOURCE_KEY,
+        PropValue::Binary(parent),
+    )];
+    v.extend(change_header(gid, lmt, ck, pcl));
+    v.push(tv(tags::PID_TAG_DISPLAY_NAME, PropValue::unicode(name)));
+    v
+}
+
+/// RopSaveChangesMessage of the message in `slot`, kept open read-write.
+fn save_rop(slot: u8) -> RopRequest {
+    RopRequest::SaveChangesMessage(SaveChangesMessageRequest {
+        logon_id: 0,
+        response_handle_index: slot,
+        input_handle_index: slot,
+        save_flags: SaveFlags::KEEP_OPEN_READ_WRITE,
+    })
 }
 
 struct Up {
@@ -75,6 +121,15 @@ impl Up {
         );
     }
 
+    /// An empty normal message the server stores in `folder` (no ROP).
+    fn stored(&mut self, folder: Fid) -> Mid {
+        self.c
+            .s
+            .mailbox_mut()
+            .create_message(folder, false, Default::default())
+            .unwrap()
+    }
+
     fn new_gid(&mut self) -> Gid {
         let g = Gid {
             replguid: self.guid,
@@ -94,18 +149,7 @@ impl Up {
         flags: u8,
         subject: &str,
     ) -> (ErrorCode, Option<ErrorCode>) {
-        let header = vec![
-            tv(
-                tags::PID_TAG_SOURCE_KEY,
-                PropValue::Binary(gid.to_xid().to_bytes()),
-            ),
-            tv(tags::PID_TAG_LAST_MODIFICATION_TIME, PropValue::Time(lmt)),
-            tv(tags::PID_TAG_CHANGE_KEY, PropValue::Binary(ck.to_bytes())),
-            tv(
-                tags::PID_TAG_PREDECESSOR_CHANGE_LIST,
-                PropValue::Binary(pcl.to_bytes()),
-            ),
-        ];
+        let header = change_header(gid, lmt, ck, pcl);
         let r = self
             .c
             .call(vec![RopRequest::SynchronizationImportMessageChange(
@@ -135,12 +179,7 @@ impl Up {
                 input_handle_index: 3,
                 property_values: vec![tv(tags::PID_TAG_SUBJECT, PropValue::unicode(subject))],
             }),
-            RopRequest::SaveChangesMessage(SaveChangesMessageRequest {
-                logon_id: 0,
-                response_handle_index: 3,
-                input_handle_index: 3,
-                save_flags: SaveFlags::KEEP_OPEN_READ_WRITE,
-            }),
+            save_rop(3),
         ]);
         let RopResponse::SaveChangesMessage(s) = &r.rops[1] else {
             panic!()
@@ -148,30 +187,27 @@ impl Up {
         (rv, Some(s.result.return_value()))
     }
 
-    fn collector_state(&mut self) -> IcsState {
-        self.c
-            .call(vec![RopRequest::SynchronizationGetTransferState(
-                InputOutputHandleRequest {
+    /// RopSynchronizationImportHierarchyChange with `hierarchy_values` and
+    /// no other properties; its ReturnValue.
+    fn import_hierarchy(&mut self, hierarchy_values: Vec<TaggedPropertyValue>) -> ErrorCode {
+        let r = self
+            .c
+            .call(vec![RopRequest::SynchronizationImportHierarchyChange(
+                SynchronizationImportHierarchyChangeRequest {
                     logon_id: 0,
                     input_handle_index: 2,
-                    output_handle_index: 4,
+                    hierarchy_values,
+                    property_values: vec![],
                 },
             )]);
-        let bytes = self.c.download(4, 0xBABE).concat();
-        let ics_wire::ftstream::Root::State(s) =
-            ics_wire::ftstream::parse(ics_wire::ftstream::RootKind::State, &bytes).unwrap()
-        else {
-            panic!()
-        };
-        let props: Vec<TaggedValue> = s
-            .props
-            .iter()
-            .map(|p| TaggedValue {
-                tag: p.tag,
-                value: p.value.clone(),
-            })
-            .collect();
-        IcsState::from_props(&props).unwrap()
+        match &r.rops[0] {
+            RopResponse::SynchronizationImportHierarchyChange(x) => x.result.return_value(),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    fn collector_state(&mut self) -> IcsState {
+        self.c.transfer_state(2, 4)
     }
 
     fn subject(&self, mid: Mid) -> Option<String> {
@@ -228,20 +264,7 @@ fn import_conflicts() {
     u.import(gid, 1000, ck1, &Pcl::single(ck1), 0, "v1");
     let mid = Mid::new(ics_server::mailbox::LOCAL_REPLID, gid.globcnt);
     // The server changes the message: its PCL gains a server XID.
-    u.c.s
-        .mailbox_mut()
-        .modify_message(
-            mid,
-            ics_server::mailbox::MessageEdit {
-                set: vec![TaggedValue {
-                    tag: tags::PID_TAG_SUBJECT,
-                    value: PropValue::unicode("server"),
-                }],
-                ..Default::default()
-            },
-            None,
-        )
-        .unwrap();
+    server_edit(u.c.s.mailbox_mut(), mid, vec![subject("server")], vec![]);
     let ck2 = client_xid(2);
     let stale = Pcl::single(ck2); // does not include the server change
     assert_eq!(
@@ -477,11 +500,7 @@ fn last_writer_wins_for_fai_and_by_resolve_method() {
 fn import_deletes() {
     let mut u = Up::new();
     let inbox = u.c.inbox();
-    let mid =
-        u.c.s
-            .mailbox_mut()
-            .create_message(inbox, false, Default::default())
-            .unwrap();
+    let mid = u.stored(inbox);
     let gid = u.c.s.mailbox().ids().gid_of(mid.0).unwrap();
     let del = |flags: u8| {
         RopRequest::SynchronizationImportDeletes(SynchronizationImportDeletesRequest {
@@ -555,11 +574,7 @@ fn import_deletes_of_unseen_id_prevents_resurrection() {
 fn import_read_state() {
     let mut u = Up::new();
     let inbox = u.c.inbox();
-    let mid =
-        u.c.s
-            .mailbox_mut()
-            .create_message(inbox, false, Default::default())
-            .unwrap();
+    let mid = u.stored(inbox);
     let sk = u.c.s.mailbox().source_key_of(mid.0);
     let r =
         u.c.call(vec![RopRequest::SynchronizationImportReadStateChanges(
@@ -589,37 +604,9 @@ fn import_hierarchy_change() {
     u.open_collector(0);
     let gid = u.new_gid();
     let ck = client_xid(3);
-    let hv = |parent: Vec<u8>, gid: Gid| {
-        vec![
-            tv(tags::PID_TAG_PARENT_SOURCE_KEY, PropValue::Binary(parent)),
-            tv(
-                tags::PID_TAG_SOURCE_KEY,
-                PropValue::Binary(gid.to_xid().to_bytes()),
-            ),
-            tv(tags::PID_TAG_LAST_MODIFICATION_TIME, PropValue::Time(5)),
-            tv(tags::PID_TAG_CHANGE_KEY, PropValue::Binary(ck.to_bytes())),
-            tv(
-                tags::PID_TAG_PREDECESSOR_CHANGE_LIST,
-                PropValue::Binary(Pcl::single(ck).to_bytes()),
-            ),
-            tv(tags::PID_TAG_DISPLAY_NAME, PropValue::unicode("Imported")),
-        ]
-    };
-    let call = |u: &mut Up, v| {
-        let r =
-            u.c.call(vec![RopRequest::SynchronizationImportHierarchyChange(
-                SynchronizationImportHierarchyChangeRequest {
-                    logon_id: 0,
-                    input_handle_index: 2,
-                    hierarchy_values: v,
-                    property_values: vec![],
-                },
-            )]);
-        match &r.rops[0] {
-            RopResponse::SynchronizationImportHierarchyChange(x) => x.result.return_value(),
-            other => panic!("{other:?}"),
-        }
-    };
+    let hv =
+        |parent: Vec<u8>, gid: Gid| folder_values(parent, gid, 5, ck, &Pcl::single(ck), "Imported");
+    let call = |u: &mut Up, v| u.import_hierarchy(v);
     let orphan = Gid {
         replguid: ReplGuid(Guid([0xEE; 16])),
         globcnt: GlobCnt::new(5).unwrap(),
@@ -699,11 +686,7 @@ fn import_message_move() {
     let mut u = Up::new();
     let inbox = u.c.inbox();
     let other = u.c.s.mailbox_mut().create_folder(inbox, "Other").unwrap();
-    let mid =
-        u.c.s
-            .mailbox_mut()
-            .create_message(other, false, Default::default())
-            .unwrap();
+    let mid = u.stored(other);
     let dst = u.new_gid();
     let mb = u.c.s.mailbox();
     let g = mb.replguid();
@@ -831,11 +814,7 @@ fn import_message_move_client_newer() {
     let mut u = Up::new();
     let inbox = u.c.inbox();
     let other = u.c.s.mailbox_mut().create_folder(inbox, "Other").unwrap();
-    let mid =
-        u.c.s
-            .mailbox_mut()
-            .create_message(other, false, Default::default())
-            .unwrap();
+    let mid = u.stored(other);
     let dst = u.new_gid();
     let mb = u.c.s.mailbox();
     let g = mb.replguid();
@@ -893,20 +872,7 @@ fn server_resolved_conflict_is_not_claimed() {
     };
     assert!(seen(&mut u), "R-173: the imported version is claimed");
     let server_edit = |u: &mut Up, s: &str| {
-        u.c.s
-            .mailbox_mut()
-            .modify_message(
-                mid,
-                ics_server::mailbox::MessageEdit {
-                    set: vec![TaggedValue {
-                        tag: tags::PID_TAG_SUBJECT,
-                        value: PropValue::unicode(s),
-                    }],
-                    ..Default::default()
-                },
-                None,
-            )
-            .unwrap();
+        server_edit(u.c.s.mailbox_mut(), mid, vec![subject(s)], vec![]);
     };
     // The server version is newer by LastModificationTime: it wins.
     server_edit(&mut u, "server");
@@ -962,37 +928,9 @@ fn hierarchy_conflict_resolved_not_claimed() {
     let mut u = Up::new();
     u.open_collector(0);
     let gid = u.new_gid();
-    let hv = |lmt: u64, ck: Xid, pcl: &Pcl, name: &str| {
-        vec![
-            tv(tags::PID_TAG_PARENT_SOURCE_KEY, PropValue::Binary(vec![])),
-            tv(
-                tags::PID_TAG_SOURCE_KEY,
-                PropValue::Binary(gid.to_xid().to_bytes()),
-            ),
-            tv(tags::PID_TAG_LAST_MODIFICATION_TIME, PropValue::Time(lmt)),
-            tv(tags::PID_TAG_CHANGE_KEY, PropValue::Binary(ck.to_bytes())),
-            tv(
-                tags::PID_TAG_PREDECESSOR_CHANGE_LIST,
-                PropValue::Binary(pcl.to_bytes()),
-            ),
-            tv(tags::PID_TAG_DISPLAY_NAME, PropValue::unicode(name)),
-        ]
-    };
-    let call = |u: &mut Up, v| {
-        let r =
-            u.c.call(vec![RopRequest::SynchronizationImportHierarchyChange(
-                SynchronizationImportHierarchyChangeRequest {
-                    logon_id: 0,
-                    input_handle_index: 2,
-                    hierarchy_values: v,
-                    property_values: vec![],
-                },
-            )]);
-        match &r.rops[0] {
-            RopResponse::SynchronizationImportHierarchyChange(x) => x.result.return_value(),
-            other => panic!("{other:?}"),
-        }
-    };
+    let hv =
+        |lmt: u64, ck: Xid, pcl: &Pcl, name: &str| folder_values(vec![], gid, lmt, ck, pcl, name);
+    let call = |u: &mut Up, v| u.import_hierarchy(v);
     let ck1 = client_xid(1);
     assert_eq!(
         call(&mut u, hv(5, ck1, &Pcl::single(ck1), "A")),
@@ -1096,21 +1034,7 @@ fn import_change_starts_purged() {
     let server_pcl = ics_server::mailbox::message_pcl(mb.message(mid).unwrap(), mb.replguid());
     let ck = client_xid(1);
     let pcl = server_pcl.merge(&Pcl::single(ck));
-    let header = vec![
-        tv(
-            tags::PID_TAG_SOURCE_KEY,
-            PropValue::Binary(gid.to_xid().to_bytes()),
-        ),
-        tv(
-            tags::PID_TAG_LAST_MODIFICATION_TIME,
-            PropValue::Time(u64::MAX / 2),
-        ),
-        tv(tags::PID_TAG_CHANGE_KEY, PropValue::Binary(ck.to_bytes())),
-        tv(
-            tags::PID_TAG_PREDECESSOR_CHANGE_LIST,
-            PropValue::Binary(pcl.to_bytes()),
-        ),
-    ];
+    let header = change_header(gid, u64::MAX / 2, ck, &pcl);
     let r = u.c.call(vec![
         RopRequest::SynchronizationImportMessageChange(SynchronizationImportMessageChangeRequest {
             logon_id: 0,
@@ -1146,12 +1070,7 @@ fn import_change_starts_purged() {
             input_handle_index: 3,
             property_values: vec![tv(tags::PID_TAG_SUBJECT, PropValue::unicode("new"))],
         }),
-        RopRequest::SaveChangesMessage(SaveChangesMessageRequest {
-            logon_id: 0,
-            response_handle_index: 3,
-            input_handle_index: 3,
-            save_flags: SaveFlags::KEEP_OPEN_READ_WRITE,
-        }),
+        save_rop(3),
     ]);
     let RopResponse::SaveChangesMessage(s) = &r.rops[1] else {
         panic!()
@@ -1216,14 +1135,7 @@ fn put_message_content(
 }
 
 fn save(c: &mut Client, slot: u8) -> ErrorCode {
-    let r = c.call(vec![RopRequest::SaveChangesMessage(
-        SaveChangesMessageRequest {
-            logon_id: 0,
-            response_handle_index: slot,
-            input_handle_index: slot,
-            save_flags: SaveFlags::KEEP_OPEN_READ_WRITE,
-        },
-    )]);
+    let r = c.call(vec![save_rop(slot)]);
     let RopResponse::SaveChangesMessage(s) = &r.rops[0] else {
         panic!()
     };
@@ -1252,30 +1164,12 @@ fn message_content_upload_adds_to_staged_content() {
     use ics_wire::ftstream as ft;
     let mut u = Up::new();
     let inbox = u.c.inbox();
-    let mid =
-        u.c.s
-            .mailbox_mut()
-            .create_message(inbox, false, Default::default())
-            .unwrap();
+    let mid = u.stored(inbox);
     let mb = u.c.s.mailbox();
     let gid = mb.ids().gid_of(mid.0).unwrap();
     let pcl = ics_server::mailbox::message_pcl(mb.message(mid).unwrap(), mb.replguid());
     let ck = client_xid(1);
-    let header = vec![
-        tv(
-            tags::PID_TAG_SOURCE_KEY,
-            PropValue::Binary(gid.to_xid().to_bytes()),
-        ),
-        tv(
-            tags::PID_TAG_LAST_MODIFICATION_TIME,
-            PropValue::Time(u64::MAX / 2),
-        ),
-        tv(tags::PID_TAG_CHANGE_KEY, PropValue::Binary(ck.to_bytes())),
-        tv(
-            tags::PID_TAG_PREDECESSOR_CHANGE_LIST,
-            PropValue::Binary(pcl.merge(&Pcl::single(ck)).to_bytes()),
-        ),
-    ];
+    let header = change_header(gid, u64::MAX / 2, ck, &pcl.merge(&Pcl::single(ck)));
     u.c.call(vec![
         RopRequest::SynchronizationImportMessageChange(SynchronizationImportMessageChangeRequest {
             logon_id: 0,
@@ -1420,28 +1314,11 @@ fn import_message_move_of_a_stale_version_is_not_hidden() {
     let mut u = Up::new();
     let inbox = u.c.inbox();
     let other = u.c.s.mailbox_mut().create_folder(inbox, "Other").unwrap();
-    let mid =
-        u.c.s
-            .mailbox_mut()
-            .create_message(other, false, Default::default())
-            .unwrap();
+    let mid = u.stored(other);
     let g = u.c.s.mailbox().replguid();
     let known = ics_server::mailbox::message_pcl(u.c.s.mailbox().message(mid).unwrap(), g);
     // The server changes the message after the client last saw it.
-    u.c.s
-        .mailbox_mut()
-        .modify_message(
-            mid,
-            ics_server::mailbox::MessageEdit {
-                set: vec![TaggedValue {
-                    tag: tags::PID_TAG_SUBJECT,
-                    value: PropValue::unicode("server"),
-                }],
-                ..Default::default()
-            },
-            None,
-        )
-        .unwrap();
+    server_edit(u.c.s.mailbox_mut(), mid, vec![subject("server")], vec![]);
     let dst = u.new_gid();
     let mb = u.c.s.mailbox();
     let req = SynchronizationImportMessageMoveRequest {

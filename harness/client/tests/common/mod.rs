@@ -4,6 +4,7 @@
 pub mod fake;
 
 use ics_client::model::*;
+use ics_client::replica::Replica;
 use ics_wire::prop::{PropTag, PropValue, tags};
 
 pub const FOLDER: u64 = 0x0001_0000_0000_0101;
@@ -59,4 +60,25 @@ pub fn state(tag: u8) -> StateBlobs {
         cnset_seen_fai: vec![tag, 3],
         cnset_read: vec![tag, 4],
     }
+}
+
+/// (source key, read, FAI, properties but PidTagMessageFlags) of every
+/// message of folder `fid` in the replica, by source key: the form
+/// [`fake::FakeServer::content`] gives for the server side.
+pub fn replica_content(r: &Replica, fid: u64) -> Vec<(Vec<u8>, bool, bool, Vec<Prop>)> {
+    let mut v: Vec<_> = r
+        .messages_in_fid(fid)
+        .unwrap()
+        .into_iter()
+        .map(|m| {
+            let props = m
+                .props
+                .into_iter()
+                .filter(|p| p.key != PropKey::of_tag(tags::PID_TAG_MESSAGE_FLAGS))
+                .collect();
+            (m.source_key, m.read, m.fai, props)
+        })
+        .collect();
+    v.sort_by(|a, b| a.0.cmp(&b.0));
+    v
 }

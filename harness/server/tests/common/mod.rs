@@ -1,28 +1,120 @@
 //! A minimal ROP client over an in-process [`Session`], for the tests.
 #![allow(dead_code)]
 
+use ics_server::mailbox::{Mailbox, MessageContent, MessageEdit};
 use ics_server::session::profile::Profile;
 use ics_server::session::{Session, SessionError};
-use ics_wire::ids::Fid;
-use ics_wire::prop::PropValue;
+use ics_wire::ftstream::{self as ft, FtProp, Root, RootKind};
+use ics_wire::ids::{Fid, Mid};
+use ics_wire::prop::{PropTag, PropValue, TaggedValue, tags};
 use ics_wire::rop::fasttransfer::{BUFFER_SIZE_SENTINEL, FastTransferSourceGetBufferRequest};
 use ics_wire::rop::flags::{
-    LogonFlags, OpenFlags, SendOptions, SynchronizationExtraFlags, SynchronizationFlags,
-    SynchronizationType, TransferStatus,
+    ContentsTableFlags, LogonFlags, MessageOpenModeFlags, OpenFlags, QueryRowsFlags, SendOptions,
+    SetColumnsFlags, SynchronizationExtraFlags, SynchronizationFlags, SynchronizationType,
+    TransferStatus,
 };
-use ics_wire::rop::folder::OpenFolderRequest;
+use ics_wire::rop::folder::{GetContentsTableRequest, OpenFolderRequest};
 use ics_wire::rop::logon::LogonRequest;
+use ics_wire::rop::message::OpenMessageRequest;
 use ics_wire::rop::state::{
-    InputHandleRequest, SynchronizationUploadStateStreamBeginRequest,
+    InputHandleRequest, InputOutputHandleRequest, SynchronizationUploadStateStreamBeginRequest,
     SynchronizationUploadStateStreamContinueRequest,
 };
 use ics_wire::rop::sync::SynchronizationConfigureRequest;
+use ics_wire::rop::table::{QueryRowsRequest, SetColumnsRequest};
 use ics_wire::rop::{
     ErrorCode, ResponseContext, RopRequest, RopRequestBuffer, RopResponse, RopResponseBuffer,
 };
 use ics_wire::state::IcsState;
 
 pub const EMPTY: u32 = 0xFFFF_FFFF;
+
+/// PidTagSubject = `s`.
+pub fn subject(s: &str) -> TaggedValue {
+    TaggedValue {
+        tag: tags::PID_TAG_SUBJECT,
+        value: PropValue::unicode(s),
+    }
+}
+
+/// Stores a normal message with subject `s` in `folder` (no ROP).
+pub fn message_with_subject(mb: &mut Mailbox, folder: Fid, s: &str) -> Mid {
+    mb.create_message(folder, false, MessageContent::with_props([subject(s)]))
+        .unwrap()
+}
+
+/// The server changes a stored message itself (no ROP, no client change
+/// key): sets `set`, deletes `delete`.
+pub fn server_edit(mb: &mut Mailbox, mid: Mid, set: Vec<TaggedValue>, delete: Vec<PropTag>) {
+    mb.modify_message(
+        mid,
+        MessageEdit {
+            set,
+            delete,
+            ..Default::default()
+        },
+        None,
+    )
+    .unwrap();
+}
+
+/// The ICS state a `state` element's meta-properties hold.
+pub fn ics_state(props: &[FtProp]) -> IcsState {
+    let props: Vec<TaggedValue> = props
+        .iter()
+        .map(|p| TaggedValue {
+            tag: p.tag,
+            value: p.value.clone(),
+        })
+        .collect();
+    IcsState::from_props(&props).unwrap()
+}
+
+/// RopOpenMessage (read-only) of `mid` in `folder`: folder in slot 1,
+/// message to slot 4.
+pub fn open_message_rop(folder: Fid, mid: Mid) -> RopRequest {
+    RopRequest::OpenMessage(OpenMessageRequest {
+        logon_id: 0,
+        input_handle_index: 1,
+        output_handle_index: 4,
+        code_page_id: 0x0FFF,
+        folder_id: folder,
+        open_mode_flags: MessageOpenModeFlags(0),
+        message_id: mid,
+    })
+}
+
+/// RopSetColumns `cols` + RopQueryRows (forward, `rows`) on the table in slot 4.
+pub fn query_rows_rops(cols: Vec<PropTag>, rows: u16) -> Vec<RopRequest> {
+    vec![
+        RopRequest::SetColumns(SetColumnsRequest {
+            logon_id: 0,
+            input_handle_index: 4,
+            set_columns_flags: SetColumnsFlags(0),
+            property_tags: cols,
+        }),
+        RopRequest::QueryRows(QueryRowsRequest {
+            logon_id: 0,
+            input_handle_index: 4,
+            query_rows_flags: QueryRowsFlags(0),
+            forward_read: 1,
+            row_count: rows,
+        }),
+    ]
+}
+
+/// RopGetContentsTable of the folder in slot 1 to slot 4, then
+/// [`query_rows_rops`].
+pub fn contents_table_rops(flags: u8, cols: Vec<PropTag>, rows: u16) -> Vec<RopRequest> {
+    let mut v = vec![RopRequest::GetContentsTable(GetContentsTableRequest {
+        logon_id: 0,
+        input_handle_index: 1,
+        output_handle_index: 4,
+        table_flags: ContentsTableFlags(flags),
+    })];
+    v.extend(query_rows_rops(cols, rows));
+    v
+}
 
 pub struct Client {
     pub s: Session,
@@ -178,6 +270,23 @@ impl Client {
             Some(RopResponse::FastTransferSourceGetBuffer(x)) => x,
             other => panic!("{other:?}"),
         }
+    }
+
+    /// RopSynchronizationGetTransferState on the context in slot `input`
+    /// (to slot `output`), downloaded whole and decoded.
+    pub fn transfer_state(&mut self, input: u8, output: u8) -> IcsState {
+        self.call(vec![RopRequest::SynchronizationGetTransferState(
+            InputOutputHandleRequest {
+                logon_id: 0,
+                input_handle_index: input,
+                output_handle_index: output,
+            },
+        )]);
+        let bytes = self.download(output, BUFFER_SIZE_SENTINEL).concat();
+        let Root::State(s) = ft::parse(RootKind::State, &bytes).unwrap() else {
+            panic!("not a state stream")
+        };
+        ics_state(&s.props)
     }
 
     /// GetBuffer until Done; returns the portions.

@@ -9,6 +9,8 @@
 //! * [`grammar`]: the typed syntactic tree, one type per grammar rule (§5);
 //! * [`mod@parse`]: elements -> tree, with the element rules of §6 as checks;
 //! * [`mod@produce`]: tree -> bytes, and splitting into buffers at legal points;
+//! * [`meta_structs`]: ProgressInformation, PropertyGroupInfo and
+//!   ExtendedErrorInfo, the structures inside untagged PtypBinary values (§7);
 //! * [`incremental`]: chunk-by-chunk contentsSync / hierarchySync items ([`SyncReader`]);
 //! * [`text`]: readable one-line-per-element and outline forms.
 //!
@@ -35,6 +37,7 @@ pub mod grammar;
 pub mod incremental;
 pub mod lexer;
 pub mod markers;
+pub mod meta_structs;
 pub mod parse;
 pub mod produce;
 pub mod stream;
@@ -46,6 +49,9 @@ pub use grammar::*;
 pub use incremental::{SyncError, SyncItem, SyncReader, assemble};
 pub use lexer::{ElementRef, LexError, Lexed, Lexer, StreamError, ValueRef, lex_all, lex_one};
 pub use markers::{Marker, MetaProp, ics_tags, tag_name};
+pub use meta_structs::{
+    ExtendedErrorInfo, GroupProperty, ProgressInformation, PropertyGroupInfo, StructError,
+};
 pub use parse::{ParseError, guess_root, parse, parse_elements, parse_iter};
 pub use produce::{ProduceError, Writer, produce, produce_elements, produce_split, write_prop};
 pub use stream::{FeedError, SplitViolation, StreamParser};

@@ -29,6 +29,9 @@ pub fn decode_ftstream(data: &[u8]) {
         let els2 = lex_all(&again).expect("produced elements lex");
         assert_eq!(kinds(els), kinds(&els2), "element round trip");
         let _ = ftstream::guess_root(els);
+        for b in els.iter().filter_map(|e| e.prop()?.as_binary()) {
+            meta_structs(b);
+        }
     }
     sync_reader_agrees(data, data.first().map_or(1, |b| *b as usize % 64 + 1));
     for kind in ROOTS {
@@ -46,6 +49,24 @@ pub fn decode_ftstream(data: &[u8]) {
                 assert_eq!(via_elements.as_ref(), Ok(&tree));
             }
         }
+    }
+}
+
+/// The structures inside binary values (ProgressInformation,
+/// PropertyGroupInfo, ExtendedErrorInfo; [MS-OXCFXICS] 2.2.2.7/8/10): what
+/// decodes re-encodes to bytes that decode to the same value.
+pub fn meta_structs(b: &[u8]) {
+    use crate::ftstream::{ExtendedErrorInfo, ProgressInformation, PropertyGroupInfo};
+    if let Ok(p) = ProgressInformation::decode(b) {
+        assert_eq!(ProgressInformation::decode(&p.encode()), Ok(p));
+    }
+    if let Ok(g) = PropertyGroupInfo::decode(b) {
+        let again = g.encode().expect("a decoded PropertyGroupInfo encodes");
+        assert_eq!(PropertyGroupInfo::decode(&again), Ok(g));
+    }
+    if let Ok(e) = ExtendedErrorInfo::decode(b) {
+        let again = e.encode().expect("a decoded ExtendedErrorInfo encodes");
+        assert_eq!(ExtendedErrorInfo::decode(&again), Ok(e));
     }
 }
 

@@ -5,13 +5,34 @@
 
 use std::fmt;
 
-/// Defines a bit-flag newtype: named bits, unknown bits kept.
-macro_rules! bit_flags {
-    ($(#[$m:meta])* $name:ident: $t:ty { $($(#[$fm:meta])* $flag:ident = $v:literal => $label:literal,)* }) => {
+/// The parts both kinds share: the transparent newtype (with `Arbitrary`
+/// under the `arbitrary` feature), `Debug` as `Name(0x..: Display)` and serde
+/// as the string `"0x.. (Display)"`.
+macro_rules! newtype_common {
+    ($(#[$m:meta])* $name:ident: $t:ty) => {
         $(#[$m])*
         #[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
         #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
         pub struct $name(pub $t);
+
+        impl fmt::Debug for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write!(f, "{}({:#x}: {})", stringify!($name), self.0, self)
+            }
+        }
+
+        impl serde::Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.collect_str(&format_args!("{:#x} ({})", self.0, self))
+            }
+        }
+    };
+}
+
+/// Defines a bit-flag newtype: named bits, unknown bits kept.
+macro_rules! bit_flags {
+    ($(#[$m:meta])* $name:ident: $t:ty { $($(#[$fm:meta])* $flag:ident = $v:literal => $label:literal,)* }) => {
+        newtype_common!($(#[$m])* $name: $t);
 
         impl $name {
             $($(#[$fm])* pub const $flag: $name = $name($v);)*
@@ -70,28 +91,13 @@ macro_rules! bit_flags {
                 Ok(())
             }
         }
-
-        impl fmt::Debug for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                write!(f, "{}({:#x}: {})", stringify!($name), self.0, self)
-            }
-        }
-
-        impl serde::Serialize for $name {
-            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-                s.collect_str(&format_args!("{:#x} ({})", self.0, self))
-            }
-        }
     };
 }
 
 /// Defines an enumeration newtype: named values, unknown values kept.
 macro_rules! value_enum {
     ($(#[$m:meta])* $name:ident: $t:ty { $($(#[$fm:meta])* $var:ident = $v:literal => $label:literal,)* }) => {
-        $(#[$m])*
-        #[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
-        #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
-        pub struct $name(pub $t);
+        newtype_common!($(#[$m])* $name: $t);
 
         impl $name {
             $($(#[$fm])* pub const $var: $name = $name($v);)*
@@ -115,18 +121,6 @@ macro_rules! value_enum {
                     Some(n) => f.write_str(n),
                     None => write!(f, "{:#x}", self.0),
                 }
-            }
-        }
-
-        impl fmt::Debug for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                write!(f, "{}({:#x}: {})", stringify!($name), self.0, self)
-            }
-        }
-
-        impl serde::Serialize for $name {
-            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-                s.collect_str(&format_args!("{:#x} ({})", self.0, self))
             }
         }
     };
@@ -450,6 +444,27 @@ mod tests {
         );
         assert_eq!(SendOptions(0x80).to_string(), "0x80");
         assert_eq!(SendOptions(0).to_string(), "0x0");
+    }
+
+    /// The Debug and serde forms the snapshots rely on, for both kinds.
+    #[test]
+    fn debug_and_serde_forms() {
+        assert_eq!(
+            format!("{:?}", SendOptions(0x81)),
+            "SendOptions(0x81: Unicode | 0x80)"
+        );
+        assert_eq!(
+            serde_json::to_string(&SendOptions(0x81)).unwrap(),
+            "\"0x81 (Unicode | 0x80)\""
+        );
+        assert_eq!(
+            format!("{:?}", TransferStatus(3)),
+            "TransferStatus(0x3: Done)"
+        );
+        assert_eq!(
+            serde_json::to_string(&TransferStatus(9)).unwrap(),
+            "\"0x9 (0x9)\""
+        );
     }
 
     #[test]
