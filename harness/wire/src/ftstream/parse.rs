@@ -1095,8 +1095,10 @@ pub(crate) fn parse_segment(
     };
     match r {
         Ok(item) => {
+            // Peek first: with nothing peeked, `peek_offset` is `end`, which
+            // would let elements left over in the segment pass unseen.
+            let t = p.tok()?;
             if p.peek_offset() != next_off {
-                let t = p.tok()?;
                 let off = p.peek_offset();
                 return Err(p.error_at(
                     off,
