@@ -9,6 +9,7 @@
 //! any single write, which is how the crash tests abort "between any two
 //! steps".
 
+mod lifecycle;
 mod local;
 mod props;
 pub mod schema;

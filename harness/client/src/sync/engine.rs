@@ -236,6 +236,10 @@ pub enum SyncError {
     /// The state returned by the server does not decode.
     #[error("state from the server: {0}")]
     BadState(String),
+    /// The replica was abandoned (after a back-in-time detection, R-269):
+    /// it never synchronizes again.
+    #[error("the replica was abandoned: {0}")]
+    Abandoned(String),
 }
 
 /// A connected client: the replica and the server operations.
@@ -510,6 +514,7 @@ impl<O: IcsOps + Send> Client<O> {
         scope: &Scope,
         cancel: &CancelToken,
     ) -> Result<SyncReport, SyncError> {
+        self.refuse_abandoned()?;
         let folder = self.ops.open_folder(scope.folder_fid).await?;
         let r = self.download_in(folder, scope, cancel).await;
         // Owned objects are released before their owners; a broken
@@ -641,6 +646,7 @@ impl<O: IcsOps + Send> Client<O> {
     }
 
     async fn upload_scope(&mut self, scope: &Scope) -> Result<UploadReport, SyncError> {
+        self.refuse_abandoned()?;
         let fid = scope.folder_fid;
         let pending = self.replica.pending(fid)?;
         let mut up = UploadReport::default();

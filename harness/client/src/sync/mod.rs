@@ -4,6 +4,7 @@ pub mod busy;
 pub mod cancel;
 pub mod engine;
 pub mod ids;
+mod lifecycle;
 pub mod ops;
 pub mod rop_session;
 pub mod stream;
