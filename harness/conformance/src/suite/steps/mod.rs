@@ -11,6 +11,7 @@ mod hierarchy;
 mod local;
 mod more;
 mod parse;
+mod persistence;
 mod setup;
 mod state;
 mod sync;
@@ -68,6 +69,7 @@ static STEPS: LazyLock<Vec<(Regex, Handler)>> = LazyLock::new(|| {
     let mut all = Vec::new();
     // First: its phrases are more specific than the generic outcome phrases of `more`.
     all.extend(upload::steps());
+    all.extend(persistence::steps());
     all.extend(setup::steps());
     all.extend(sync::steps());
     all.extend(download::steps());
