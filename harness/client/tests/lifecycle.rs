@@ -146,3 +146,65 @@ async fn a_restarted_client_keeps_its_states_and_downloads_nothing_again() {
     let r = c.sync_contents(fid, &cancel).await.unwrap();
     assert_eq!((r.download.full, r.download.partial), (0, 0));
 }
+
+/// R-198 ([MS-OXCFXICS] 3.3.5.6): with checkpoints every 10 messages, a
+/// download cancelled after 15 keeps the first 10 with a state that covers
+/// them, and the next download brings only the rest.
+#[tokio::test]
+async fn a_cancelled_download_resumes_from_its_last_checkpoint() {
+    use ics_client::sync::ops::BufferSize;
+    let (s, fid) = server();
+    for i in 1..30 {
+        let inbox = s.0.lock().unwrap().special_folders()[4];
+        s.0.lock()
+            .unwrap()
+            .mailbox_mut()
+            .create_message(
+                inbox,
+                false,
+                MessageContent::with_props([TaggedValue {
+                    tag: tags::PID_TAG_SUBJECT,
+                    value: PropValue::unicode(&format!("m{i}")),
+                }]),
+            )
+            .unwrap();
+    }
+    let mut c = connect(&s, Replica::open_in_memory().unwrap()).await;
+    c.options_mut().checkpoint_every = Some(10);
+    c.options_mut().buffer = BufferSize::Fixed(256);
+    let scope = Scope::contents(fid);
+    let cancel = CancelToken::new();
+    let mut seen = 0;
+    let r = c
+        .download_observed(&scope, &cancel, &mut |_| {
+            seen += 1;
+            if seen == 15 {
+                cancel.cancel();
+            }
+        })
+        .await;
+    assert!(matches!(r, Err(SyncError::Cancelled)), "{r:?}");
+    let held = c.replica().messages_in_fid(fid).unwrap().len();
+    assert_eq!(
+        held, 10,
+        "the first checkpoint is kept, the rest rolled back"
+    );
+    assert_ne!(c.replica().state(&scope).unwrap(), Default::default());
+    let r = c.sync_contents(fid, &CancelToken::new()).await.unwrap();
+    assert_eq!(
+        r.download.full, 20,
+        "only what the checkpoint does not cover"
+    );
+    assert_eq!(r.checkpoints, 2);
+    assert_eq!(c.replica().messages_in_fid(fid).unwrap().len(), 30);
+    let r = c.sync_contents(fid, &CancelToken::new()).await.unwrap();
+    assert_eq!((r.download.full, r.checkpoints), (0, 0));
+
+    // Without Eid and CN there is nothing to build a checkpoint from.
+    let mut c = connect(&s, Replica::open_in_memory().unwrap()).await;
+    c.options_mut().checkpoint_every = Some(10);
+    c.options_mut().extra_flags = 0;
+    let r = c.sync_contents(fid, &CancelToken::new()).await;
+    assert!(matches!(r, Err(SyncError::Checkpoint(_))), "{r:?}");
+    assert!(c.replica().messages_in_fid(fid).unwrap().is_empty());
+}

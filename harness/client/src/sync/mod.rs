@@ -2,6 +2,7 @@
 
 pub mod busy;
 pub mod cancel;
+pub mod checkpoint;
 pub mod engine;
 pub mod ids;
 mod lifecycle;
