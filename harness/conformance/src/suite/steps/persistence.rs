@@ -33,6 +33,8 @@ pub(super) fn steps() -> Vec<(&'static str, super::Handler)> {
         r"^the client imports one more local change on the collector$" => one_more_import,
         r"^the client reads the state from the kept context$" => read_kept,
         r"^the state read does not cover the last imported change$" => state_read_not_covering,
+        r"^the client checkpoints its state from the message headers every (\d+) messages$" => checkpoint_every,
+        r"^the client starts a contents synchronization with (an empty state|its saved state) and cancels after (\d+) messages$" => cancel_after_messages,
     ]
 }
 
@@ -390,4 +392,63 @@ async fn state_read_not_covering(w: &mut SuiteWorld, _: Args) -> Res {
         ));
     }
     Ok(())
+}
+
+async fn checkpoint_every(w: &mut SuiteWorld, a: Args) -> Res {
+    let n = u32::try_from(a.n(1)?).map_err(|_| "too many messages")?;
+    w.harness().await?.client.options_mut().checkpoint_every = Some(n);
+    Ok(())
+}
+
+/// A download by the client engine, which applies each change as it arrives (in one
+/// transaction, or one per client-side checkpoint), cancelled once `n` message changes are
+/// applied: the unprocessed rest is discarded (R-199).
+async fn cancel_after_messages(w: &mut SuiteWorld, a: Args) -> Res {
+    let n = a.n(2)?;
+    let h = w.harness().await?;
+    h.release_open_context().await;
+    let scope = h.scope("Sync", false)?;
+    let saved = h
+        .client
+        .replica()
+        .state(&scope)
+        .map_err(|e| e.to_string())?;
+    if a.s(1) == "an empty state" && saved != Default::default() {
+        return Err("the client engine downloads from its saved state, which is not empty".into());
+    }
+    let start = h.trace_len();
+    let mut rec = crate::driver::DownloadRec {
+        scope: Some(scope.clone()),
+        initial_state: saved.clone(),
+        ..Default::default()
+    };
+    h.state_before = Some(saved);
+    let opts = h.client.options_mut();
+    let kept = (opts.buffer, opts.extra_flags);
+    opts.buffer = h.params.buffer;
+    opts.extra_flags = h.params.extra_flags;
+    let cancel = ics_client::sync::cancel::CancelToken::new();
+    let mut seen = 0;
+    let r = h
+        .client
+        .download_observed(&scope, &cancel, &mut |_| {
+            seen += 1;
+            if seen == n {
+                cancel.cancel();
+            }
+        })
+        .await;
+    let opts = h.client.options_mut();
+    (opts.buffer, opts.extra_flags) = kept;
+    rec.trace = (start, h.trace_len());
+    let outcome = match r {
+        Err(ics_client::sync::engine::SyncError::Cancelled) => Ok(()),
+        Err(e) => Err(format!("the download failed before it was cancelled: {e}")),
+        Ok(_) => Err(format!(
+            "the download ended after {seen} of the {n} messages"
+        )),
+    };
+    rec.error = Some(format!("cancelled by the client after {seen} messages"));
+    h.downloads.push(rec);
+    outcome
 }
