@@ -230,8 +230,9 @@ impl Harness {
     /// a new connection, a new RopLogon (the mailbox GUID is compared again, R-271), the
     /// replica opened from the file. The old client is dropped without any further ROP.
     pub async fn restart_client(&mut self, db: PathBuf) -> Result<(), String> {
+        let replica =
+            Replica::open(&db).map_err(|e| format!("the replica {}: {e}", db.display()))?;
         self.life.db = db;
-        let replica = self.life.open_replica()?;
         let ops = RopSession::new(
             self.target.connect(Some(self.trace.clone())),
             &self.target.mailbox_dn(),
@@ -301,5 +302,43 @@ impl Harness {
             let _ = ops.release(coll).await;
             let _ = ops.release(folder).await;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ics_client::model::{Scope, StateBlobs};
+
+    #[test]
+    fn the_database_outlives_the_clients_connection_and_copies_are_removed_with_the_scenario() {
+        let mut life = Lifecycle::new().unwrap();
+        let other = Lifecycle::new().unwrap();
+        assert_ne!(life.db, other.db, "every scenario has its own database");
+        let state = StateBlobs {
+            idset_given: vec![1],
+            ..StateBlobs::default()
+        };
+        let mut client = life.open_replica().unwrap();
+        client.set_state(&Scope::contents(5), &state).unwrap();
+        drop(client);
+        let reopened = life.open_replica().unwrap();
+        assert_eq!(reopened.state(&Scope::contents(5)).unwrap(), state);
+        assert!(
+            other
+                .open_replica()
+                .unwrap()
+                .saved_scopes()
+                .unwrap()
+                .is_empty()
+        );
+
+        let copy = life.new_file("copy").unwrap();
+        reopened.copy_to(&copy).unwrap();
+        let dir = copy.parent().unwrap().to_path_buf();
+        assert!(copy.exists());
+        assert_ne!(life.new_file("copy").unwrap(), copy);
+        drop((reopened, life));
+        assert!(!dir.exists(), "the scenario's directory is removed with it");
     }
 }

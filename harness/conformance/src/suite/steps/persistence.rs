@@ -264,8 +264,10 @@ async fn open_collector(w: &mut SuiteWorld, _: Args) -> Res {
         ),
         (ics_wire::state::META_TAG_CNSET_READ, &state.cnset_read),
     ] {
+        let size = u32::try_from(data.len())
+            .map_err(|_| format!("the saved {tag:?} has {} bytes", data.len()))?;
         let r = async {
-            ops.state_begin(coll, tag, data.len() as u32).await?;
+            ops.state_begin(coll, tag, size).await?;
             for piece in data.chunks(4096) {
                 ops.state_continue(coll, piece).await?;
             }
