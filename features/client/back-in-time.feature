@@ -14,10 +14,9 @@ Feature: Back-in-time detection
     Then the client abandoned the replica because the server went back in time
     And the client sent no RopSynchronizationImportMessageChange
 
-  # [MS-OXCSYNC] 3.1.3.1.1.1 (R-312): a replica restored from a backup
-  # @wip: the reference client has no back-in-time detection yet (ics-client keeps a counter
-  # but the engine never compares it), and replica copy/restore steps are not written.
-  @R-312 @R-269 @client-duty @wip
+  # [MS-OXCSYNC] 3.1.3.1.1.1 (R-312): a replica restored from a backup. Keeping the copy
+  # turns on the counter check that starts each session of the client.
+  @R-312 @R-269 @client-duty
   Scenario: A replica restored from an older copy is detected and abandoned (MS-OXCSYNC 3.1.3.1.1.1)
     Given the client keeps a copy of its replica
     And the client creates 1 message locally

@@ -43,10 +43,8 @@ Feature: Checkpoints, cancellation and connection loss
     Then the replica equals the server folder
     And the replica holds 35 messages
 
-  # connection loss (fault injection): the same convergence
-  # @wip: the connection-loss step must also reconnect the client (ics-client's new
-  # Client::reconnect); not wired into the harness yet.
-  @R-317 @R-199 @needs-fault-injection @client-duty @wip
+  # connection loss (fault injection): the client logs on again, and the same convergence
+  @R-317 @R-199 @needs-fault-injection @client-duty
   Scenario: After a connection loss mid-download the next synchronization converges (MS-OXCSYNC 3.1.7.1)
     Given the client has synchronized contents
     And on the server, 5 new messages are created
@@ -56,9 +54,9 @@ Feature: Checkpoints, cancellation and connection loss
     Then the replica equals the server folder
     And no message was applied twice
 
-  # [MS-OXCFXICS] 3.3.5.6 (R-198): client-side checkpoints let an aborted download resume
-  # @wip: the reference client has no client-side checkpointing from message headers yet.
-  @R-198 @R-133 @client-duty @wip
+  # [MS-OXCFXICS] 3.3.5.6 (R-198): client-side checkpoints let an aborted download resume.
+  # The cancelled download is the client engine's, which applies each change as it arrives.
+  @R-198 @R-133 @client-duty
   Scenario: A client-side checkpoint from Eid and CN lets the next download skip what was applied (MS-OXCFXICS 3.3.5.6)
     Given the extra flags are Eid, CN
     And the client checkpoints its state from the message headers every 10 messages
@@ -68,8 +66,7 @@ Feature: Checkpoints, cancellation and connection loss
     And the replica equals the server folder
 
   # [MS-OXCFXICS] 3.2.5.9.3.1 (R-194): changes after GetTransferState do not affect the returned context
-  # @wip: the open-collector steps (an upload left open, one more import on it) are not written yet.
-  @R-194 @R-196 @wip
+  @R-194 @R-196
   Scenario: The state of an upload checkpoint does not change after it is taken (MS-OXCFXICS 3.2.5.9.3.1)
     Given the client has synchronized contents
     And the client modifies message m1 locally

@@ -10,6 +10,7 @@
 //! steps".
 
 mod folders;
+mod lifecycle;
 mod local;
 mod moves;
 mod props;

@@ -33,6 +33,7 @@ use thiserror::Error;
 
 use super::busy::{BusyEvent, BusyOutcome, BusyPolicy};
 use super::cancel::CancelToken;
+use super::checkpoint::{CheckpointError, Checkpointer};
 use super::ids::ReplicaMap;
 use super::ops::*;
 use super::stream::{DownloadStream, StreamDecodeError};
@@ -109,6 +110,11 @@ pub struct SyncOptions {
     /// Import with FailOnConflict: conflicts are resolved by this client
     /// (last writer wins, loser kept and linked, R-340) rather than by the server.
     pub fail_on_conflict: bool,
+    /// Client-side checkpoints ([MS-OXCFXICS] 3.3.5.6, R-198): every this many
+    /// message changes, what was applied is committed with a state built from
+    /// the headers' PidTagMid and PidTagChangeNumber (needs the Eid and CN
+    /// extra flags), so an aborted download resumes from there.
+    pub checkpoint_every: Option<u32>,
     /// Upload the saved state into the collector before importing, and take
     /// the collector's state afterwards ([MS-OXCFXICS] 3.3.4.3.3). Without
     /// it the saved state stays as it was (IdsetGiven still gains
@@ -150,6 +156,7 @@ impl Default for SyncOptions {
             send_options_extra: 0,
             sync_flags_extra: 0,
             fail_on_conflict: true,
+            checkpoint_every: None,
             upload_state_before_import: true,
             import_order: [
                 ImportKind::Changes,
@@ -209,6 +216,8 @@ pub struct SyncReport {
     /// RopBufferTooSmall / ecBufferTooSmall answers to GetBuffer; the client
     /// then lets the server size the buffers (0xBABE, R-049).
     pub buffer_too_small: u32,
+    /// Client-side checkpoints committed during the download.
+    pub checkpoints: u64,
 }
 
 /// Counts of message change headers by the optional properties they carry.
@@ -273,6 +282,13 @@ pub enum SyncError {
     /// The state returned by the server does not decode.
     #[error("state from the server: {0}")]
     BadState(String),
+    /// A client-side checkpoint cannot be built.
+    #[error(transparent)]
+    Checkpoint(#[from] CheckpointError),
+    /// The replica was abandoned (after a back-in-time detection, R-269):
+    /// it never synchronizes again.
+    #[error("the replica was abandoned: {0}")]
+    Abandoned(String),
 }
 
 /// A connected client: the replica and the server operations.
@@ -551,8 +567,21 @@ impl<O: IcsOps + Send> Client<O> {
         scope: &Scope,
         cancel: &CancelToken,
     ) -> Result<SyncReport, SyncError> {
+        self.download_observed(scope, cancel, &mut |_| {}).await
+    }
+
+    /// [`Client::download`], showing each message change to `observe` once it
+    /// is applied (inside the download's transaction): a caller can cancel
+    /// after so many messages.
+    pub async fn download_observed(
+        &mut self,
+        scope: &Scope,
+        cancel: &CancelToken,
+        observe: &mut (dyn FnMut(&Change) + Send),
+    ) -> Result<SyncReport, SyncError> {
+        self.refuse_abandoned()?;
         let folder = self.ops.open_folder(scope.folder_fid).await?;
-        let r = self.download_in(folder, scope, cancel).await;
+        let r = self.download_in(folder, scope, cancel, observe).await;
         // Owned objects are released before their owners; a broken
         // connection makes the release fail too, which changes nothing.
         let released = self.ops.release(folder).await;
@@ -566,6 +595,7 @@ impl<O: IcsOps + Send> Client<O> {
         folder: Obj,
         scope: &Scope,
         cancel: &CancelToken,
+        observe: &mut (dyn FnMut(&Change) + Send),
     ) -> Result<SyncReport, SyncError> {
         let mut report = SyncReport::default();
         let cfg = self.configure_for(scope);
@@ -574,7 +604,8 @@ impl<O: IcsOps + Send> Client<O> {
             let state = self.replica.state(scope)?;
             self.upload_state(ctx, scope.sync_type, false, &state, &mut report)
                 .await?;
-            self.stream_and_apply(ctx, scope, cancel, &mut report).await
+            self.stream_and_apply(ctx, scope, cancel, &mut report, observe)
+                .await
         }
         .await;
         let released = self.ops.release(ctx).await;
@@ -594,6 +625,7 @@ impl<O: IcsOps + Send> Client<O> {
         scope: &Scope,
         cancel: &CancelToken,
         report: &mut SyncReport,
+        observe: &mut (dyn FnMut(&Change) + Send),
     ) -> Result<(), SyncError> {
         let kind = match scope.sync_type {
             SyncType::Contents => RootKind::ContentsSync,
@@ -609,6 +641,10 @@ impl<O: IcsOps + Send> Client<O> {
         let resolve = |b: &[u8]| map.resolve(b);
         let mut conv = Converter::new(&resolve);
         let mut reader = ft::SyncReader::new(kind).map_err(StreamDecodeError::from)?;
+        let mut checkpoint = match opts.checkpoint_every {
+            Some(n) => Some(Checkpointer::new(n, &replica.state(scope)?)?),
+            None => None,
+        };
         let mut txn = replica.begin_download(scope)?;
         let mut getter = PortionGetter::default();
         let mut final_state = None;
@@ -636,6 +672,21 @@ impl<O: IcsOps + Send> Client<O> {
                             n.with_size += u64::from(h.message_size.is_some());
                         }
                         txn.apply(&c)?;
+                        observe(&c);
+                        if let Some(cp) = checkpoint.as_mut()
+                            && let Change::MessageFull(MessageFull { header: h, .. })
+                            | Change::MessagePartial(crate::model::MessagePartial {
+                                header: h,
+                                ..
+                            }) = &c
+                            && cp.note(h, map)?
+                        {
+                            // what was applied so far, with the state that covers it.
+                            let part = txn.commit(&cp.state())?;
+                            super::checkpoint::add_summary(&mut report.download, part);
+                            report.checkpoints += 1;
+                            txn = replica.begin_download(scope)?;
+                        }
                     }
                     ft::SyncItem::Change(ft::ContentsSyncItem::Error(e)) => {
                         txn.apply(&conv.error_info(&e)?)?
@@ -670,7 +721,8 @@ impl<O: IcsOps + Send> Client<O> {
         ] {
             decode_given(b)?;
         }
-        report.download = txn.commit(&state)?;
+        let part = txn.commit(&state)?;
+        super::checkpoint::add_summary(&mut report.download, part);
         Ok(())
     }
 
@@ -682,6 +734,7 @@ impl<O: IcsOps + Send> Client<O> {
     }
 
     async fn upload_scope(&mut self, scope: &Scope) -> Result<UploadReport, SyncError> {
+        self.refuse_abandoned()?;
         let fid = scope.folder_fid;
         let pending = self.replica.pending(fid)?;
         let moves = self.replica.pending_moves(fid)?;

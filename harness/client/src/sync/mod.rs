@@ -2,8 +2,10 @@
 
 pub mod busy;
 pub mod cancel;
+pub mod checkpoint;
 pub mod engine;
 pub mod ids;
+mod lifecycle;
 pub mod ops;
 pub mod rop_session;
 pub mod stream;

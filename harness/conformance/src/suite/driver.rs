@@ -5,7 +5,6 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use ics_client::Replica;
 use ics_client::convert::Converter;
 use ics_client::model::{Scope, StateBlobs, SyncType};
 use ics_client::sync::busy::{BusyEvent, BusyPolicy};
@@ -33,6 +32,7 @@ use ics_wire::rop::{
 use ics_wire::state::IcsState;
 use ics_wire::{Fid, Gid, GlobCnt, Mid, ReplGuid};
 
+use crate::lifecycle::{Lifecycle, is_connection_lost};
 use crate::outcome::Observed;
 use crate::remote::{self, Conn, TargetHandle};
 use crate::target::Trace;
@@ -215,6 +215,8 @@ pub struct Harness {
     pub open_ctx: Option<Obj>,
     /// The ReturnValue and the returned handle of the last configure-only action.
     pub last_configure_handle: Option<(u32, u32)>,
+    /// The client's life cycle: its database file, restarts, crashes, copies.
+    pub life: Lifecycle,
     /// The server's PCL of each message with a local change, read right before the last
     /// upload without FailOnConflict (source key, PCL): the versions a conflict resolve
     /// message must succeed.
@@ -323,13 +325,10 @@ impl Harness {
         let trace = Trace::default();
         let dn = target.mailbox_dn();
         let ops = RopSession::new(target.connect(Some(trace.clone())), &dn);
-        let client = Client::connect(
-            ops,
-            Replica::open_in_memory().map_err(|e| e.to_string())?,
-            SyncOptions::default(),
-        )
-        .await
-        .map_err(|e| format!("the client cannot log on: {e}"))?;
+        let life = Lifecycle::new()?;
+        let client = Client::connect(ops, life.open_replica()?, SyncOptions::default())
+            .await
+            .map_err(|e| format!("the client cannot log on: {e}"))?;
         let mut admin = RopSession::new(target.connect(None), &dn);
         let info = admin
             .logon()
@@ -361,8 +360,20 @@ impl Harness {
             open_ctx: None,
             reservations: Vec::new(),
             returned_state: None,
+            life,
             server_pcls_before_upload: BTreeMap::new(),
         })
+    }
+
+    /// The other session logs on again (after a lost connection took its handles).
+    pub async fn relogon_other_session(&mut self) -> Result<(), String> {
+        let info = self
+            .admin
+            .logon()
+            .await
+            .map_err(|e| format!("the other session cannot log on again: {e}"))?;
+        self.admin_logon = info.logon.0;
+        Ok(())
     }
 
     /// One raw request buffer of the other session; `handles[0]` is the logon.
@@ -943,9 +954,12 @@ impl Harness {
         let mut rec = UploadRec::default();
         match self.folder(folder) {
             Err(e) => rec.error = Some(e),
-            Ok(fid) => match self.client.upload_contents(fid.to_u64_le()).await {
-                Ok(r) => rec.report = Some(r),
-                Err(e) => rec.error = Some(e.to_string()),
+            Ok(fid) => match self.start_session().await {
+                Err(e) => rec.error = Some(e),
+                Ok(()) => match self.client.upload_contents(fid.to_u64_le()).await {
+                    Ok(r) => rec.report = Some(r),
+                    Err(e) => rec.error = Some(e.to_string()),
+                },
             },
         }
         if let Ok(scope) = self.scope(folder, false) {
@@ -1164,9 +1178,17 @@ impl Harness {
             ..DownloadRec::default()
         };
         self.state_before = self.client.replica().state(scope).ok();
-        let r = self.synchronize_in(scope, mode, &mut rec).await;
+        let r = match self.start_session().await {
+            Ok(()) => self.synchronize_in(scope, mode, &mut rec).await,
+            Err(e) => Err(e),
+        };
         if let Err(e) = r {
             rec.error = Some(e);
+        }
+        if std::mem::take(&mut self.life.connection_lost)
+            && let Err(e) = self.reconnect_after_loss().await
+        {
+            rec.error = Some(format!("{}; {e}", rec.error.unwrap_or_default()));
         }
         rec.trace = (start, lock(&self.trace).len());
         self.last = Some(("download".into(), rec.download.clone()));
@@ -1520,6 +1542,7 @@ impl Harness {
             let reply = match r {
                 Ok(reply) => reply,
                 Err(e) => {
+                    self.life.connection_lost |= is_connection_lost(&e);
                     rec.download = observed_of(&Err(e));
                     if rec.first_get_buffer.is_none() {
                         rec.first_get_buffer = Some(rec.download.clone());
@@ -1584,14 +1607,19 @@ impl Harness {
             _ => return Err("no stream to apply".into()),
         }
         .map_err(|e| format!("the client cannot convert the stream: {e}"))?;
+        let progress = self.before_apply(&changes);
         let replica = self.client.replica_mut();
-        let mut txn = replica.begin_download(scope).map_err(|e| e.to_string())?;
-        for c in &changes {
-            txn.apply(c)
-                .map_err(|e| format!("applying a change: {e}"))?;
-        }
-        txn.commit(&state).map_err(|e| e.to_string())?;
-        Ok(())
+        let r = (|| {
+            let mut txn = replica.begin_download(scope).map_err(|e| e.to_string())?;
+            for c in &changes {
+                txn.apply(c)
+                    .map_err(|e| format!("applying a change: {e}"))?;
+                progress.applied_one();
+            }
+            txn.commit(&state).map_err(|e| e.to_string())
+        })();
+        self.after_apply(&progress, r.is_err());
+        r.map(|_| ())
     }
 
     /// The messages of a folder as the server has them, read back through ROPs: a fresh

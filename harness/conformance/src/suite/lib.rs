@@ -9,6 +9,7 @@ pub mod driver;
 pub mod expectations;
 pub mod invariants;
 pub mod libtest;
+pub mod lifecycle;
 pub mod outcome;
 pub mod remote;
 pub mod report;

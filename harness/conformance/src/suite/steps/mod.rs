@@ -15,6 +15,7 @@ mod local;
 mod message_move;
 mod more;
 mod parse;
+mod persistence;
 mod setup;
 mod state;
 mod sync;
@@ -77,6 +78,7 @@ static STEPS: LazyLock<Vec<(Regex, Handler)>> = LazyLock::new(|| {
     all.extend(imports::steps());
     // First: its phrases are more specific than the generic outcome phrases of `more`.
     all.extend(upload::steps());
+    all.extend(persistence::steps());
     all.extend(setup::steps());
     all.extend(sync::steps());
     all.extend(download::steps());

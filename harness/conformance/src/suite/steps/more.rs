@@ -628,7 +628,7 @@ pub(super) fn steps2() -> Vec<(&'static str, super::Handler)> {
         r"^every message change header's PidTagChangeKey is an XID whose LocalId is the message's change number$" => ck_is_cn,
         r"^every message change header's PidTagPredecessorChangeList holds its PidTagChangeKey$" => pcl_holds_ck,
         r"^([mf]\d+) has a MID different from every MID the client had$" => new_mid,
-        r"^the client keeps (\d+) saved(?: contents)? states(?: for the folder)?$" => saved_states,
+        r"^the client keeps (\d+) saved( contents)? states( for the folder)?$" => saved_states,
     ]
 }
 
@@ -858,24 +858,21 @@ async fn new_mid(w: &mut SuiteWorld, a: Args) -> Res {
     Ok(())
 }
 
+/// The states the replica keeps ([MS-OXCFXICS] 3.3.5.5: one per folder, synchronization type
+/// and restriction), only contents ones with ` contents`, only those of the Sync folder with
+/// ` for the folder`.
 async fn saved_states(w: &mut SuiteWorld, a: Args) -> Res {
     let h = h_of(w)?;
-    let mut scopes: Vec<&ics_client::model::Scope> = Vec::new();
-    for d in &h.downloads {
-        if let Some(s) = &d.scope
-            && s.sync_type == ics_client::model::SyncType::Contents
-            && !scopes.contains(&s)
-        {
-            scopes.push(s);
-        }
-    }
-    let mut n = 0;
-    for s in scopes {
-        let st = h.client.replica().state(s).map_err(|e| e.to_string())?;
-        if st != ics_client::model::StateBlobs::default() {
-            n += 1;
-        }
-    }
+    let fid = h.sync_folder()?.to_u64_le();
+    let n = h
+        .client
+        .replica()
+        .saved_scopes()
+        .map_err(|e| e.to_string())?
+        .into_iter()
+        .filter(|s| !a.has(2) || s.sync_type == ics_client::model::SyncType::Contents)
+        .filter(|s| !a.has(3) || s.folder_fid == fid)
+        .count();
     let want = a.n(1)? as usize;
     (n == want)
         .then_some(())
