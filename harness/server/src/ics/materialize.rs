@@ -8,14 +8,17 @@ use ics_wire::prop::{PropTag, PropType, PropValue, TaggedValue, Utf16String, tag
 
 use super::options::{StringForm, SyncOptions};
 use crate::mailbox::{
-    Folder, Mailbox, Message, MessageContent, folder_change_key, folder_pcl, is_computed,
-    message::PID_TAG_ATTACH_NUMBER, message_change_key, message_pcl,
+    Attachment, Folder, Mailbox, Message, MessageContent, folder_change_key, folder_pcl,
+    is_computed, message::PID_TAG_ATTACH_NUMBER, message_change_key, message_pcl,
 };
 
 /// PidTagMessageRecipients: names the recipient subobjects in filters.
 pub const PID_TAG_MESSAGE_RECIPIENTS: PropTag = PropTag(0x0E12_000D);
 /// PidTagMessageAttachments: names the attachment subobjects in filters.
 pub const PID_TAG_MESSAGE_ATTACHMENTS: PropTag = PropTag(0x0E13_000D);
+/// PidTagAttachDataObject: names an attachment's embedded message in
+/// filters (2.2.1.7, R-109, R-110).
+pub const PID_TAG_ATTACH_DATA_OBJECT: PropTag = PropTag(0x3701_000D);
 /// The untagged PtypInteger32 placeholder of an empty changed group.
 pub const EMPTY_GROUP_PLACEHOLDER: PropTag = PropTag(0x0000_0003);
 
@@ -297,6 +300,33 @@ fn attachments_out(c: &MessageContent, sf: StringForm) -> Vec<AttachmentOut> {
             embedded: a.embedded.as_ref().map(|e| Box::new(embedded_out(e, sf))),
         })
         .collect()
+}
+
+/// One attachment as the root of RopFastTransferSourceCopyTo /
+/// CopyProperties (`attachmentContent`, ftstream.md §8): `list` filters its
+/// properties and, through PidTagAttachDataObject, its embedded message
+/// (an exclusion list, or an inclusion list when `include`); nothing below
+/// the attachment is filtered.
+pub fn attachment_content_out(
+    a: &Attachment,
+    list: &[PropTag],
+    include: bool,
+    sf: StringForm,
+) -> (Vec<TaggedValue>, Option<ContentOut>) {
+    let keeps = |t: PropTag| listed(list, t) == include;
+    let props = a
+        .props
+        .values()
+        .iter()
+        .filter(|p| p.tag.id() != PID_TAG_ATTACH_NUMBER.id() && outputtable(p) && keeps(p.tag))
+        .map(|p| convert_string(p.clone(), sf))
+        .collect();
+    let embedded = a
+        .embedded
+        .as_ref()
+        .filter(|_| keeps(PID_TAG_ATTACH_DATA_OBJECT))
+        .map(|e| embedded_out(e, sf));
+    (props, embedded)
 }
 
 /// An embedded message: filters do not apply below the top level.

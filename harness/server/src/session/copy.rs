@@ -3,22 +3,26 @@
 //! with SendEntryId for client-header completion, R-040, R-327),
 //! RopFastTransferSourceCopyFolder (topFolder), RopFastTransferSourceCopyTo
 //! and RopFastTransferSourceCopyProperties on a Message object
-//! (messageContent) or a Folder object (folderContent). The stream is produced when the ROP runs and handed out
-//! by GetBuffer like an ICS stream.
+//! (messageContent), a Folder object (folderContent) or an Attachment object
+//! (attachmentContent). The stream is produced when the ROP runs and handed
+//! out by GetBuffer like an ICS stream.
 
 use ics_wire::ftstream::{self as ft, FtProp, Writer};
 use ics_wire::ids::{Fid, Mid};
 use ics_wire::prop::{PropTag, PropValue, TaggedValue, tags};
 use ics_wire::rop::common::OutputHandleResponse;
 use ics_wire::rop::fasttransfer::*;
-use ics_wire::rop::flags::{CopyFolderCopyFlags, CopyMessagesCopyFlags, SendOptions};
+use ics_wire::rop::flags::{
+    CopyFolderCopyFlags, CopyMessagesCopyFlags, CopyPropertiesCopyFlags, CopyToCopyFlags,
+    SendOptions,
+};
 use ics_wire::rop::{ErrorCode, RopRequest, RopResponse};
 
 use super::profile::Profile;
 use super::setup::Pending;
 use super::stream::{Source, Streamer};
 use super::{Object, Session};
-use crate::ics::materialize::{ContentOut, message_content};
+use crate::ics::materialize::{ContentOut, attachment_content_out, message_content};
 use crate::ics::{StringForm, SyncKind, SyncOptions};
 use crate::mailbox::{Mailbox, Message, message_change_key, message_pcl};
 
@@ -379,7 +383,10 @@ impl Session {
                     handles,
                     r.input_handle_index,
                     r.level,
-                    r.copy_flags.unknown_bits() != 0,
+                    CopyFlagBits {
+                        unknown: r.copy_flags.unknown_bits() != 0,
+                        move_: r.copy_flags.contains(CopyToCopyFlags::MOVE),
+                    },
                     r.send_options,
                     r.property_tags.clone(),
                     false,
@@ -391,7 +398,10 @@ impl Session {
                     handles,
                     r.input_handle_index,
                     r.level,
-                    r.copy_flags.unknown_bits() != 0,
+                    CopyFlagBits {
+                        unknown: r.copy_flags.unknown_bits() != 0,
+                        move_: r.copy_flags.contains(CopyPropertiesCopyFlags::MOVE),
+                    },
                     r.send_options,
                     r.property_tags.clone(),
                     true,
@@ -506,15 +516,22 @@ impl Session {
     }
 
     /// CopyTo (exclude list) / CopyProperties (include list) on a Message
-    /// object (messageContent root) or a Folder object (folderContent root).
-    /// Attachment objects do not exist in this server (no attachment ROPs).
+    /// object (messageContent root), a Folder object (folderContent root) or
+    /// an Attachment object (attachmentContent root, ftstream.md §8).
+    ///
+    /// Move (R-031, R-033; group X "CopyTo Move flag", "CopyProperties with
+    /// Move"): refused as Exchange 2010+ do, CopyTo with ecInvalidParameter
+    /// and CopyProperties with ecNotImplemented, unless the profile supports
+    /// it (Exchange 2007), when the stream is the one of a copy (R-032: the
+    /// single user may delete every object). On an Attachment, Move is a
+    /// client error (R-031) and always refused with ecInvalidParameter.
     #[allow(clippy::too_many_arguments)]
     fn copy_message_props(
         &mut self,
         handles: &[u32],
         idx: u8,
         level: u8,
-        unknown_copy_flags: bool,
+        flags: CopyFlagBits,
         so: SendOptions,
         list: Vec<PropTag>,
         include: bool,
@@ -526,14 +543,24 @@ impl Session {
                 None => return Err(ErrorCode::NotImplemented),
             },
             Some(Object::Folder(fid)) => Err(*fid),
+            Some(Object::Attachment(_)) => {
+                return self.copy_attachment(h, flags, so, list, include);
+            }
             _ => return Err(ErrorCode::NotSupported),
         };
         let strings = check_send_options(so, &self.profile)?;
-        if unknown_copy_flags {
+        if flags.unknown {
             return Err(ErrorCode::InvalidParameter); // R-036
         }
         if include && list.is_empty() {
             return Err(ErrorCode::InvalidParameter); // R-029
+        }
+        if flags.move_ && !self.profile.copy_move_supported {
+            return Err(if include {
+                ErrorCode::NotImplemented
+            } else {
+                ErrorCode::InvalidParameter
+            });
         }
         let mid = match target {
             Ok(mid) => mid,
@@ -575,6 +602,55 @@ impl Session {
             children: children(&self.mb, c, true),
         })
         .map_err(|_| ErrorCode::GeneralFailure)?;
+        Ok(w.out)
+    }
+}
+
+/// The CopyFlags bits `copy_message_props` acts on.
+#[derive(Clone, Copy, Debug)]
+struct CopyFlagBits {
+    /// A bit the spec does not define (R-036).
+    unknown: bool,
+    /// Move (0x01).
+    move_: bool,
+}
+
+impl Session {
+    /// `attachmentContent` of an Attachment object (2.2.4.3.2): the list
+    /// filters its properties and, with PidTagAttachDataObject, its embedded
+    /// message; Level is ignored (R-026); BestBody does not apply (R-038).
+    fn copy_attachment(
+        &mut self,
+        h: u32,
+        flags: CopyFlagBits,
+        so: SendOptions,
+        list: Vec<PropTag>,
+        include: bool,
+    ) -> Result<Vec<u8>, ErrorCode> {
+        let strings = check_send_options(so, &self.profile)?;
+        if flags.unknown || flags.move_ {
+            return Err(ErrorCode::InvalidParameter); // R-036, R-031
+        }
+        if include && list.is_empty() {
+            return Err(ErrorCode::InvalidParameter); // R-029
+        }
+        let a = self.attachment_of_handle(h).ok_or(ErrorCode::NullObject)?;
+        let (props, embedded) = attachment_content_out(&a.attachment, &list, include, strings);
+        let content = ft::AttachmentContent {
+            dn_prefix: None,
+            props: fts(&self.mb, props),
+            embedded: embedded.map(|mut e| {
+                let props = fts(&self.mb, std::mem::take(&mut e.props));
+                Box::new(ft::MessageContent {
+                    dn_prefix: None,
+                    props,
+                    children: children(&self.mb, e, true),
+                })
+            }),
+        };
+        let mut w = Writer { out: Vec::new() };
+        w.attachment_content(&content)
+            .map_err(|_| ErrorCode::GeneralFailure)?;
         Ok(w.out)
     }
 }

@@ -14,6 +14,7 @@
 //! RopSetLocalReplicaMidsetDeleted. Limits are named where they apply
 //! (public folders, folder-level CopyTo, conflict resolve messages).
 
+mod attach;
 pub mod config;
 mod copy;
 mod destination;
@@ -87,6 +88,7 @@ enum Object {
     Stream(Box<Streamer>),
     Collector(Box<upload::CollectorCtx>),
     Message(Box<setup::MessageCtx>),
+    Attachment(Box<attach::AttachmentCtx>),
     Destination(Box<destination::DestinationCtx>),
     Table(Box<read::TableCtx>),
 }
