@@ -809,14 +809,23 @@ fn message_content(
             })
             .collect()
     }
+    /// PidTagRowid.
+    const PID_TAG_ROWID_ID: u16 = 0x3000;
     let attach_number = ft::ics_tags::PID_TAG_ATTACH_NUMBER.id();
     let data_object = crate::convert::PID_TAG_ATTACH_DATA_OBJECT.id();
     let recipients = children
         .recipients
         .iter()
         .flatten()
-        .map(|r| ft::Recipient {
-            props: ft_props(r, &[]),
+        .map(|r| {
+            // PidTagRowid is the first property of a recipient's propList
+            // ([MS-OXCFXICS] 2.2.4.3.23); the replica keeps them by key.
+            let mut props = ft_props(r, &[]);
+            if let Some(i) = props.iter().position(|p| p.tag.id() == PID_TAG_ROWID_ID) {
+                let rowid = props.remove(i);
+                props.insert(0, rowid);
+            }
+            ft::Recipient { props }
         })
         .collect();
     let mut attachments = Vec::new();

@@ -37,6 +37,8 @@ use crate::outcome::Observed;
 use crate::remote::{self, Conn, TargetHandle};
 use crate::target::Trace;
 
+pub mod attach;
+
 /// The client's ROP layer over the traced connection.
 pub type Ops = RopSession<Conn>;
 
@@ -213,6 +215,8 @@ pub struct Harness {
     pub open_ctx: Option<Obj>,
     /// The ReturnValue and the returned handle of the last configure-only action.
     pub last_configure_handle: Option<(u32, u32)>,
+    /// The recipients and attachments the scenario gave each message ([`attach`]).
+    pub subobjects: BTreeMap<String, attach::Subobjects>,
 }
 
 /// One RopGetLocalReplicaIds of the scenario.
@@ -355,6 +359,7 @@ impl Harness {
             open_ctx: None,
             reservations: Vec::new(),
             returned_state: None,
+            subobjects: BTreeMap::new(),
         })
     }
 
@@ -637,7 +642,7 @@ impl Harness {
             props.retain(|p| p.tag.id() != e.tag.id());
             props.push(e.clone());
         }
-        let rops = vec![
+        let mut rops = vec![
             Self::open_folder_rop(fid),
             RopRequest::CreateMessage(CreateMessageRequest {
                 logon_id: 0,
@@ -664,6 +669,10 @@ impl Harness {
             Self::release_rop(2),
             Self::release_rop(1),
         ];
+        if !fai {
+            // One recipient (features/README.md, "The mailbox").
+            rops.insert(3, attach::modify_recipients_rop(2, &name, 1)?);
+        }
         let resps = self.admin_call(rops, 2)?;
         Self::check(&resps, "creating a message")?;
         let mid = resps
@@ -682,6 +691,9 @@ impl Harness {
                 fai,
             },
         );
+        if !fai {
+            self.subobjects.entry(name.clone()).or_default().recipients = 1;
+        }
         Ok(name)
     }
 

@@ -5,6 +5,7 @@
 //! A definition is an async function `(&mut SuiteWorld, Args) -> Result<(), String>`; an
 //! `Err` fails the scenario with its message.
 
+mod attachments;
 mod client;
 mod download;
 mod hierarchy;
@@ -68,6 +69,7 @@ static STEPS: LazyLock<Vec<(Regex, Handler)>> = LazyLock::new(|| {
     let mut all = Vec::new();
     // First: its phrases are more specific than the generic outcome phrases of `more`.
     all.extend(upload::steps());
+    all.extend(attachments::steps());
     all.extend(setup::steps());
     all.extend(sync::steps());
     all.extend(download::steps());
