@@ -509,3 +509,40 @@ fn contents_sync_carries_recipients_and_attachments() {
         Some(&PropValue::Binary(vec![1, 2, 3]))
     );
 }
+
+/// CopyTo with BestBody sends only the original body form of a message
+/// stored with several (the richest without PidTagNativeBody); without the flag
+/// every stored form is sent.
+#[test]
+fn best_body_on_copy_to() {
+    let (mut c, mid) = setup();
+    open_message(&mut c, mid);
+    let r = c.call(vec![
+        set_props(
+            2,
+            vec![
+                (tags::PID_TAG_BODY, PropValue::unicode("plain")),
+                (
+                    PropTag(0x1013_0102),
+                    PropValue::Binary(b"<p>x</p>".to_vec()),
+                ),
+            ],
+        ),
+        save_message(2),
+    ]);
+    assert_eq!(rv(&r.rops[1]), ErrorCode::Success);
+    let bodies = |c: &mut Client, flags: u32| {
+        assert_eq!(copy(c, 2, false, flags, vec![]), ErrorCode::Success);
+        let bytes = c.download(4, 0xBABE).concat();
+        let Root::MessageContent(m) = ft::parse(RootKind::MessageContent, &bytes).unwrap() else {
+            panic!()
+        };
+        m.props
+            .iter()
+            .map(|p| p.tag.id())
+            .filter(|id| [0x1000, 0x1009, 0x1013].contains(id))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(bodies(&mut c, 0), vec![0x1000, 0x1013]);
+    assert_eq!(bodies(&mut c, CopyToCopyFlags::BEST_BODY.0), vec![0x1013]);
+}

@@ -250,6 +250,9 @@ pub fn message_content(m: &Message, opts: &SyncOptions) -> ContentOut {
     if !flags_done && filter.passes(flags.tag) {
         props.push(flags);
     }
+    if opts.best_body {
+        best_body_only(&mut props);
+    }
     let recipients = filter.passes(PID_TAG_MESSAGE_RECIPIENTS).then(|| {
         m.content
             .recipients
@@ -265,6 +268,38 @@ pub fn message_content(m: &Message, opts: &SyncOptions) -> ContentOut {
         recipients,
         attachments,
     }
+}
+
+/// PidTagBody, PidTagRtfCompressed and PidTagHtml, from the plainest form.
+const BODY_IDS: [u16; 3] = [0x1000, 0x1009, 0x1013];
+/// PidTagNativeBody ([MS-OXCMSG] 2.2.1.49.1): 1 plain text, 2 RTF, 3 HTML.
+const PID_TAG_NATIVE_BODY: u16 = 0x1016;
+
+/// BestBody: bodies in their original format only. This store
+/// keeps the body forms it was given; when a message has several, the one
+/// PidTagNativeBody names is the original, else the richest (HTML, then RTF,
+/// then plain text), and the others are left out.
+fn best_body_only(props: &mut Vec<TaggedValue>) {
+    let present: Vec<u16> = BODY_IDS
+        .into_iter()
+        .filter(|id| props.iter().any(|p| p.tag.id() == *id))
+        .collect();
+    if present.len() < 2 {
+        return;
+    }
+    let native = props.iter().find_map(|p| match (p.tag.id(), &p.value) {
+        (PID_TAG_NATIVE_BODY, PropValue::I32(n)) => match n {
+            1 => Some(0x1000),
+            2 => Some(0x1009),
+            3 => Some(0x1013),
+            _ => None,
+        },
+        _ => None,
+    });
+    let keep = native
+        .filter(|id| present.contains(id))
+        .or(present.last().copied());
+    props.retain(|p| !BODY_IDS.contains(&p.tag.id()) || Some(p.tag.id()) == keep);
 }
 
 fn recipient_out(values: &[TaggedValue], sf: StringForm) -> Vec<TaggedValue> {
@@ -414,6 +449,34 @@ pub fn convert_string(v: TaggedValue, sf: StringForm) -> TaggedValue {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn best_body_keeps_the_native_or_richest_form() {
+        let v = |id: u32, value: PropValue| TaggedValue {
+            tag: PropTag(id),
+            value,
+        };
+        let mut props = vec![
+            v(0x1000_001F, PropValue::unicode("plain")),
+            v(0x1013_0102, PropValue::Binary(b"<p/>".to_vec())),
+        ];
+        best_body_only(&mut props);
+        assert_eq!(props.len(), 1);
+        assert_eq!(props[0].tag.id(), 0x1013);
+        let mut props = vec![
+            v(0x1000_001F, PropValue::unicode("plain")),
+            v(0x1013_0102, PropValue::Binary(b"<p/>".to_vec())),
+            v(0x1016_0003, PropValue::I32(1)),
+        ];
+        best_body_only(&mut props);
+        assert_eq!(
+            props.iter().map(|p| p.tag.id()).collect::<Vec<_>>(),
+            vec![0x1000, 0x1016]
+        );
+        let mut one = vec![v(0x1000_001F, PropValue::unicode("plain"))];
+        best_body_only(&mut one);
+        assert_eq!(one.len(), 1);
+    }
 
     #[test]
     fn string_forms() {

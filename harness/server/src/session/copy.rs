@@ -386,6 +386,7 @@ impl Session {
                     CopyFlagBits {
                         unknown: r.copy_flags.unknown_bits() != 0,
                         move_: r.copy_flags.contains(CopyToCopyFlags::MOVE),
+                        best_body: r.copy_flags.contains(CopyToCopyFlags::BEST_BODY),
                     },
                     r.send_options,
                     r.property_tags.clone(),
@@ -401,6 +402,7 @@ impl Session {
                     CopyFlagBits {
                         unknown: r.copy_flags.unknown_bits() != 0,
                         move_: r.copy_flags.contains(CopyPropertiesCopyFlags::MOVE),
+                        best_body: false,
                     },
                     r.send_options,
                     r.property_tags.clone(),
@@ -445,8 +447,8 @@ impl Session {
         // (2.2.3.1.1.3.1): objects the client may not delete are left out
         // and in this single-user mailbox the client may delete
         // every message, so the stream is the one of a copy. BestBody
-        // (0x10): bodies are stored and sent in their original format
-        // whether it is set or not (R-038; no compressed RTF conversion).
+        // (0x10): of several stored body forms only the original one is
+        // sent (R-038; no compressed RTF conversion when it is clear).
         if r.copy_flags.unknown_bits() != 0 || r.copy_flags.contains(CopyMessagesCopyFlags::UNUSED3)
         {
             return Err(ErrorCode::InvalidParameter);
@@ -456,7 +458,10 @@ impl Session {
         }
         let recover = r.send_options.contains(SendOptions::RECOVER_MODE);
         let send_entry_id = r.copy_flags.contains(CopyMessagesCopyFlags::SEND_ENTRY_ID);
-        let o = opts(strings, vec![], false);
+        let o = SyncOptions {
+            best_body: r.copy_flags.contains(CopyMessagesCopyFlags::BEST_BODY),
+            ..opts(strings, vec![], false)
+        };
         let mut items = Vec::new();
         for mid in &r.message_ids {
             if self.mb.folder_of(*mid) != Some(fid) {
@@ -588,7 +593,10 @@ impl Session {
         }
         // the list filters this message's properties and, for level 0,
         // its subobjects; a non-zero level drops all subobjects.
-        let o = opts(strings, list, include);
+        let o = SyncOptions {
+            best_body: flags.best_body,
+            ..opts(strings, list, include)
+        };
         let mut c = message_content(m, &o);
         if level != 0 {
             c.recipients = None;
@@ -613,6 +621,8 @@ struct CopyFlagBits {
     unknown: bool,
     /// Move (0x01).
     move_: bool,
+    /// CopyTo BestBody (0x2000, R-038).
+    best_body: bool,
 }
 
 impl Session {
