@@ -240,7 +240,7 @@ proptest! {
     /// under its columns to itself.
     #[test]
     fn recipient_row(b in proptest::collection::vec(any::<u8>(), 0..1024)) {
-        let Ok((row, cols)) = ics_wire::rop::recipient::arb::row_and_columns(&mut Unstructured::new(&b)) else {
+        let Ok((row, cols)) = ics_wire::rop::recipient_row::arb::row_and_columns(&mut Unstructured::new(&b)) else {
             return Ok(());
         };
         let bytes = match row.to_bytes() {

@@ -22,7 +22,7 @@ use super::profile::Profile;
 use super::setup::Pending;
 use super::stream::{Source, Streamer};
 use super::{Object, Session};
-use crate::ics::materialize::{ContentOut, attachment_content_out, message_content};
+use crate::ics::materialize::{ContentOut, message_content};
 use crate::ics::{StringForm, SyncKind, SyncOptions};
 use crate::mailbox::{Mailbox, Message, message_change_key, message_pcl};
 
@@ -30,7 +30,10 @@ use crate::mailbox::{Mailbox, Message, message_change_key, message_pcl};
 const PID_TAG_COMMENT: PropTag = PropTag(0x3004_001F);
 
 /// SendOptions checks shared by the copy ROPs (R-037 with the group Y profile).
-fn check_send_options(so: SendOptions, profile: &Profile) -> Result<StringForm, ErrorCode> {
+pub(super) fn check_send_options(
+    so: SendOptions,
+    profile: &Profile,
+) -> Result<StringForm, ErrorCode> {
     if so.unknown_bits() != 0
         || (profile.strict_send_options
             && (so.contains(SendOptions::RESERVED1) || so.contains(SendOptions::RESERVED2)))
@@ -60,7 +63,7 @@ fn opts(strings: StringForm, tags_: Vec<PropTag>, include: bool) -> SyncOptions 
     }
 }
 
-fn fts(mb: &Mailbox, vs: Vec<TaggedValue>) -> Vec<FtProp> {
+pub(super) fn fts(mb: &Mailbox, vs: Vec<TaggedValue>) -> Vec<FtProp> {
     vs.into_iter()
         .map(|v| {
             let name = if v.tag.is_named() {
@@ -77,7 +80,7 @@ fn fts(mb: &Mailbox, vs: Vec<TaggedValue>) -> Vec<FtProp> {
         .collect()
 }
 
-fn children(mb: &Mailbox, c: ContentOut, with_delprops: bool) -> ft::MessageChildren {
+pub(super) fn children(mb: &Mailbox, c: ContentOut, with_delprops: bool) -> ft::MessageChildren {
     ft::MessageChildren {
         del_recipients: with_delprops && c.recipients.is_some(),
         recipients: c
@@ -616,53 +619,13 @@ impl Session {
 
 /// The CopyFlags bits `copy_message_props` acts on.
 #[derive(Clone, Copy, Debug)]
-struct CopyFlagBits {
+pub(super) struct CopyFlagBits {
     /// A bit the spec does not define.
-    unknown: bool,
+    pub(super) unknown: bool,
     /// Move (0x01).
-    move_: bool,
+    pub(super) move_: bool,
     /// CopyTo BestBody (0x2000, R-038).
-    best_body: bool,
-}
-
-impl Session {
-    /// `attachmentContent` of an Attachment object (2.2.4.3.2): the list
-    /// filters its properties and, with PidTagAttachDataObject, its embedded
-    /// message; Level is ignored; BestBody does not apply.
-    fn copy_attachment(
-        &mut self,
-        h: u32,
-        flags: CopyFlagBits,
-        so: SendOptions,
-        list: Vec<PropTag>,
-        include: bool,
-    ) -> Result<Vec<u8>, ErrorCode> {
-        let strings = check_send_options(so, &self.profile)?;
-        if flags.unknown || flags.move_ {
-            return Err(ErrorCode::InvalidParameter);
-        }
-        if include && list.is_empty() {
-            return Err(ErrorCode::InvalidParameter);
-        }
-        let a = self.attachment_of_handle(h).ok_or(ErrorCode::NullObject)?;
-        let (props, embedded) = attachment_content_out(&a.attachment, &list, include, strings);
-        let content = ft::AttachmentContent {
-            dn_prefix: None,
-            props: fts(&self.mb, props),
-            embedded: embedded.map(|mut e| {
-                let props = fts(&self.mb, std::mem::take(&mut e.props));
-                Box::new(ft::MessageContent {
-                    dn_prefix: None,
-                    props,
-                    children: children(&self.mb, e, true),
-                })
-            }),
-        };
-        let mut w = Writer { out: Vec::new() };
-        w.attachment_content(&content)
-            .map_err(|_| ErrorCode::GeneralFailure)?;
-        Ok(w.out)
-    }
+    pub(super) best_body: bool,
 }
 
 impl super::setup::MessageCtx {

@@ -20,6 +20,7 @@ mod copy;
 mod destination;
 pub mod profile;
 mod read;
+mod recipients;
 mod setup;
 pub mod stream;
 pub mod structs;

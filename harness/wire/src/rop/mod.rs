@@ -28,6 +28,7 @@ pub mod logon;
 pub mod message;
 pub mod property;
 pub mod recipient;
+pub mod recipient_row;
 pub mod restriction;
 pub mod rops;
 pub mod state;
