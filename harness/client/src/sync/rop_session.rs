@@ -874,3 +874,29 @@ fn message_content(
         },
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ics_wire::ftstream as ft;
+
+    /// A recipient kept by key (PidTagRecipientType 0x0C15 before PidTagRowid
+    /// 0x3000) is uploaded with PidTagRowid first ([MS-OXCFXICS] 2.2.4.3.23),
+    /// so the stream parses as a messageContent.
+    #[test]
+    fn uploaded_recipients_start_with_rowid() {
+        let recipient = vec![
+            Prop::tagged(PropTag(0x0C15_0003), PropValue::I32(1)),
+            Prop::tagged(PropTag(0x3000_0003), PropValue::I32(0)),
+            Prop::tagged(PropTag(0x3001_001F), PropValue::unicode("A")),
+        ];
+        let children = Children {
+            recipients: Some(vec![recipient]),
+            attachments: Some(Vec::new()),
+        };
+        let m = message_content(&[], &children).unwrap();
+        assert_eq!(m.children.recipients[0].props[0].tag, PropTag(0x3000_0003));
+        let bytes = ft::produce(&ft::Root::MessageContent(m)).unwrap();
+        assert!(ft::parse(ft::RootKind::MessageContent, &bytes).is_ok());
+    }
+}
