@@ -39,11 +39,10 @@ Feature: Property filters: OnlySpecifiedProperties, exclusion lists and subobjec
     And every normal message change holds PidTagSubject
 
   # [MS-OXCFXICS] 2.2.1.7, 3.2.5.10 (R-109, R-112, R-046)
-  # @wip: set-up messages have no recipient yet (the reference server does not implement
-  # RopModifyRecipients), so there is nothing to check.
-  @R-109 @R-112 @wip
+  @R-109 @R-112 @R-046
   Scenario: Listing PidTagMessageRecipients with OnlySpecifiedProperties includes the recipients (MS-OXCFXICS 2.2.1.7)
-    Given the synchronization flags are Unicode, Normal, OnlySpecifiedProperties
+    Given message m1 has 2 recipients and 1 attachment
+    And the synchronization flags are Unicode, Normal, OnlySpecifiedProperties
     And the property tags are PidTagSubject, PidTagMessageRecipients
     When the client synchronizes contents with an empty state
     Then every normal message change holds its recipients after a MetaTagFXDelProp for PidTagMessageRecipients

@@ -4,6 +4,7 @@
 
 use arbitrary::{Arbitrary, Unstructured};
 use ics_wire::fuzz_bodies::rop::{RopRoundTrip, expected_encode_error, rop_roundtrip};
+use ics_wire::rop::attachment::*;
 use ics_wire::rop::common::*;
 use ics_wire::rop::fasttransfer::*;
 use ics_wire::rop::folder::*;
@@ -12,6 +13,7 @@ use ics_wire::rop::import::*;
 use ics_wire::rop::logon::*;
 use ics_wire::rop::message::*;
 use ics_wire::rop::property::*;
+use ics_wire::rop::recipient::*;
 use ics_wire::rop::state::*;
 use ics_wire::rop::sync::*;
 use ics_wire::rop::table::*;
@@ -152,6 +154,13 @@ request_roundtrips! {
     req_import_read_state_changes: SynchronizationImportReadStateChangesRequest => SynchronizationImportReadStateChanges,
     req_get_local_replica_ids: GetLocalReplicaIdsRequest => GetLocalReplicaIds,
     req_set_local_replica_midset_deleted: SetLocalReplicaMidsetDeletedRequest => SetLocalReplicaMidsetDeleted,
+    req_remove_all_recipients: RemoveAllRecipientsRequest => RemoveAllRecipients,
+    req_modify_recipients: ModifyRecipientsRequest => ModifyRecipients,
+    req_read_recipients: ReadRecipientsRequest => ReadRecipients,
+    req_open_attachment: OpenAttachmentRequest => OpenAttachment,
+    req_create_attachment: CreateAttachmentRequest => CreateAttachment,
+    req_delete_attachment: DeleteAttachmentRequest => DeleteAttachment,
+    req_save_changes_attachment: SaveChangesAttachmentRequest => SaveChangesAttachment,
 }
 
 response_roundtrips! {
@@ -198,6 +207,13 @@ response_roundtrips! {
     resp_import_read_state_changes: InputHandleResponse => SynchronizationImportReadStateChanges,
     resp_get_local_replica_ids: GetLocalReplicaIdsResponse => GetLocalReplicaIds,
     resp_set_local_replica_midset_deleted: InputHandleResponse => SetLocalReplicaMidsetDeleted,
+    resp_remove_all_recipients: InputHandleResponse => RemoveAllRecipients,
+    resp_modify_recipients: InputHandleResponse => ModifyRecipients,
+    resp_read_recipients: ReadRecipientsResponse => ReadRecipients,
+    resp_open_attachment: OutputHandleResponse => OpenAttachment,
+    resp_create_attachment: CreateAttachmentResponse => CreateAttachment,
+    resp_delete_attachment: InputHandleResponse => DeleteAttachment,
+    resp_save_changes_attachment: SaveChangesAttachmentResponse => SaveChangesAttachment,
     resp_backoff: BackoffResponse => Backoff,
     resp_buffer_too_small: BufferTooSmallResponse => BufferTooSmall,
 }
@@ -216,5 +232,21 @@ proptest! {
             b.rops.truncate(i + 1);
         }
         check(RopRoundTrip::Response(b))?;
+    }
+}
+
+proptest! {
+    /// A consistent RecipientRow ([MS-OXCDATA] 2.8.3.2) encodes and decodes
+    /// under its columns to itself.
+    #[test]
+    fn recipient_row(b in proptest::collection::vec(any::<u8>(), 0..1024)) {
+        let Ok((row, cols)) = ics_wire::rop::recipient_row::arb::row_and_columns(&mut Unstructured::new(&b)) else {
+            return Ok(());
+        };
+        let bytes = match row.to_bytes() {
+            Ok(b) => b,
+            Err(e) => { prop_assert!(expected_encode_error(&e), "unexpected encode error {e}"); return Ok(()); }
+        };
+        prop_assert_eq!(RecipientRow::decode(&bytes, &cols).unwrap(), row);
     }
 }

@@ -827,14 +827,23 @@ fn message_content(
             })
             .collect()
     }
+    /// PidTagRowid.
+    const PID_TAG_ROWID_ID: u16 = 0x3000;
     let attach_number = ft::ics_tags::PID_TAG_ATTACH_NUMBER.id();
     let data_object = crate::convert::PID_TAG_ATTACH_DATA_OBJECT.id();
     let recipients = children
         .recipients
         .iter()
         .flatten()
-        .map(|r| ft::Recipient {
-            props: ft_props(r, &[]),
+        .map(|r| {
+            // PidTagRowid is the first property of a recipient's propList
+            // ([MS-OXCFXICS] 2.2.4.3.23); the replica keeps them by key.
+            let mut props = ft_props(r, &[]);
+            if let Some(i) = props.iter().position(|p| p.tag.id() == PID_TAG_ROWID_ID) {
+                let rowid = props.remove(i);
+                props.insert(0, rowid);
+            }
+            ft::Recipient { props }
         })
         .collect();
     let mut attachments = Vec::new();
@@ -882,4 +891,30 @@ fn message_content(
             attachments,
         },
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ics_wire::ftstream as ft;
+
+    /// A recipient kept by key (PidTagRecipientType 0x0C15 before PidTagRowid
+    /// 0x3000) is uploaded with PidTagRowid first ([MS-OXCFXICS] 2.2.4.3.23),
+    /// so the stream parses as a messageContent.
+    #[test]
+    fn uploaded_recipients_start_with_rowid() {
+        let recipient = vec![
+            Prop::tagged(PropTag(0x0C15_0003), PropValue::I32(1)),
+            Prop::tagged(PropTag(0x3000_0003), PropValue::I32(0)),
+            Prop::tagged(PropTag(0x3001_001F), PropValue::unicode("A")),
+        ];
+        let children = Children {
+            recipients: Some(vec![recipient]),
+            attachments: Some(Vec::new()),
+        };
+        let m = message_content(&[], &children).unwrap();
+        assert_eq!(m.children.recipients[0].props[0].tag, PropTag(0x3000_0003));
+        let bytes = ft::produce(&ft::Root::MessageContent(m)).unwrap();
+        assert!(ft::parse(ft::RootKind::MessageContent, &bytes).is_ok());
+    }
 }

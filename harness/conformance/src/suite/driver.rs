@@ -37,6 +37,8 @@ use crate::outcome::Observed;
 use crate::remote::{self, Conn, TargetHandle};
 use crate::target::Trace;
 
+pub mod attach;
+
 /// The client's ROP layer over the traced connection.
 pub type Ops = RopSession<Conn>;
 
@@ -221,6 +223,8 @@ pub struct Harness {
     /// upload without FailOnConflict (source key, PCL): the versions a conflict resolve
     /// message must succeed.
     pub server_pcls_before_upload: BTreeMap<Vec<u8>, Vec<u8>>,
+    /// The recipients and attachments the scenario gave each message ([`attach`]).
+    pub subobjects: BTreeMap<String, attach::Subobjects>,
 }
 
 /// One RopGetLocalReplicaIds of the scenario.
@@ -362,6 +366,7 @@ impl Harness {
             returned_state: None,
             life,
             server_pcls_before_upload: BTreeMap::new(),
+            subobjects: BTreeMap::new(),
         })
     }
 
@@ -655,7 +660,7 @@ impl Harness {
             props.retain(|p| p.tag.id() != e.tag.id());
             props.push(e.clone());
         }
-        let rops = vec![
+        let mut rops = vec![
             Self::open_folder_rop(fid),
             RopRequest::CreateMessage(CreateMessageRequest {
                 logon_id: 0,
@@ -682,6 +687,10 @@ impl Harness {
             Self::release_rop(2),
             Self::release_rop(1),
         ];
+        if !fai {
+            // One recipient (features/README.md, "The mailbox").
+            rops.insert(3, attach::modify_recipients_rop(2, &name, 1)?);
+        }
         let resps = self.admin_call(rops, 2)?;
         Self::check(&resps, "creating a message")?;
         let mid = resps
@@ -700,6 +709,9 @@ impl Harness {
                 fai,
             },
         );
+        if !fai {
+            self.subobjects.entry(name.clone()).or_default().recipients = 1;
+        }
         Ok(name)
     }
 

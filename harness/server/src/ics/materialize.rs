@@ -8,14 +8,17 @@ use ics_wire::prop::{PropTag, PropType, PropValue, TaggedValue, Utf16String, tag
 
 use super::options::{StringForm, SyncOptions};
 use crate::mailbox::{
-    Folder, Mailbox, Message, MessageContent, folder_change_key, folder_pcl, is_computed,
-    message::PID_TAG_ATTACH_NUMBER, message_change_key, message_pcl,
+    Attachment, Folder, Mailbox, Message, MessageContent, folder_change_key, folder_pcl,
+    is_computed, message::PID_TAG_ATTACH_NUMBER, message_change_key, message_pcl,
 };
 
 /// PidTagMessageRecipients: names the recipient subobjects in filters.
 pub const PID_TAG_MESSAGE_RECIPIENTS: PropTag = PropTag(0x0E12_000D);
 /// PidTagMessageAttachments: names the attachment subobjects in filters.
 pub const PID_TAG_MESSAGE_ATTACHMENTS: PropTag = PropTag(0x0E13_000D);
+/// PidTagAttachDataObject: names an attachment's embedded message in
+/// filters (2.2.1.7, R-109, R-110).
+pub const PID_TAG_ATTACH_DATA_OBJECT: PropTag = PropTag(0x3701_000D);
 /// The untagged PtypInteger32 placeholder of an empty changed group.
 pub const EMPTY_GROUP_PLACEHOLDER: PropTag = PropTag(0x0000_0003);
 
@@ -251,6 +254,9 @@ pub fn message_content(m: &Message, opts: &SyncOptions) -> ContentOut {
     if !flags_done && filter.passes(flags.tag) {
         props.push(flags);
     }
+    if opts.best_body {
+        best_body_only(&mut props);
+    }
     let recipients = filter.passes(PID_TAG_MESSAGE_RECIPIENTS).then(|| {
         content
             .recipients
@@ -266,6 +272,38 @@ pub fn message_content(m: &Message, opts: &SyncOptions) -> ContentOut {
         recipients,
         attachments,
     }
+}
+
+/// PidTagBody, PidTagRtfCompressed and PidTagHtml, from the plainest form.
+const BODY_IDS: [u16; 3] = [0x1000, 0x1009, 0x1013];
+/// PidTagNativeBody ([MS-OXCMSG] 2.2.1.49.1): 1 plain text, 2 RTF, 3 HTML.
+const PID_TAG_NATIVE_BODY: u16 = 0x1016;
+
+/// BestBody: bodies in their original format only. This store
+/// keeps the body forms it was given; when a message has several, the one
+/// PidTagNativeBody names is the original, else the richest (HTML, then RTF,
+/// then plain text), and the others are left out.
+fn best_body_only(props: &mut Vec<TaggedValue>) {
+    let present: Vec<u16> = BODY_IDS
+        .into_iter()
+        .filter(|id| props.iter().any(|p| p.tag.id() == *id))
+        .collect();
+    if present.len() < 2 {
+        return;
+    }
+    let native = props.iter().find_map(|p| match (p.tag.id(), &p.value) {
+        (PID_TAG_NATIVE_BODY, PropValue::I32(n)) => match n {
+            1 => Some(0x1000),
+            2 => Some(0x1009),
+            3 => Some(0x1013),
+            _ => None,
+        },
+        _ => None,
+    });
+    let keep = native
+        .filter(|id| present.contains(id))
+        .or(present.last().copied());
+    props.retain(|p| !BODY_IDS.contains(&p.tag.id()) || Some(p.tag.id()) == keep);
 }
 
 fn recipient_out(values: &[TaggedValue], sf: StringForm) -> Vec<TaggedValue> {
@@ -301,6 +339,33 @@ fn attachments_out(c: &MessageContent, sf: StringForm) -> Vec<AttachmentOut> {
             embedded: a.embedded.as_ref().map(|e| Box::new(embedded_out(e, sf))),
         })
         .collect()
+}
+
+/// One attachment as the root of RopFastTransferSourceCopyTo /
+/// CopyProperties (`attachmentContent`, ftstream.md §8): `list` filters its
+/// properties and, through PidTagAttachDataObject, its embedded message
+/// (an exclusion list, or an inclusion list when `include`); nothing below
+/// the attachment is filtered.
+pub fn attachment_content_out(
+    a: &Attachment,
+    list: &[PropTag],
+    include: bool,
+    sf: StringForm,
+) -> (Vec<TaggedValue>, Option<ContentOut>) {
+    let keeps = |t: PropTag| listed(list, t) == include;
+    let props = a
+        .props
+        .values()
+        .iter()
+        .filter(|p| p.tag.id() != PID_TAG_ATTACH_NUMBER.id() && outputtable(p) && keeps(p.tag))
+        .map(|p| convert_string(p.clone(), sf))
+        .collect();
+    let embedded = a
+        .embedded
+        .as_ref()
+        .filter(|_| keeps(PID_TAG_ATTACH_DATA_OBJECT))
+        .map(|e| embedded_out(e, sf));
+    (props, embedded)
 }
 
 /// An embedded message: filters do not apply below the top level.
@@ -388,6 +453,34 @@ pub fn convert_string(v: TaggedValue, sf: StringForm) -> TaggedValue {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn best_body_keeps_the_native_or_richest_form() {
+        let v = |id: u32, value: PropValue| TaggedValue {
+            tag: PropTag(id),
+            value,
+        };
+        let mut props = vec![
+            v(0x1000_001F, PropValue::unicode("plain")),
+            v(0x1013_0102, PropValue::Binary(b"<p/>".to_vec())),
+        ];
+        best_body_only(&mut props);
+        assert_eq!(props.len(), 1);
+        assert_eq!(props[0].tag.id(), 0x1013);
+        let mut props = vec![
+            v(0x1000_001F, PropValue::unicode("plain")),
+            v(0x1013_0102, PropValue::Binary(b"<p/>".to_vec())),
+            v(0x1016_0003, PropValue::I32(1)),
+        ];
+        best_body_only(&mut props);
+        assert_eq!(
+            props.iter().map(|p| p.tag.id()).collect::<Vec<_>>(),
+            vec![0x1000, 0x1016]
+        );
+        let mut one = vec![v(0x1000_001F, PropValue::unicode("plain"))];
+        best_body_only(&mut one);
+        assert_eq!(one.len(), 1);
+    }
 
     #[test]
     fn string_forms() {

@@ -53,8 +53,9 @@ pub struct SyncOptions {
     pub ignore_specified_on_fai: bool,
     /// SynchronizationFlags.NoForeignIdentifiers.
     pub no_foreign_identifiers: bool,
-    /// SynchronizationFlags.BestBody: bodies in their original format (this
-    /// store keeps bodies as given, so both settings output them as stored).
+    /// SynchronizationFlags.BestBody (CopyFlags BestBody for the copy ROPs):
+    /// bodies in their original format only; of several stored body forms
+    /// the one PidTagNativeBody names, else the richest (materialize.rs).
     pub best_body: bool,
     /// SynchronizationFlags.Progress.
     pub progress: bool,

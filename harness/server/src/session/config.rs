@@ -160,6 +160,6 @@ pub fn convert(r: &WireRestriction) -> Option<Restriction> {
                 _ => return None,
             }
         }
-        _ => return None,
+        other => return crate::ics::restriction::convert_more(other, convert),
     })
 }

@@ -3,15 +3,19 @@
 //! with SendEntryId for client-header completion, R-040, R-327),
 //! RopFastTransferSourceCopyFolder (topFolder), RopFastTransferSourceCopyTo
 //! and RopFastTransferSourceCopyProperties on a Message object
-//! (messageContent) or a Folder object (folderContent). The stream is produced when the ROP runs and handed out
-//! by GetBuffer like an ICS stream.
+//! (messageContent), a Folder object (folderContent) or an Attachment object
+//! (attachmentContent). The stream is produced when the ROP runs and handed
+//! out by GetBuffer like an ICS stream.
 
 use ics_wire::ftstream::{self as ft, FtProp, Writer};
 use ics_wire::ids::{Fid, Mid};
 use ics_wire::prop::{PropTag, PropValue, TaggedValue, tags};
 use ics_wire::rop::common::OutputHandleResponse;
 use ics_wire::rop::fasttransfer::*;
-use ics_wire::rop::flags::{CopyFolderCopyFlags, CopyMessagesCopyFlags, SendOptions};
+use ics_wire::rop::flags::{
+    CopyFolderCopyFlags, CopyMessagesCopyFlags, CopyPropertiesCopyFlags, CopyToCopyFlags,
+    SendOptions,
+};
 use ics_wire::rop::{ErrorCode, RopRequest, RopResponse};
 
 use super::profile::Profile;
@@ -26,7 +30,10 @@ use crate::mailbox::{Mailbox, Message, message_change_key, message_pcl};
 const PID_TAG_COMMENT: PropTag = PropTag(0x3004_001F);
 
 /// SendOptions checks shared by the copy ROPs (R-037 with the group Y profile).
-fn check_send_options(so: SendOptions, profile: &Profile) -> Result<StringForm, ErrorCode> {
+pub(super) fn check_send_options(
+    so: SendOptions,
+    profile: &Profile,
+) -> Result<StringForm, ErrorCode> {
     if so.unknown_bits() != 0
         || (profile.strict_send_options
             && (so.contains(SendOptions::RESERVED1) || so.contains(SendOptions::RESERVED2)))
@@ -56,7 +63,7 @@ fn opts(strings: StringForm, tags_: Vec<PropTag>, include: bool) -> SyncOptions 
     }
 }
 
-fn fts(mb: &Mailbox, vs: Vec<TaggedValue>) -> Vec<FtProp> {
+pub(super) fn fts(mb: &Mailbox, vs: Vec<TaggedValue>) -> Vec<FtProp> {
     vs.into_iter()
         .map(|v| {
             let name = if v.tag.is_named() {
@@ -73,7 +80,7 @@ fn fts(mb: &Mailbox, vs: Vec<TaggedValue>) -> Vec<FtProp> {
         .collect()
 }
 
-fn children(mb: &Mailbox, c: ContentOut, with_delprops: bool) -> ft::MessageChildren {
+pub(super) fn children(mb: &Mailbox, c: ContentOut, with_delprops: bool) -> ft::MessageChildren {
     ft::MessageChildren {
         del_recipients: with_delprops && c.recipients.is_some(),
         recipients: c
@@ -379,7 +386,11 @@ impl Session {
                     handles,
                     r.input_handle_index,
                     r.level,
-                    r.copy_flags.unknown_bits() != 0,
+                    CopyFlagBits {
+                        unknown: r.copy_flags.unknown_bits() != 0,
+                        move_: r.copy_flags.contains(CopyToCopyFlags::MOVE),
+                        best_body: r.copy_flags.contains(CopyToCopyFlags::BEST_BODY),
+                    },
                     r.send_options,
                     r.property_tags.clone(),
                     false,
@@ -391,7 +402,11 @@ impl Session {
                     handles,
                     r.input_handle_index,
                     r.level,
-                    r.copy_flags.unknown_bits() != 0,
+                    CopyFlagBits {
+                        unknown: r.copy_flags.unknown_bits() != 0,
+                        move_: r.copy_flags.contains(CopyPropertiesCopyFlags::MOVE),
+                        best_body: false,
+                    },
                     r.send_options,
                     r.property_tags.clone(),
                     true,
@@ -435,8 +450,8 @@ impl Session {
         // (2.2.3.1.1.3.1): objects the client may not delete are left out
         // (R-032), and in this single-user mailbox the client may delete
         // every message, so the stream is the one of a copy. BestBody
-        // (0x10): bodies are stored and sent in their original format
-        // whether it is set or not (R-038; no compressed RTF conversion).
+        // (0x10): of several stored body forms only the original one is
+        // sent (R-038; no compressed RTF conversion when it is clear).
         if r.copy_flags.unknown_bits() != 0 || r.copy_flags.contains(CopyMessagesCopyFlags::UNUSED3)
         {
             return Err(ErrorCode::InvalidParameter);
@@ -446,7 +461,10 @@ impl Session {
         }
         let recover = r.send_options.contains(SendOptions::RECOVER_MODE);
         let send_entry_id = r.copy_flags.contains(CopyMessagesCopyFlags::SEND_ENTRY_ID);
-        let o = opts(strings, vec![], false);
+        let o = SyncOptions {
+            best_body: r.copy_flags.contains(CopyMessagesCopyFlags::BEST_BODY),
+            ..opts(strings, vec![], false)
+        };
         let mut items = Vec::new();
         for mid in &r.message_ids {
             if self.mb.folder_of(*mid) != Some(fid) {
@@ -506,15 +524,22 @@ impl Session {
     }
 
     /// CopyTo (exclude list) / CopyProperties (include list) on a Message
-    /// object (messageContent root) or a Folder object (folderContent root).
-    /// Attachment objects do not exist in this server (no attachment ROPs).
+    /// object (messageContent root), a Folder object (folderContent root) or
+    /// an Attachment object (attachmentContent root, ftstream.md §8).
+    ///
+    /// Move (R-031, R-033; group X "CopyTo Move flag", "CopyProperties with
+    /// Move"): refused as Exchange 2010+ do, CopyTo with ecInvalidParameter
+    /// and CopyProperties with ecNotImplemented, unless the profile supports
+    /// it (Exchange 2007), when the stream is the one of a copy (R-032: the
+    /// single user may delete every object). On an Attachment, Move is a
+    /// client error (R-031) and always refused with ecInvalidParameter.
     #[allow(clippy::too_many_arguments)]
     fn copy_message_props(
         &mut self,
         handles: &[u32],
         idx: u8,
         level: u8,
-        unknown_copy_flags: bool,
+        flags: CopyFlagBits,
         so: SendOptions,
         list: Vec<PropTag>,
         include: bool,
@@ -526,14 +551,24 @@ impl Session {
                 None => return Err(ErrorCode::NotImplemented),
             },
             Some(Object::Folder(fid)) => Err(*fid),
+            Some(Object::Attachment(_)) => {
+                return self.copy_attachment(h, flags, so, list, include);
+            }
             _ => return Err(ErrorCode::NotSupported),
         };
         let strings = check_send_options(so, &self.profile)?;
-        if unknown_copy_flags {
+        if flags.unknown {
             return Err(ErrorCode::InvalidParameter); // R-036
         }
         if include && list.is_empty() {
             return Err(ErrorCode::InvalidParameter); // R-029
+        }
+        if flags.move_ && !self.profile.copy_move_supported {
+            return Err(if include {
+                ErrorCode::NotImplemented
+            } else {
+                ErrorCode::InvalidParameter
+            });
         }
         let mid = match target {
             Ok(mid) => mid,
@@ -561,7 +596,10 @@ impl Session {
         }
         // R-028: the list filters this message's properties and, for level 0,
         // its subobjects; a non-zero level drops all subobjects (R-027).
-        let o = opts(strings, list, include);
+        let o = SyncOptions {
+            best_body: flags.best_body,
+            ..opts(strings, list, include)
+        };
         let mut c = message_content(m, &o);
         if level != 0 {
             c.recipients = None;
@@ -577,6 +615,17 @@ impl Session {
         .map_err(|_| ErrorCode::GeneralFailure)?;
         Ok(w.out)
     }
+}
+
+/// The CopyFlags bits `copy_message_props` acts on.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct CopyFlagBits {
+    /// A bit the spec does not define (R-036).
+    pub(super) unknown: bool,
+    /// Move (0x01).
+    pub(super) move_: bool,
+    /// CopyTo BestBody (0x2000, R-038).
+    pub(super) best_body: bool,
 }
 
 impl super::setup::MessageCtx {

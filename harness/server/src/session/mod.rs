@@ -14,12 +14,14 @@
 //! RopSetLocalReplicaMidsetDeleted. Limits are named where they apply
 //! (public folders, folder-level CopyTo, conflict resolve messages).
 
+mod attach;
 pub mod config;
 pub mod conflict;
 mod copy;
 mod destination;
 pub mod profile;
 mod read;
+mod recipients;
 mod setup;
 pub mod stream;
 pub mod structs;
@@ -88,6 +90,7 @@ enum Object {
     Stream(Box<Streamer>),
     Collector(Box<upload::CollectorCtx>),
     Message(Box<setup::MessageCtx>),
+    Attachment(Box<attach::AttachmentCtx>),
     Destination(Box<destination::DestinationCtx>),
     Table(Box<read::TableCtx>),
 }

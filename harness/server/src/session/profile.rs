@@ -21,6 +21,10 @@ pub struct Profile {
     /// Exchange 2003/2007 behaviour: ImportDeletes HardDelete fails with
     /// ecNotSupported (R-223, <19>).
     pub no_hard_delete_import: bool,
+    /// Exchange 2007 behaviour: the Move flag of RopFastTransferSourceCopyTo
+    /// and CopyProperties is supported (R-033, <34>) instead of refused
+    /// (Exchange 2010+: CopyTo 0x80070057, CopyProperties 0x80040FFF).
+    pub copy_move_supported: bool,
 }
 
 impl Profile {
@@ -38,6 +42,7 @@ impl Profile {
             checkpoint_transfer_state: true,
             accept_unknown_send_options: true,
             no_hard_delete_import: true,
+            copy_move_supported: true,
             ..Profile::default()
         }
     }

@@ -69,6 +69,10 @@ pub struct MessageCtx {
     replace_recipients: bool,
     replace_attachments: bool,
     collector: Option<u32>,
+    /// Attachment numbers reserved by RopCreateAttachment and not yet
+    /// committed by RopSaveChangesAttachment: dropped when the message is
+    /// saved ([MS-OXCMSG] 3.2.5.13).
+    pub(super) uncommitted: std::collections::BTreeSet<u32>,
 }
 
 /// What a Message object has staged, kept by a FastTransfer destination
@@ -136,7 +140,48 @@ impl MessageCtx {
             replace_recipients: false,
             replace_attachments: false,
             collector,
+            uncommitted: Default::default(),
         }
+    }
+
+    /// The message this object edits, if it is stored already.
+    pub(super) fn edited_mid(&self) -> Option<Mid> {
+        match self.pending {
+            Pending::Edit(m) => Some(m),
+            _ => None,
+        }
+    }
+
+    /// Makes the staged recipients and attachments the complete lists (the
+    /// stored ones, then those staged so far) so the recipient and attachment
+    /// ROPs can address them by RowId / AttachmentID. `stored` is the content
+    /// of the edited message ([`Self::edited_mid`]); new and imported
+    /// messages stage complete lists already.
+    pub(super) fn full_subobjects(&mut self, stored: Option<&MessageContent>) {
+        let Some(stored) = stored else { return };
+        if !self.replace_recipients {
+            let staged = std::mem::take(&mut self.content.recipients);
+            self.content.recipients = stored.recipients.clone();
+            self.content.recipients.extend(staged);
+            self.replace_recipients = true;
+        }
+        if !self.replace_attachments {
+            let staged = std::mem::take(&mut self.content.attachments);
+            self.content.attachments = stored.attachments.clone();
+            self.content.attachments.extend(staged);
+            self.replace_attachments = true;
+        }
+    }
+
+    /// The staged content, mutable (recipient and attachment ROPs).
+    pub(super) fn content_mut(&mut self) -> &mut MessageContent {
+        &mut self.content
+    }
+
+    /// Marks the staged recipients as the complete list (RopRemoveAllRecipients).
+    pub(super) fn replace_all_recipients(&mut self) {
+        self.content.recipients.clear();
+        self.replace_recipients = true;
     }
 }
 
@@ -174,6 +219,9 @@ impl Session {
             return Ok(Some(r));
         }
         if let Some(r) = self.dispatch_read(rop, handles) {
+            return Ok(Some(r));
+        }
+        if let Some(r) = self.dispatch_attach(rop, handles) {
             return Ok(Some(r));
         }
         use RopRequest as Q;
@@ -266,6 +314,8 @@ impl Session {
                             Some(PropValue::Unicode(s)) => TypedString::Unicode(s.clone()),
                             _ => TypedString::Empty,
                         };
+                        let recipient_count =
+                            m.content.recipients.len().min(u16::MAX as usize) as u16;
                         let ctx =
                             MessageCtx::new(r.folder_id, m.fai, Pending::Edit(r.message_id), None);
                         let h = self.alloc(Object::Message(Box::new(ctx)));
@@ -274,7 +324,9 @@ impl Session {
                             has_named_properties: 0,
                             subject_prefix: TypedString::Empty,
                             normalized_subject: subject,
-                            recipient_count: 0,
+                            // No rows here: the client reads them with
+                            // RopReadRecipients ([MS-OXCMSG] 3.1.5.6).
+                            recipient_count,
                             recipient_columns: vec![],
                             recipient_rows: vec![],
                         })
@@ -471,6 +523,10 @@ impl Session {
                 }
                 ErrorCode::Success
             }
+            Some(Object::Attachment(a)) => {
+                a.set_props(set, delete);
+                ErrorCode::Success
+            }
             Some(Object::Folder(f)) => {
                 let f = *f;
                 match self.mb.set_folder_properties(f, set, delete, None) {
@@ -487,7 +543,15 @@ impl Session {
         let Some(Object::Message(ctx)) = self.objects.get_mut(&h) else {
             return Err(ErrorCode::NotSupported);
         };
-        let content = std::mem::take(&mut ctx.content);
+        let mut content = std::mem::take(&mut ctx.content);
+        // Attachments created but never saved with RopSaveChangesAttachment
+        // are not part of the message (highest number first, so the lower
+        // positions stay valid).
+        for n in std::mem::take(&mut ctx.uncommitted).into_iter().rev() {
+            if (n as usize) < content.attachments.len() {
+                content.attachments.remove(n as usize);
+            }
+        }
         let deleted = std::mem::take(&mut ctx.deleted);
         let replace = (
             std::mem::take(&mut ctx.replace_recipients),

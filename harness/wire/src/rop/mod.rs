@@ -13,6 +13,7 @@
 //! Choices where rops.md and the published pages leave room are listed in
 //! `SETUP_ROPS.md` next to this file.
 
+pub mod attachment;
 pub mod buffer;
 pub mod codes;
 pub mod common;
@@ -26,6 +27,8 @@ pub mod import;
 pub mod logon;
 pub mod message;
 pub mod property;
+pub mod recipient;
+pub mod recipient_row;
 pub mod restriction;
 pub mod rops;
 pub mod state;

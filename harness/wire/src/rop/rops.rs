@@ -3,6 +3,7 @@
 
 use crate::cursor::{Reader, WriteLe};
 
+use super::attachment::*;
 use super::buffer::RequestContext;
 use super::common::{InputHandleResponse, OutputHandleResponse, ResponseHint};
 use super::error::{DecodeResult, EncodeResult, RopError};
@@ -14,6 +15,7 @@ use super::import::*;
 use super::logon::*;
 use super::message::*;
 use super::property::*;
+use super::recipient::*;
 use super::state::*;
 use super::sync::*;
 use super::table::*;
@@ -139,6 +141,13 @@ rops! {
         SetReadFlags(SetReadFlagsRequest => PartialCompletionResponse) = ROP_SET_READ_FLAGS,
         MoveCopyMessages(MoveCopyMessagesRequest => MoveCopyMessagesResponse) = ROP_MOVE_COPY_MESSAGES,
         GetPropertyIdsFromNames(GetPropertyIdsFromNamesRequest => GetPropertyIdsFromNamesResponse) = ROP_GET_PROPERTY_IDS_FROM_NAMES,
+        RemoveAllRecipients(RemoveAllRecipientsRequest => InputHandleResponse) = ROP_REMOVE_ALL_RECIPIENTS,
+        ModifyRecipients(ModifyRecipientsRequest => InputHandleResponse) = ROP_MODIFY_RECIPIENTS,
+        ReadRecipients(ReadRecipientsRequest => ReadRecipientsResponse) = ROP_READ_RECIPIENTS,
+        OpenAttachment(OpenAttachmentRequest => OutputHandleResponse) = ROP_OPEN_ATTACHMENT,
+        CreateAttachment(CreateAttachmentRequest => CreateAttachmentResponse) = ROP_CREATE_ATTACHMENT,
+        DeleteAttachment(DeleteAttachmentRequest => InputHandleResponse) = ROP_DELETE_ATTACHMENT,
+        SaveChangesAttachment(SaveChangesAttachmentRequest => SaveChangesAttachmentResponse) = ROP_SAVE_CHANGES_ATTACHMENT,
         FastTransferSourceCopyTo(FastTransferSourceCopyToRequest => OutputHandleResponse) = ROP_FAST_TRANSFER_SOURCE_COPY_TO,
         FastTransferSourceCopyProperties(FastTransferSourceCopyPropertiesRequest => OutputHandleResponse) = ROP_FAST_TRANSFER_SOURCE_COPY_PROPERTIES,
         FastTransferSourceCopyMessages(FastTransferSourceCopyMessagesRequest => OutputHandleResponse) = ROP_FAST_TRANSFER_SOURCE_COPY_MESSAGES,
@@ -213,6 +222,8 @@ impl RopRequest {
             Q::GetContentsTable(x) => x.output_handle_index,
             Q::OpenMessage(x) => x.output_handle_index,
             Q::CreateMessage(x) => x.output_handle_index,
+            Q::OpenAttachment(x) => x.output_handle_index,
+            Q::CreateAttachment(x) => x.output_handle_index,
             _ => return None,
         })
     }

@@ -5,6 +5,7 @@
 //! A definition is an async function `(&mut SuiteWorld, Args) -> Result<(), String>`; an
 //! `Err` fails the scenario with its message.
 
+mod attachments;
 mod client;
 mod conflicts;
 mod download;
@@ -79,6 +80,7 @@ static STEPS: LazyLock<Vec<(Regex, Handler)>> = LazyLock::new(|| {
     // First: its phrases are more specific than the generic outcome phrases of `more`.
     all.extend(upload::steps());
     all.extend(persistence::steps());
+    all.extend(attachments::steps());
     all.extend(setup::steps());
     all.extend(sync::steps());
     all.extend(download::steps());
