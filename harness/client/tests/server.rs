@@ -1015,6 +1015,12 @@ async fn progress_and_extra_flags_are_observed() {
         "ProgressInformation is 32 bytes"
     );
     assert_eq!(r.progress_per_message, 4);
+    // the progress report counts the messages begun against progressTotal.
+    let p = &r.progress_report;
+    assert_eq!(p.messages, Some((4, 4)));
+    assert_eq!(p.remaining, Some(Duration::ZERO));
+    assert_eq!(p.steps.len() as u64, r.get_buffer_calls);
+    assert_eq!(p.steps.last().map(|s| s.bytes), Some(r.bytes));
     assert_eq!(r.headers.total, 4);
     assert_eq!(
         (r.headers.with_mid, r.headers.with_cn, r.headers.with_size),
@@ -1037,6 +1043,7 @@ async fn progress_and_extra_flags_are_observed() {
         .await
         .unwrap();
     assert_eq!(r.progress_total, None);
+    assert_eq!(r.progress_report.messages, None);
     assert_eq!(
         (
             r.headers.total,

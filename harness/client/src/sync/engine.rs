@@ -28,6 +28,7 @@ use super::busy::{BusyEvent, BusyOutcome, BusyPolicy};
 use super::cancel::CancelToken;
 use super::ids::ReplicaMap;
 use super::ops::*;
+use super::progress::{ProgressError, ProgressReport, ProgressTracker};
 use super::stream::{DownloadStream, StreamDecodeError};
 use crate::convert::{ConvertError, Converter};
 use crate::error::ReplicaError;
@@ -172,6 +173,9 @@ pub struct SyncReport {
     /// RopBufferTooSmall / ecBufferTooSmall answers to GetBuffer; the client
     /// then lets the server size the buffers (0xBABE, R-049).
     pub buffer_too_small: u32,
+    /// The progress of the download: message counts from the progress
+    /// elements, GetBuffer steps and an estimate.
+    pub progress_report: ProgressReport,
 }
 
 /// Counts of message change headers by the optional properties they carry.
@@ -236,6 +240,9 @@ pub enum SyncError {
     /// The state returned by the server does not decode.
     #[error("state from the server: {0}")]
     BadState(String),
+    /// A progress element is malformed ([MS-OXCFXICS] 2.2.2.7, 2.2.4.3.18).
+    #[error(transparent)]
+    Progress(#[from] ProgressError),
 }
 
 /// A connected client: the replica and the server operations.
@@ -578,9 +585,13 @@ impl<O: IcsOps + Send> Client<O> {
                 match item {
                     ft::SyncItem::ProgressTotal(p) => {
                         report.progress_total = p.progress_information().map(<[u8]>::to_vec);
+                        getter.tracker.on_progress_total(&p)?;
                     }
                     ft::SyncItem::Change(ft::ContentsSyncItem::Change { change, progress }) => {
                         report.progress_per_message += u64::from(progress.is_some());
+                        if let Some(p) = &progress {
+                            getter.tracker.on_per_message(p)?;
+                        }
                         let c = conv.message_change(&change)?;
                         if let Change::MessageFull(MessageFull { header: h, .. })
                         | Change::MessagePartial(crate::model::MessagePartial {
@@ -612,6 +623,7 @@ impl<O: IcsOps + Send> Client<O> {
             }
         }
         reader.finish().map_err(StreamDecodeError::from)?;
+        report.progress_report = getter.tracker.report();
         let state = match (ended, final_state) {
             (true, Some(s)) => s,
             _ => {
@@ -1076,6 +1088,10 @@ struct PortionGetter {
     done: bool,
     /// BufferSize after a RopBufferTooSmall.
     fallback: Option<BufferSize>,
+    /// When the first GetBuffer was sent.
+    started: Option<std::time::Instant>,
+    /// The progress of this stream.
+    tracker: ProgressTracker,
 }
 
 impl PortionGetter {
@@ -1091,6 +1107,7 @@ impl PortionGetter {
         if self.done {
             return Ok(None);
         }
+        let started = *self.started.get_or_insert_with(std::time::Instant::now);
         loop {
             if cancel.is_cancelled() {
                 return Err(SyncError::Cancelled);
@@ -1109,6 +1126,12 @@ impl PortionGetter {
                     self.events.clear();
                     report.get_buffer_calls += 1;
                     report.progress = Some((in_progress, total_steps));
+                    self.tracker.on_get_buffer(
+                        in_progress,
+                        total_steps,
+                        buffer.len(),
+                        started.elapsed(),
+                    );
                     match status {
                         TransferStatus::Done => self.done = true,
                         TransferStatus::Partial | TransferStatus::NoRoom => {}

@@ -5,5 +5,6 @@ pub mod cancel;
 pub mod engine;
 pub mod ids;
 pub mod ops;
+pub mod progress;
 pub mod rop_session;
 pub mod stream;
