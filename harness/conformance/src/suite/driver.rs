@@ -1294,7 +1294,9 @@ impl Harness {
         Ok(obs)
     }
 
-    async fn download_on(
+    /// The state upload of `mode` (none for [`StateMode::None`]) and GetBuffer until Done on
+    /// the configured context `ctx`, parsed into `rec`; nothing is applied.
+    pub async fn download_on(
         &mut self,
         ctx: Obj,
         scope: &Scope,
@@ -1485,6 +1487,15 @@ impl Harness {
                     done_empty: *status == TransferStatus::Done && buffer.is_empty(),
                     ..Observed::default()
                 },
+                // The client reports RopBufferTooSmall as 0x0000047D; the trace tells which.
+                GetBufferReply::Failed(ics_client::sync::ops::EC_BUFFER_TOO_SMALL)
+                    if self.last_answer_was_buffer_too_small() =>
+                {
+                    Observed {
+                        buffer_too_small: true,
+                        ..Observed::default()
+                    }
+                }
                 GetBufferReply::Busy { code, .. } | GetBufferReply::Failed(code) => Observed {
                     return_value: Some(*code),
                     ..Observed::default()
@@ -1518,6 +1529,14 @@ impl Harness {
                 }
             }
         }
+    }
+
+    /// Whether the last response of the ROP trace is RopBufferTooSmall ([MS-OXCROPS] 2.2.15.1).
+    fn last_answer_was_buffer_too_small(&self) -> bool {
+        self.trace_from(self.trace_len().saturating_sub(1))
+            .pop()
+            .and_then(|d| d.response)
+            .is_some_and(|r| matches!(r.rops.first(), Some(RopResponse::BufferTooSmall(_))))
     }
 
     /// The client applies a complete download and its final state in one transaction.

@@ -11,6 +11,7 @@ mod hierarchy;
 mod local;
 mod more;
 mod parse;
+mod probes;
 mod setup;
 mod state;
 mod sync;
@@ -83,6 +84,7 @@ static STEPS: LazyLock<Vec<(Regex, Handler)>> = LazyLock::new(|| {
     all.extend(more::steps7());
     all.extend(more::steps8());
     all.extend(client::steps());
+    all.extend(probes::steps());
     all.into_iter()
         .map(|(re, h): (&str, Handler)| {
             (
