@@ -549,6 +549,28 @@ impl Harness {
         Self::check(&resps, "deleting a folder")
     }
 
+    /// A contents download of `folder` on the other session from `state` with `cfg`, parsed:
+    /// a read-back that leaves the client, its ROP trace and its downloads alone.
+    pub async fn read_back_from_state(
+        &mut self,
+        folder: &str,
+        cfg: &Configure,
+        state: &StateBlobs,
+    ) -> Result<ft::ContentsSync, String> {
+        let fid = self.folder(folder)?;
+        let ops = &mut self.admin;
+        let f = ops
+            .open_folder(fid.to_u64_le())
+            .await
+            .map_err(|e| e.to_string())?;
+        let bytes = read_back_stream(ops, f, cfg, Some(state)).await?;
+        match ft::parse(RootKind::ContentsSync, &bytes) {
+            Ok(ft::Root::ContentsSync(cs)) => Ok(cs),
+            Ok(r) => Err(format!("read-back download: a {}", r.kind().name())),
+            Err(e) => Err(format!("read-back download: {e}")),
+        }
+    }
+
     /// The folders below `root` as the server has them, read back with a fresh hierarchy
     /// download on the other session: (source key, parent source key, display name).
     pub async fn server_folders(
@@ -569,7 +591,7 @@ impl Harness {
             extra_flags: 0x1,
             property_tags: Vec::new(),
         };
-        let bytes = read_back_stream(ops, f, &cfg).await?;
+        let bytes = read_back_stream(ops, f, &cfg, None).await?;
         let Ok(ft::Root::HierarchySync(hs)) = ft::parse(RootKind::HierarchySync, &bytes) else {
             return Err("read-back download: not a hierarchySync".into());
         };
@@ -1578,7 +1600,7 @@ impl Harness {
             extra_flags: 0x1 | 0x4,
             property_tags: Vec::new(),
         };
-        let bytes = read_back_stream(ops, f, &cfg).await?;
+        let bytes = read_back_stream(ops, f, &cfg, None).await?;
         let Ok(ft::Root::ContentsSync(cs)) = ft::parse(RootKind::ContentsSync, &bytes) else {
             return Err("read-back download: not a contentsSync".into());
         };
@@ -1620,10 +1642,35 @@ impl Harness {
     }
 }
 
-/// Reads a whole read-back download (configure on the opened folder `f`, empty state,
-/// GetBuffer with 0xBABE until Done), then releases the context and the folder.
-async fn read_back_stream(ops: &mut Ops, f: Obj, cfg: &Configure) -> Result<Vec<u8>, String> {
+/// Reads a whole read-back download (configure on the opened folder `f`, no state or the four
+/// contents state properties of `state`, GetBuffer with 0xBABE until Done), then releases the
+/// context and the folder.
+async fn read_back_stream(
+    ops: &mut Ops,
+    f: Obj,
+    cfg: &Configure,
+    state: Option<&StateBlobs>,
+) -> Result<Vec<u8>, String> {
     let ctx = ops.configure(f, cfg).await.map_err(|e| e.to_string())?;
+    if let Some(s) = state {
+        use ics_wire::state as st;
+        for (tag, data) in [
+            (st::META_TAG_IDSET_GIVEN, &s.idset_given),
+            (st::META_TAG_CNSET_SEEN, &s.cnset_seen),
+            (st::META_TAG_CNSET_SEEN_FAI, &s.cnset_seen_fai),
+            (st::META_TAG_CNSET_READ, &s.cnset_read),
+        ] {
+            let up = async {
+                ops.state_begin(ctx, tag, data.len() as u32).await?;
+                if !data.is_empty() {
+                    ops.state_continue(ctx, data).await?;
+                }
+                ops.state_end(ctx).await
+            };
+            up.await
+                .map_err(|e| format!("read-back state upload: {e}"))?;
+        }
+    }
     let mut bytes = Vec::new();
     loop {
         match ops

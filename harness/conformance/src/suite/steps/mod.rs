@@ -12,6 +12,7 @@ mod local;
 mod more;
 mod parse;
 mod probes;
+mod read_state;
 mod setup;
 mod state;
 mod sync;
@@ -85,6 +86,7 @@ static STEPS: LazyLock<Vec<(Regex, Handler)>> = LazyLock::new(|| {
     all.extend(more::steps8());
     all.extend(client::steps());
     all.extend(probes::steps());
+    all.extend(read_state::steps());
     all.into_iter()
         .map(|(re, h): (&str, Handler)| {
             (
