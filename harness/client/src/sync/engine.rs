@@ -87,7 +87,8 @@ pub struct SyncOptions {
     pub extra_flags: u32,
     /// IdCount of RopGetLocalReplicaIds (recommended 0x200..=0x10000, R-256).
     pub id_batch: u32,
-    /// Reserve again when fewer IDs than this are left.
+    /// Reserve again when fewer IDs than this are left (at most a quarter of
+    /// `id_batch`, so that most of a batch is used first, R-307).
     pub id_min_unused: u64,
     /// ImportDeletes HardDelete.
     pub hard_delete: bool,
@@ -347,14 +348,26 @@ impl<O: IcsOps + Send> Client<O> {
     /// Reserves IDs with RopGetLocalReplicaIds if the reserved ranges are
     /// mostly used; returns whether it did.
     pub async fn ensure_ids(&mut self) -> Result<bool, SyncError> {
-        if !self.replica.needs_id_reservation(self.opts.id_min_unused)? {
+        self.ensure_ids_for(1).await
+    }
+
+    /// Makes sure `needed` reserved IDs are at hand for new local objects:
+    /// reserves a batch (larger if `needed` is) when fewer are left, or when
+    /// the ranges are mostly used; never before (R-256, R-307, see
+    /// [`super::ids::reservation_margin`]). Returns whether it reserved.
+    pub async fn ensure_ids_for(&mut self, needed: u64) -> Result<bool, SyncError> {
+        let (unused, _) = self.replica.reserved_ids()?;
+        let margin = super::ids::reservation_margin(self.opts.id_min_unused, self.opts.id_batch);
+        if unused >= needed && !self.replica.needs_id_reservation(margin)? {
             return Ok(false);
         }
+        let short = u32::try_from(needed.saturating_sub(unused)).unwrap_or(u32::MAX);
+        let count = self.opts.id_batch.max(short);
         let (g, first) = self
             .ops
-            .get_local_replica_ids(self.logon.logon, self.opts.id_batch)
+            .get_local_replica_ids(self.logon.logon, count)
             .await?;
-        self.replica.add_id_range(g, first, self.opts.id_batch)?;
+        self.replica.add_id_range(g, first, count)?;
         Ok(true)
     }
 
