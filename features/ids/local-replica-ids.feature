@@ -44,15 +44,35 @@ Feature: Reserving IDs with RopGetLocalReplicaIds and releasing them
     And the 5 new messages have consecutive MIDs from the reserved range
     And no reserved ID was used as a change number
 
-  # [MS-OXCSYNC] 3.1.3.1.1 (R-307): reserve again only when mostly used
+  # [MS-OXCSYNC] 3.1.3.1.1 (R-307): reserve again only when mostly used. A batch of 8 (a client
+  # setting below the recommended 0x200) shows the rule on a small range: 5 of 8 left is not
+  # "mostly used".
   @R-307 @R-256 @client-duty
-  Scenario: The client reserves again only after using most of its range (MS-OXCSYNC 3.1.3.1.1)
-    Given the client reserves IDs in batches of 0x200
+  Scenario Outline: The client reserves again only after using most of its range of <batch> IDs (MS-OXCSYNC 3.1.3.1.1)
+    Given the client reserves IDs in batches of <batch>
     And the client creates 3 messages locally
     And the client has uploaded its local changes
     And the client creates 3 messages locally
     When the client uploads its local changes
     Then the client called RopGetLocalReplicaIds once
+    And every RopGetLocalReplicaIds request of the client had IdCount <batch>
+
+    Examples:
+      | batch |
+      | 8     |
+      | 0x200 |
+
+  # [MS-OXCSYNC] 3.1.3.1.1 (R-307, R-308): once most of the range is used, the next objects need a
+  # new reservation, and their IDs continue from it
+  @R-307 @R-308 @client-duty
+  Scenario: The client reserves again once most of its range is used (MS-OXCSYNC 3.1.3.1.1)
+    Given the client reserves IDs in batches of 8
+    And the client creates 6 messages locally
+    And the client has uploaded its local changes
+    And the client creates 3 messages locally
+    When the client uploads its local changes
+    Then the client called RopGetLocalReplicaIds 2 times
+    And no reserved ID was used twice
 
   # [MS-OXCFXICS] 3.2.5.9.4.8 (R-162), 3.3.5.8.13 (R-261, R-262); [MS-OXCSYNC] 3.1.3.1.1 (R-311)
   @R-162 @R-261 @R-262 @R-311 @client-duty

@@ -32,6 +32,7 @@ pub(super) fn steps() -> Vec<(&'static str, super::Handler)> {
         r"^the (\d+) new messages have consecutive MIDs from the reserved range$" => consecutive_mids,
         r"^no reserved ID was used (twice|as a change number)$" => reserved_not_reused,
         r"^the client reserves IDs in batches of (\d+|0x[0-9A-Fa-f]+)$" => batch,
+        r"^every RopGetLocalReplicaIds request of the client had IdCount (\d+|0x[0-9A-Fa-f]+)$" => every_id_count,
         r"^the client releases the unused rest of its reserved range for the folder$" => release_rest,
         r"^the RopSetLocalReplicaMidsetDeleted ranges held only never-used IDs of the reservation, with one REPLGUID per range$" => released_ranges,
         r"^the client sends RopSetLocalReplicaMidsetDeleted with a DataSize (\d+) bytes larger than its ranges$" => midset_probe,
@@ -313,6 +314,25 @@ async fn batch(w: &mut SuiteWorld, a: Args) -> Res {
     }
     w.harness().await?.client.options_mut().id_batch = n;
     Ok(())
+}
+
+/// R-256: the IdCount of every RopGetLocalReplicaIds the client sent.
+async fn every_id_count(w: &mut SuiteWorld, a: Args) -> Res {
+    let want = a.n(1)?;
+    let counts: Vec<u32> = pairs(h_of(w)?, 0, usize::MAX)
+        .into_iter()
+        .filter_map(|(q, _)| match q {
+            RopRequest::GetLocalReplicaIds(q) => Some(q.id_count),
+            _ => None,
+        })
+        .collect();
+    if counts.is_empty() {
+        return Err("the client sent no RopGetLocalReplicaIds".into());
+    }
+    match counts.iter().find(|c| u64::from(**c) != want) {
+        Some(c) => Err(format!("a RopGetLocalReplicaIds had IdCount {c:#x}")),
+        None => Ok(()),
+    }
 }
 
 /// The client's RopSetLocalReplicaMidsetDeleted of its never-used IDs (R-261, R-311).
