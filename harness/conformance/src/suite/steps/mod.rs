@@ -13,6 +13,7 @@ mod more;
 mod parse;
 mod probes;
 mod read_state;
+mod reserved_ids;
 mod setup;
 mod state;
 mod sync;
@@ -87,6 +88,7 @@ static STEPS: LazyLock<Vec<(Regex, Handler)>> = LazyLock::new(|| {
     all.extend(client::steps());
     all.extend(probes::steps());
     all.extend(read_state::steps());
+    all.extend(reserved_ids::steps());
     all.into_iter()
         .map(|(re, h): (&str, Handler)| {
             (
