@@ -1518,3 +1518,21 @@ async fn import_replaces_recipients_and_attachments() {
     assert_eq!((m.recipients.len(), m.attachments.len()), (1, 0));
     assert_eq!(replica_rows(c.replica(), f), server_rows(srv(&mut c), f));
 }
+
+/// A server that answers Partial with no data for ever (here: an output buffer
+/// too small for any stream byte) does not make the client loop: it gives up
+/// after MAX_EMPTY_PORTIONS empty responses and keeps its replica and state.
+#[tokio::test]
+async fn no_progress_is_bounded() {
+    let mut s = session();
+    let f = inbox(&s);
+    add(&mut s, f, "m", false);
+    let mut c = connect(s, SyncOptions::default()).await;
+    srv(&mut c).set_max_output(10);
+    let r = c.sync_contents(f.to_u64_le(), &CancelToken::new()).await;
+    match r {
+        Err(SyncError::Op(OpError::Protocol(m))) => assert!(m.contains("no progress"), "{m}"),
+        other => panic!("{other:?}"),
+    }
+    assert!(replica_rows(c.replica(), f).is_empty());
+}

@@ -1105,7 +1105,14 @@ struct PortionGetter {
     started: Option<std::time::Instant>,
     /// The progress of this stream.
     tracker: ProgressTracker,
+    /// Partial / NoRoom responses in a row without a byte of data.
+    empty: u32,
 }
+
+/// Partial or NoRoom responses in a row with an empty TransferBuffer after
+/// which a stream is given up: the server makes no progress (e.g. an output
+/// buffer too small for any data), and the client never loops for ever.
+pub const MAX_EMPTY_PORTIONS: u32 = 64;
 
 impl PortionGetter {
     /// The next TransferBuffer, or `None` after the Done portion.
@@ -1147,7 +1154,17 @@ impl PortionGetter {
                     );
                     match status {
                         TransferStatus::Done => self.done = true,
-                        TransferStatus::Partial | TransferStatus::NoRoom => {}
+                        TransferStatus::Partial | TransferStatus::NoRoom if buffer.is_empty() => {
+                            self.empty += 1;
+                            if self.empty >= MAX_EMPTY_PORTIONS {
+                                return Err(OpError::Protocol(format!(
+                                    "no progress: {} GetBuffer responses in a row without data",
+                                    self.empty
+                                ))
+                                .into());
+                            }
+                        }
+                        TransferStatus::Partial | TransferStatus::NoRoom => self.empty = 0,
                         TransferStatus::Error => return Err(SyncError::TransferFailed { code: 0 }),
                         TransferStatus::Unknown(s) => {
                             return Err(

@@ -1483,6 +1483,7 @@ impl Harness {
         };
         let cancel = CancelToken::new();
         let mut retry = 0;
+        let mut empty = 0;
         loop {
             let r = self
                 .client
@@ -1530,6 +1531,15 @@ impl Harness {
             match reply {
                 GetBufferReply::Data { status, buffer, .. } => {
                     retry = 0;
+                    // The client's bound on responses that bring nothing (no progress).
+                    empty = if buffer.is_empty() { empty + 1 } else { 0 };
+                    if empty >= ics_client::sync::engine::MAX_EMPTY_PORTIONS
+                        && status != TransferStatus::Done
+                    {
+                        return Err(format!(
+                            "no progress: {empty} GetBuffer responses in a row without data"
+                        ));
+                    }
                     rec.bytes.extend_from_slice(&buffer);
                     match status {
                         TransferStatus::Done => return Ok(()),
