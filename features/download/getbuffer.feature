@@ -48,13 +48,20 @@ Feature: RopFastTransferSourceGetBuffer buffer sizes and transfer status
     And no successful GetBuffer response carries a BackoffTime
     And the InProgressCount of the GetBuffer responses never exceeds their TotalStepCount, or a warning is recorded
 
-  # [MS-OXCFXICS] 3.2.5.8.1.5 (R-052); group Y: RopBufferTooSmall or 0x0000047D
-  # @wip: the step that sets the transport's output buffer size is not written yet.
-  @R-052 @R-009 @wip
-  Scenario: A BufferSize larger than the output buffer is answered with RopBufferTooSmall (MS-OXCFXICS 3.2.5.8.1.5)
-    Given the client reads the stream with BufferSize 0xBABD and an output buffer of 4096 bytes
+  # [MS-OXCFXICS] 3.2.5.8.1.5 (R-052); [MS-OXCROPS] 3.2.4.3 (R-009); group Y: RopBufferTooSmall or
+  # 0x0000047D. The output buffer is the connection's (in process: the server's output limit for
+  # the client's calls; MAPI/HTTP: MaxRopOut of each Execute). 15480 fits a server's usual 32 KB
+  # output buffer, so only the 4096 bytes asked for can make it too large.
+  @R-052 @R-009
+  Scenario Outline: A BufferSize of <size> with an output buffer of 4096 bytes is answered with RopBufferTooSmall (MS-OXCFXICS 3.2.5.8.1.5)
+    Given the client reads the stream with BufferSize <size> and an output buffer of 4096 bytes
     When the client synchronizes contents with an empty state, allowing the download to fail
     Then the first GetBuffer was answered with RopBufferTooSmall, or failed with 0x0000047D
+
+    Examples:
+      | size   |
+      | 15480  |
+      | 0xBABD |
 
   # [MS-OXCFXICS] 3.3.5.7.1 (R-048): the client stops at Done; group Y row "GetBuffer after Done"
   @R-048 @R-057 @R-303
@@ -71,8 +78,7 @@ Feature: RopFastTransferSourceGetBuffer buffer sizes and transfer status
     And the client sent no RopFastTransferSourceGetBuffer after the response with TransferStatus Done
 
   # group Y row "GetBuffer before state upload" (R-080, R-137)
-  # @wip: the probe step (GetBuffer with no state upload ROP at all) is not written yet.
-  @R-080 @R-137 @R-302 @wip
+  @R-080 @R-137 @R-302
   Scenario: GetBuffer before the state upload fails or treats the state as empty (MS-OXCFXICS 3.3.5.8.1)
     When the client reads the stream before uploading a state
     Then the last ROP fails, or the download holds 20 message changes

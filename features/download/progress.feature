@@ -22,9 +22,7 @@ Feature: Progress information in a contents download
     Then the download holds no progress elements
 
   # [MS-OXCSYNC] 3.1.1.5 (R-304): the client may use progress to estimate the remaining time
-  # @wip: the reference client exposes no progress report (the sync engine records only the
-  # last InProgressCount/TotalStepCount), so R-304 has nothing of the client's to check yet.
-  @R-304 @R-096 @client-duty @wip
+  @R-304 @R-096 @client-duty
   Scenario: The client reports progress from the stream (MS-OXCSYNC 3.1.1.5)
     Given the synchronization flags are Unicode, Normal, FAI, ReadState, Progress
     When the client synchronizes contents with an empty state

@@ -56,11 +56,10 @@ Feature: Property filters: OnlySpecifiedProperties, exclusion lists and subobjec
     And no message change holds, outside its header, a meta-property or a property in the range 0x6600-0x67FF
 
   # [MS-OXCSYNC] 3.1.5.3.5, 3.1.5.3.6 (R-326, R-327, R-328); [MS-OXCFXICS] 3.2.5.8.1.3 (R-040)
-  # @wip: the client-header steps (OnlySpecifiedProperties download + CopyMessages completion
-  # through the client engine) are not written yet.
-  @R-326 @R-327 @R-328 @R-040 @R-039 @client-duty @wip
+  @R-326 @R-327 @R-328 @R-040 @R-039 @client-duty
   Scenario: Client headers are completed with CopyMessages and SendEntryId (MS-OXCSYNC 3.1.5.3.6)
-    Given the client synchronizes client headers with the property tags PidTagSubject, PidTagSenderName, PidTagMessageDeliveryTime
+    When the client synchronizes client headers with the property tags PidTagSubject, PidTagSenderName, PidTagMessageDeliveryTime
+    Then every message change holds, besides its header, only PidTagSubject, PidTagSenderName, PidTagMessageDeliveryTime
     When the client completes the client headers of m1, m2 with CopyMessages and SendEntryId
     Then every copied message holds PidTagOriginalEntryId, PidTagSourceKey, PidTagChangeKey, PidTagLastModificationTime, PidTagPredecessorChangeList
     And the replica's message m1 equals the server's

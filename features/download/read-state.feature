@@ -6,17 +6,18 @@ Feature: Read-state changes in a contents download
     Given a folder with 3 messages and 1 FAI message
     And the client has synchronized contents
 
-  # [MS-OXCFXICS] 3.2.5.6 (R-163, R-164), 2.2.4.3.22 (R-165), 3.2.5.3 (R-145, R-147)
-  # @wip: a message's read change number is not observable through ROPs (read CNs are never
-  # sent, R-164), so `covers the read change number` has no ROP-only check yet.
-  @R-086 @R-163 @R-164 @R-165 @R-145 @R-147 @R-186 @wip
+  # [MS-OXCFXICS] 3.2.5.6 (R-163, R-164), 2.2.4.3.22 (R-165), 3.2.5.3 (R-144, R-145, R-147). The
+  # final CnsetSeen may grow by collapsed ranges (R-135), so it is checked to cover m1's unchanged
+  # CN; IdsetGiven is exact (R-144) and a read-state change adds no ID.
+  @R-086 @R-163 @R-164 @R-165 @R-145 @R-147 @R-186
   Scenario: Marking a message read is sent as a read-state change, not a message change (MS-OXCFXICS 3.2.5.6)
     Given on the server, message m1 is marked as read
     When the client synchronizes contents with its saved state
     Then the download holds read-state changes marking m1 as read
     And the download holds no change for m1
     And the final state's CnsetRead covers the read change number of m1
-    And the final state's CnsetSeen equals the previous final state's CnsetSeen
+    And the final state's CnsetSeen covers the change number of m1
+    And the final state's IdsetGiven equals the previous final state's IdsetGiven
     And message m1 in the replica is read
 
   @R-086 @R-165
@@ -28,13 +29,15 @@ Feature: Read-state changes in a contents download
     Then the download holds read-state changes marking m2 as unread
     And message m2 in the replica is unread
 
-  # [MS-OXCFXICS] 3.2.5.9.1.1 (R-086), 2.2.4.3.22 (R-165)
-  @R-086 @R-165
+  # [MS-OXCFXICS] 3.2.5.9.1.1 (R-086), 2.2.4.3.22 (R-165); 2.2.1.1.4 (R-145): CnsetRead holds
+  # only read-state changes communicated to the client
+  @R-086 @R-165 @R-145
   Scenario: Without ReadState no read-state changes are sent (MS-OXCFXICS 3.2.5.9.1.1)
     Given the synchronization flags are Unicode, Normal, FAI
     And on the server, message m1 is marked as read
     When the client synchronizes contents with its saved state
     Then the download holds no read-state changes
+    And the final state's CnsetRead does not cover the read change number of m1
 
   # [MS-OXCFXICS] 3.2.5.3 (R-166, R-150): a message with a change in this session gets no read-state change
   @R-166 @R-150

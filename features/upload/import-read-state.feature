@@ -6,9 +6,7 @@ Feature: Uploading read-state changes with RopSynchronizationImportReadStateChan
     And the client has synchronized contents
 
   # [MS-OXCFXICS] 3.3.4.3.3.2.4 (R-170), 3.2.5.9.4.6 (R-167)
-  # @wip: read change numbers are not observable through ROPs (R-164), so `covers the read
-  # change numbers` has no ROP-only check yet.
-  @R-167 @R-170 @R-164 @client-duty @wip
+  @R-167 @R-170 @R-164 @client-duty
   Scenario: Read flags set locally reach the server and the upload state's CnsetRead (MS-OXCFXICS 3.2.5.9.4.6)
     Given the client marks message m1 as read locally
     And the client marks message m2 as read locally

@@ -995,6 +995,12 @@ async fn progress_and_extra_flags_are_observed() {
         "ProgressInformation is 32 bytes"
     );
     assert_eq!(r.progress_per_message, 4);
+    // the progress report counts the messages begun against progressTotal.
+    let p = &r.progress_report;
+    assert_eq!(p.messages, Some((4, 4)));
+    assert_eq!(p.remaining, Some(Duration::ZERO));
+    assert_eq!(p.steps.len() as u64, r.get_buffer_calls);
+    assert_eq!(p.steps.last().map(|s| s.bytes), Some(r.bytes));
     assert_eq!(r.headers.total, 4);
     assert_eq!(
         (r.headers.with_mid, r.headers.with_cn, r.headers.with_size),
@@ -1017,6 +1023,7 @@ async fn progress_and_extra_flags_are_observed() {
         .await
         .unwrap();
     assert_eq!(r.progress_total, None);
+    assert_eq!(r.progress_report.messages, None);
     assert_eq!(
         (
             r.headers.total,
@@ -1548,4 +1555,22 @@ async fn reimport_answered_with_sync_ignore_is_not_fatal() {
     assert!(r.upload.failed.is_empty());
     assert!(c.replica().pending(fid).unwrap().changes.is_empty());
     assert_eq!(replica_rows(c.replica(), f), server_rows(srv(&mut c), f));
+}
+
+/// A server that answers Partial with no data for ever (here: an output buffer
+/// too small for any stream byte) does not make the client loop: it gives up
+/// after MAX_EMPTY_PORTIONS empty responses and keeps its replica and state.
+#[tokio::test]
+async fn no_progress_is_bounded() {
+    let mut s = session();
+    let f = inbox(&s);
+    add(&mut s, f, "m", false);
+    let mut c = connect(s, SyncOptions::default()).await;
+    srv(&mut c).set_max_output(10);
+    let r = c.sync_contents(f.to_u64_le(), &CancelToken::new()).await;
+    match r {
+        Err(SyncError::Op(OpError::Protocol(m))) => assert!(m.contains("no progress"), "{m}"),
+        other => panic!("{other:?}"),
+    }
+    assert!(replica_rows(c.replica(), f).is_empty());
 }

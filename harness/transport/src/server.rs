@@ -65,6 +65,21 @@ pub trait RopHandler: Send + 'static {
     /// [MS-OXCROPS] 2.2.1) and returns the ROP output buffer. The frame
     /// handles RPC_HEADER_EXT, XOR and compression on both sides.
     fn execute(&mut self, session: &Session, rop_buffer: &[u8]) -> Result<Vec<u8>, RopFailure>;
+
+    /// [`RopHandler::execute`] with a ROP output buffer of at most `max_out` bytes (what is
+    /// left of the request's MaxRopOut, [MS-OXCMAPIHTTP] 2.2.4.2.1), so that a handler that
+    /// sizes its output answers RopBufferTooSmall itself ([MS-OXCROPS] 3.2.4.3, R-009). The
+    /// default ignores the limit; the frame then fails an Execute whose output is too large
+    /// with ecBufferTooSmall.
+    fn execute_limited(
+        &mut self,
+        session: &Session,
+        rop_buffer: &[u8],
+        max_out: u32,
+    ) -> Result<Vec<u8>, RopFailure> {
+        let _ = max_out;
+        self.execute(session, rop_buffer)
+    }
 }
 
 /// The service error that makes hyper close the connection without a response.
@@ -376,9 +391,15 @@ where
             Ok(payloads) => {
                 let mut outputs: Vec<Vec<u8>> = Vec::with_capacity(payloads.len());
                 let mut failed = None;
+                let mut left = req.max_rop_out;
                 for p in &payloads {
-                    match handler.execute(session, &p.data) {
-                        Ok(o) => outputs.push(o),
+                    // Each output payload carries an 8-byte RPC_HEADER_EXT ([MS-OXCRPC] 2.2.2.1).
+                    let room = left.saturating_sub(8);
+                    match handler.execute_limited(session, &p.data, room) {
+                        Ok(o) => {
+                            left = room.saturating_sub(o.len() as u32);
+                            outputs.push(o);
+                        }
                         Err(RopFailure::Rpc(code)) => {
                             failed = Some(code);
                             break;

@@ -36,6 +36,7 @@ use super::cancel::CancelToken;
 use super::checkpoint::{CheckpointError, Checkpointer};
 use super::ids::ReplicaMap;
 use super::ops::*;
+use super::progress::{ProgressError, ProgressReport, ProgressTracker};
 use super::stream::{DownloadStream, StreamDecodeError};
 use crate::convert::{ConvertError, Converter};
 use crate::error::ReplicaError;
@@ -97,7 +98,8 @@ pub struct SyncOptions {
     pub extra_flags: u32,
     /// IdCount of RopGetLocalReplicaIds (recommended 0x200..=0x10000, R-256).
     pub id_batch: u32,
-    /// Reserve again when fewer IDs than this are left.
+    /// Reserve again when fewer IDs than this are left (at most a quarter of
+    /// `id_batch`, so that most of a batch is used first, R-307).
     pub id_min_unused: u64,
     /// ImportDeletes HardDelete.
     pub hard_delete: bool,
@@ -218,6 +220,9 @@ pub struct SyncReport {
     pub buffer_too_small: u32,
     /// Client-side checkpoints committed during the download.
     pub checkpoints: u64,
+    /// The progress of the download: message counts from the progress
+    /// elements, GetBuffer steps and an estimate.
+    pub progress_report: ProgressReport,
 }
 
 /// Counts of message change headers by the optional properties they carry.
@@ -289,6 +294,9 @@ pub enum SyncError {
     /// it never synchronizes again.
     #[error("the replica was abandoned: {0}")]
     Abandoned(String),
+    /// A progress element is malformed ([MS-OXCFXICS] 2.2.2.7, 2.2.4.3.18).
+    #[error(transparent)]
+    Progress(#[from] ProgressError),
 }
 
 /// A connected client: the replica and the server operations.
@@ -393,14 +401,26 @@ impl<O: IcsOps + Send> Client<O> {
     /// Reserves IDs with RopGetLocalReplicaIds if the reserved ranges are
     /// mostly used; returns whether it did.
     pub async fn ensure_ids(&mut self) -> Result<bool, SyncError> {
-        if !self.replica.needs_id_reservation(self.opts.id_min_unused)? {
+        self.ensure_ids_for(1).await
+    }
+
+    /// Makes sure `needed` reserved IDs are at hand for new local objects:
+    /// reserves a batch (larger if `needed` is) when fewer are left, or when
+    /// the ranges are mostly used; never before (R-256, R-307, see
+    /// [`super::ids::reservation_margin`]). Returns whether it reserved.
+    pub async fn ensure_ids_for(&mut self, needed: u64) -> Result<bool, SyncError> {
+        let (unused, _) = self.replica.reserved_ids()?;
+        let margin = super::ids::reservation_margin(self.opts.id_min_unused, self.opts.id_batch);
+        if unused >= needed && !self.replica.needs_id_reservation(margin)? {
             return Ok(false);
         }
+        let short = u32::try_from(needed.saturating_sub(unused)).unwrap_or(u32::MAX);
+        let count = self.opts.id_batch.max(short);
         let (g, first) = self
             .ops
-            .get_local_replica_ids(self.logon.logon, self.opts.id_batch)
+            .get_local_replica_ids(self.logon.logon, count)
             .await?;
-        self.replica.add_id_range(g, first, self.opts.id_batch)?;
+        self.replica.add_id_range(g, first, count)?;
         Ok(true)
     }
 
@@ -655,9 +675,13 @@ impl<O: IcsOps + Send> Client<O> {
                 match item {
                     ft::SyncItem::ProgressTotal(p) => {
                         report.progress_total = p.progress_information().map(<[u8]>::to_vec);
+                        getter.tracker.on_progress_total(&p)?;
                     }
                     ft::SyncItem::Change(ft::ContentsSyncItem::Change { change, progress }) => {
                         report.progress_per_message += u64::from(progress.is_some());
+                        if let Some(p) = &progress {
+                            getter.tracker.on_per_message(p)?;
+                        }
                         let c = conv.message_change(&change)?;
                         if let Change::MessageFull(MessageFull { header: h, .. })
                         | Change::MessagePartial(crate::model::MessagePartial {
@@ -704,6 +728,7 @@ impl<O: IcsOps + Send> Client<O> {
             }
         }
         reader.finish().map_err(StreamDecodeError::from)?;
+        report.progress_report = getter.tracker.report();
         let state = match (ended, final_state) {
             (true, Some(s)) => s,
             _ => {
@@ -1213,7 +1238,18 @@ struct PortionGetter {
     done: bool,
     /// BufferSize after a RopBufferTooSmall.
     fallback: Option<BufferSize>,
+    /// When the first GetBuffer was sent.
+    started: Option<std::time::Instant>,
+    /// The progress of this stream.
+    tracker: ProgressTracker,
+    /// Partial / NoRoom responses in a row without a byte of data.
+    empty: u32,
 }
+
+/// Partial or NoRoom responses in a row with an empty TransferBuffer after
+/// which a stream is given up: the server makes no progress (e.g. an output
+/// buffer too small for any data), and the client never loops for ever.
+pub const MAX_EMPTY_PORTIONS: u32 = 64;
 
 impl PortionGetter {
     /// The next TransferBuffer, or `None` after the Done portion.
@@ -1228,6 +1264,7 @@ impl PortionGetter {
         if self.done {
             return Ok(None);
         }
+        let started = *self.started.get_or_insert_with(std::time::Instant::now);
         loop {
             if cancel.is_cancelled() {
                 return Err(SyncError::Cancelled);
@@ -1246,9 +1283,25 @@ impl PortionGetter {
                     self.events.clear();
                     report.get_buffer_calls += 1;
                     report.progress = Some((in_progress, total_steps));
+                    self.tracker.on_get_buffer(
+                        in_progress,
+                        total_steps,
+                        buffer.len(),
+                        started.elapsed(),
+                    );
                     match status {
                         TransferStatus::Done => self.done = true,
-                        TransferStatus::Partial | TransferStatus::NoRoom => {}
+                        TransferStatus::Partial | TransferStatus::NoRoom if buffer.is_empty() => {
+                            self.empty += 1;
+                            if self.empty >= MAX_EMPTY_PORTIONS {
+                                return Err(OpError::Protocol(format!(
+                                    "no progress: {} GetBuffer responses in a row without data",
+                                    self.empty
+                                ))
+                                .into());
+                            }
+                        }
+                        TransferStatus::Partial | TransferStatus::NoRoom => self.empty = 0,
                         TransferStatus::Error => return Err(SyncError::TransferFailed { code: 0 }),
                         TransferStatus::Unknown(s) => {
                             return Err(

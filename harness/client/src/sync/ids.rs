@@ -49,6 +49,16 @@ impl ReplicaMap {
     }
 }
 
+/// The reserve-ahead margin of the client's ID reservations: RopGetLocalReplicaIds
+/// is sent again when fewer than this many reserved IDs are left (or when less
+/// than a quarter of the last range is left). It never exceeds a quarter of a
+/// batch, so that most of a batch is used before the next reservation
+/// ([MS-OXCSYNC] 3.1.3.1.1, R-307; [MS-OXCFXICS] 3.3.5.2.1, R-256), and is at
+/// least 1.
+pub fn reservation_margin(min_unused: u64, batch: u32) -> u64 {
+    min_unused.min(u64::from(batch) / 4).max(1)
+}
+
 /// The GIDs of a REPLGUID-form set.
 pub fn gids(set: &ReplGuidSet) -> impl Iterator<Item = Gid> + '_ {
     set.iter()
@@ -59,6 +69,14 @@ pub fn gids(set: &ReplGuidSet) -> impl Iterator<Item = Gid> + '_ {
 mod tests {
     use super::*;
     use ics_wire::{GlobCnt, Guid};
+
+    #[test]
+    fn the_margin_never_exceeds_a_quarter_of_a_batch() {
+        assert_eq!(reservation_margin(16, 0x200), 16);
+        assert_eq!(reservation_margin(16, 8), 2);
+        assert_eq!(reservation_margin(16, 2), 1);
+        assert_eq!(reservation_margin(0, 0x200), 1);
+    }
 
     #[test]
     fn resolves_replid_idset_to_source_keys() {

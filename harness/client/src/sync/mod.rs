@@ -7,5 +7,6 @@ pub mod engine;
 pub mod ids;
 mod lifecycle;
 pub mod ops;
+pub mod progress;
 pub mod rop_session;
 pub mod stream;

@@ -572,6 +572,28 @@ impl Harness {
         Self::check(&resps, "deleting a folder")
     }
 
+    /// A contents download of `folder` on the other session from `state` with `cfg`, parsed:
+    /// a read-back that leaves the client, its ROP trace and its downloads alone.
+    pub async fn read_back_from_state(
+        &mut self,
+        folder: &str,
+        cfg: &Configure,
+        state: &StateBlobs,
+    ) -> Result<ft::ContentsSync, String> {
+        let fid = self.folder(folder)?;
+        let ops = &mut self.admin;
+        let f = ops
+            .open_folder(fid.to_u64_le())
+            .await
+            .map_err(|e| e.to_string())?;
+        let bytes = read_back_stream(ops, f, cfg, Some(state)).await?;
+        match ft::parse(RootKind::ContentsSync, &bytes) {
+            Ok(ft::Root::ContentsSync(cs)) => Ok(cs),
+            Ok(r) => Err(format!("read-back download: a {}", r.kind().name())),
+            Err(e) => Err(format!("read-back download: {e}")),
+        }
+    }
+
     /// The folders below `root` as the server has them, read back with a fresh hierarchy
     /// download on the other session: (source key, parent source key, display name).
     pub async fn server_folders(
@@ -592,7 +614,7 @@ impl Harness {
             extra_flags: 0x1,
             property_tags: Vec::new(),
         };
-        let bytes = read_back_stream(ops, f, &cfg).await?;
+        let bytes = read_back_stream(ops, f, &cfg, None).await?;
         let Ok(ft::Root::HierarchySync(hs)) = ft::parse(RootKind::HierarchySync, &bytes) else {
             return Err("read-back download: not a hierarchySync".into());
         };
@@ -1380,7 +1402,9 @@ impl Harness {
         Ok(obs)
     }
 
-    async fn download_on(
+    /// The state upload of `mode` (none for [`StateMode::None`]) and GetBuffer until Done on
+    /// the configured context `ctx`, parsed into `rec`; nothing is applied.
+    pub async fn download_on(
         &mut self,
         ctx: Obj,
         scope: &Scope,
@@ -1545,6 +1569,7 @@ impl Harness {
         };
         let cancel = CancelToken::new();
         let mut retry = 0;
+        let mut empty = 0;
         loop {
             let r = self
                 .client
@@ -1572,6 +1597,15 @@ impl Harness {
                     done_empty: *status == TransferStatus::Done && buffer.is_empty(),
                     ..Observed::default()
                 },
+                // The client reports RopBufferTooSmall as 0x0000047D; the trace tells which.
+                GetBufferReply::Failed(ics_client::sync::ops::EC_BUFFER_TOO_SMALL)
+                    if self.last_answer_was_buffer_too_small() =>
+                {
+                    Observed {
+                        buffer_too_small: true,
+                        ..Observed::default()
+                    }
+                }
                 GetBufferReply::Busy { code, .. } | GetBufferReply::Failed(code) => Observed {
                     return_value: Some(*code),
                     ..Observed::default()
@@ -1584,6 +1618,15 @@ impl Harness {
             match reply {
                 GetBufferReply::Data { status, buffer, .. } => {
                     retry = 0;
+                    // The client's bound on responses that bring nothing (no progress).
+                    empty = if buffer.is_empty() { empty + 1 } else { 0 };
+                    if empty >= ics_client::sync::engine::MAX_EMPTY_PORTIONS
+                        && status != TransferStatus::Done
+                    {
+                        return Err(format!(
+                            "no progress: {empty} GetBuffer responses in a row without data"
+                        ));
+                    }
                     rec.bytes.extend_from_slice(&buffer);
                     match status {
                         TransferStatus::Done => return Ok(()),
@@ -1605,6 +1648,14 @@ impl Harness {
                 }
             }
         }
+    }
+
+    /// Whether the last response of the ROP trace is RopBufferTooSmall ([MS-OXCROPS] 2.2.15.1).
+    fn last_answer_was_buffer_too_small(&self) -> bool {
+        self.trace_from(self.trace_len().saturating_sub(1))
+            .pop()
+            .and_then(|d| d.response)
+            .is_some_and(|r| matches!(r.rops.first(), Some(RopResponse::BufferTooSmall(_))))
     }
 
     /// The client applies a complete download and its final state in one transaction.
@@ -1651,7 +1702,7 @@ impl Harness {
             extra_flags: 0x1 | 0x4,
             property_tags: Vec::new(),
         };
-        let bytes = read_back_stream(ops, f, &cfg).await?;
+        let bytes = read_back_stream(ops, f, &cfg, None).await?;
         let Ok(ft::Root::ContentsSync(cs)) = ft::parse(RootKind::ContentsSync, &bytes) else {
             return Err("read-back download: not a contentsSync".into());
         };
@@ -1694,10 +1745,35 @@ impl Harness {
     }
 }
 
-/// Reads a whole read-back download (configure on the opened folder `f`, empty state,
-/// GetBuffer with 0xBABE until Done), then releases the context and the folder.
-async fn read_back_stream(ops: &mut Ops, f: Obj, cfg: &Configure) -> Result<Vec<u8>, String> {
+/// Reads a whole read-back download (configure on the opened folder `f`, no state or the four
+/// contents state properties of `state`, GetBuffer with 0xBABE until Done), then releases the
+/// context and the folder.
+async fn read_back_stream(
+    ops: &mut Ops,
+    f: Obj,
+    cfg: &Configure,
+    state: Option<&StateBlobs>,
+) -> Result<Vec<u8>, String> {
     let ctx = ops.configure(f, cfg).await.map_err(|e| e.to_string())?;
+    if let Some(s) = state {
+        use ics_wire::state as st;
+        for (tag, data) in [
+            (st::META_TAG_IDSET_GIVEN, &s.idset_given),
+            (st::META_TAG_CNSET_SEEN, &s.cnset_seen),
+            (st::META_TAG_CNSET_SEEN_FAI, &s.cnset_seen_fai),
+            (st::META_TAG_CNSET_READ, &s.cnset_read),
+        ] {
+            let up = async {
+                ops.state_begin(ctx, tag, data.len() as u32).await?;
+                if !data.is_empty() {
+                    ops.state_continue(ctx, data).await?;
+                }
+                ops.state_end(ctx).await
+            };
+            up.await
+                .map_err(|e| format!("read-back state upload: {e}"))?;
+        }
+    }
     let mut bytes = Vec::new();
     loop {
         match ops

@@ -151,6 +151,7 @@ impl TargetHandle {
                 lease: r.lease.clone(),
                 client: Arc::default(),
                 trace,
+                max_rop_out: None,
             }),
         }
     }
@@ -335,6 +336,16 @@ pub enum Conn {
 }
 
 impl Conn {
+    /// The ROP output buffer size of this connection's calls: the in-process
+    /// server's output limit, or MaxRopOut of each Execute over MAPI/HTTP ([MS-OXCMAPIHTTP]
+    /// 2.2.4.2.1); `None` restores the default.
+    pub fn set_output_buffer(&mut self, n: Option<u32>) {
+        match self {
+            Conn::InProc(c) => c.set_output_buffer(n),
+            Conn::Http(c) => c.max_rop_out = n,
+        }
+    }
+
     /// One exchange outside the trace (the other session's set-up ROPs).
     pub fn exchange(&self, request: &[u8]) -> Result<Vec<u8>, TransportError> {
         match self {
@@ -381,6 +392,8 @@ pub struct HttpConn {
     lease: Arc<Lease>,
     client: Arc<tokio::sync::Mutex<Option<MapiHttpClient>>>,
     trace: Option<Trace>,
+    /// MaxRopOut of this connection's Execute requests, when the scenario sets one.
+    max_rop_out: Option<u32>,
 }
 
 impl std::fmt::Debug for HttpConn {
@@ -446,7 +459,12 @@ impl HttpConn {
             xor_magic: true,
         };
         let result = c
-            .execute_rops(&[&request], opts, ExecuteFlags::default(), MAX_ROP_OUT)
+            .execute_rops(
+                &[&request],
+                opts,
+                ExecuteFlags::default(),
+                self.max_rop_out.unwrap_or(MAX_ROP_OUT),
+            )
             .await;
         match result {
             Ok(mut out) if out.len() == 1 => Ok(out.remove(0)),

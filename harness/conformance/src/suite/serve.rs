@@ -136,6 +136,16 @@ impl Handler {
 
 impl RopHandler for Handler {
     fn execute(&mut self, session: &Session, rop_buffer: &[u8]) -> Result<Vec<u8>, RopFailure> {
+        self.execute_limited(session, rop_buffer, u32::MAX)
+    }
+
+    /// The ROP output buffer is the smaller of what MaxRopOut leaves and the server's own.
+    fn execute_limited(
+        &mut self,
+        session: &Session,
+        rop_buffer: &[u8],
+        max_out: u32,
+    ) -> Result<Vec<u8>, RopFailure> {
         if let Some(refused) = Self::refuse_foreign_logon(&session.user, rop_buffer) {
             return refused;
         }
@@ -143,14 +153,16 @@ impl RopHandler for Handler {
             .mailboxes
             .get(&session.user)
             .ok_or(RopFailure::Rpc(EC_ERROR))?;
-        mailbox
-            .connect(None)
-            .exchange(rop_buffer)
-            .map_err(|e| match e {
-                TransportError::ConnectionLost => RopFailure::ConnectionLost,
-                TransportError::RpcStatus(code) => RopFailure::Rpc(code),
-                TransportError::Other(_) => RopFailure::Rpc(EC_ERROR),
-            })
+        let mut conn = mailbox.connect(None);
+        let own = ics_server::session::DEFAULT_MAX_OUTPUT as u32;
+        if max_out < own {
+            conn.set_output_buffer(Some(max_out));
+        }
+        conn.exchange(rop_buffer).map_err(|e| match e {
+            TransportError::ConnectionLost => RopFailure::ConnectionLost,
+            TransportError::RpcStatus(code) => RopFailure::Rpc(code),
+            TransportError::Other(_) => RopFailure::Rpc(EC_ERROR),
+        })
     }
 }
 

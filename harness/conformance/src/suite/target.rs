@@ -95,6 +95,7 @@ impl Reference {
         InProc {
             target: self.clone(),
             trace,
+            output_buffer: None,
         }
     }
 }
@@ -159,9 +160,17 @@ impl Control for Reference {
 pub struct InProc {
     target: Reference,
     trace: Option<Trace>,
+    /// The ROP output buffer size of this connection's calls, when the scenario sets one.
+    output_buffer: Option<u32>,
 }
 
 impl InProc {
+    /// The size of the ROP output buffer the server may fill for this connection
+    /// ([MS-OXCROPS] 3.2.4.3, R-009; the `pcbOut` of EcDoRpcExt2); `None`: the server's own.
+    pub fn set_output_buffer(&mut self, n: Option<u32>) {
+        self.output_buffer = n;
+    }
+
     /// One exchange, answered at once (the reference server is in process).
     pub fn exchange(&self, request: &[u8]) -> Result<Vec<u8>, TransportError> {
         let get_buffer = RopRequestBuffer::decode(request).is_ok_and(|r| {
@@ -182,7 +191,16 @@ impl InProc {
             }
         }
         let now = self.target.start.elapsed().as_millis() as u64;
-        let result = s.execute_at(request, now);
+        let result = match self.output_buffer {
+            Some(n) => {
+                let before = s.max_output();
+                s.set_max_output(n as usize);
+                let r = s.execute_at(request, now);
+                s.set_max_output(before);
+                r
+            }
+            None => s.execute_at(request, now),
+        };
         if get_buffer && let Some(race) = lock(&self.target.arming).after_get_buffer.take() {
             // The racing change's own result is not the client's business.
             let _ = s.execute_at(&race, now);

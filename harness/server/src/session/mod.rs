@@ -238,6 +238,11 @@ impl Session {
         self.max_output = n;
     }
 
+    /// The largest response buffer now in force.
+    pub fn max_output(&self) -> usize {
+        self.max_output
+    }
+
     /// After a cut connection: connection 0 starts afresh on the same
     /// mailbox (its handles gone).
     pub fn reconnect(&mut self) {

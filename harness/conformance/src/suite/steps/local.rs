@@ -134,7 +134,7 @@ async fn local_create(w: &mut SuiteWorld, a: Args) -> Res {
     let fai = a.has(2);
     let h = w.harness().await?;
     h.client
-        .ensure_ids()
+        .ensure_ids_for(n)
         .await
         .map_err(|e| format!("reserving IDs: {e}"))?;
     let fid = h.sync_folder()?;

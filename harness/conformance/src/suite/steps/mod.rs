@@ -17,6 +17,9 @@ mod message_move;
 mod more;
 mod parse;
 mod persistence;
+mod probes;
+mod read_state;
+mod reserved_ids;
 mod setup;
 mod state;
 mod sync;
@@ -96,6 +99,9 @@ static STEPS: LazyLock<Vec<(Regex, Handler)>> = LazyLock::new(|| {
     all.extend(more::steps7());
     all.extend(more::steps8());
     all.extend(client::steps());
+    all.extend(probes::steps());
+    all.extend(read_state::steps());
+    all.extend(reserved_ids::steps());
     all.into_iter()
         .map(|(re, h): (&str, Handler)| {
             (

@@ -1082,6 +1082,15 @@ async fn reserve_ids(h: &mut Harness, count: u32) -> Result<crate::driver::Reser
     let logon = h.client.logon_info().logon;
     let r = ics_client::sync::ops::IcsOps::get_local_replica_ids(h.client.ops_mut(), logon, count)
         .await;
+    if let Ok((g, first)) = r
+        && count > 0
+    {
+        // The client owns what it reserved: its new objects take IDs from this range.
+        h.client
+            .replica_mut()
+            .add_id_range(g, first, count)
+            .map_err(|e| format!("the client cannot keep the reserved range: {e}"))?;
+    }
     let res = match r {
         Ok((g, first)) => crate::driver::Reservation {
             count,
