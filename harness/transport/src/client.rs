@@ -1,6 +1,8 @@
 //! The MAPI/HTTP client ([MS-OXCMAPIHTTP] 3.1).
 
+use crate::auth::{AuthScheme, choose, parse_challenges, token_for};
 use crate::error::TransportError;
+use crate::sspi_auth::Initiator;
 use crate::util::random_guid;
 use base64::Engine;
 use bytes::Bytes;
@@ -18,15 +20,29 @@ use ics_wire::mapihttp::{
 };
 use tokio::net::TcpStream;
 
+/// Requests one request may take: the three legs of an NTLM/Negotiate handshake, plus one
+/// for `auto` to learn the server's schemes.
+const MAX_LEGS: usize = 4;
+
+const BASE64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
+
+/// An NTLM/Negotiate handshake under way, bound to the connection it started on.
+struct Handshake {
+    initiator: Initiator,
+    connection: u64,
+}
+
 /// Where and as whom to connect.
 #[derive(Debug, Clone)]
 pub struct ClientConfig {
     /// Mailbox endpoint, e.g. `http://127.0.0.1:8080/mapi/emsmdb/?MailboxId=user1@example.org`.
     pub url: String,
-    /// User name for Basic authentication.
+    /// User name (`user`, `DOMAIN\\user` or `user@domain` for NTLM/Negotiate).
     pub user: String,
-    /// Password for Basic authentication.
+    /// Password.
     pub password: String,
+    /// HTTP authentication scheme (default Basic).
+    pub auth: AuthScheme,
     /// X-ClientApplication ([MS-OXCMAPIHTTP] 2.2.3.3.6).
     pub client_application: String,
     /// For `https://`: trust anchors (DER certificates) added to the Mozilla roots, e.g. a
@@ -45,6 +61,7 @@ impl ClientConfig {
             url: url.into(),
             user: user.into(),
             password: password.into(),
+            auth: AuthScheme::Basic,
             client_application: "Outlook/15.00.0856.000".into(),
             extra_roots: Vec::new(),
         }
@@ -57,7 +74,13 @@ pub struct MapiHttpClient {
     tls: Option<crate::tls::Tls>,
     authority: String,
     path_and_query: String,
-    authorization: String,
+    auth: AuthScheme,
+    user: String,
+    password: String,
+    /// Number of the current connection (1 for the first; 0 before any).
+    connection: u64,
+    /// The connection NTLM/Negotiate authenticated, if any.
+    authenticated: Option<u64>,
     client_application: String,
     cookies: Vec<(String, String)>,
     request_guid: String,
@@ -103,8 +126,6 @@ impl MapiHttpClient {
         } else {
             path.to_string()
         };
-        let credentials = base64::engine::general_purpose::STANDARD
-            .encode(format!("{}:{}", cfg.user, cfg.password));
         Ok(MapiHttpClient {
             #[cfg(feature = "tls")]
             tls: tls
@@ -112,7 +133,11 @@ impl MapiHttpClient {
                 .transpose()?,
             authority,
             path_and_query: path,
-            authorization: format!("Basic {credentials}"),
+            auth: cfg.auth,
+            user: cfg.user,
+            password: cfg.password,
+            connection: 0,
+            authenticated: None,
             client_application: cfg.client_application,
             cookies: Vec::new(),
             request_guid: random_guid(),
@@ -233,14 +258,16 @@ impl MapiHttpClient {
             });
             sender.ready().await?;
             self.sender = Some(sender);
+            self.connection += 1;
         }
         self.sender
             .as_mut()
             .ok_or(TransportError::Io(std::io::ErrorKind::NotConnected.into()))
     }
 
-    /// One request: common headers ([MS-OXCMAPIHTTP] 2.2.2.1), status and
-    /// X-ResponseCode checks, cookie update, streamed preamble parsing.
+    /// One request: common headers ([MS-OXCMAPIHTTP] 2.2.2.1), authentication (one leg for
+    /// Basic, up to three on a new connection for NTLM/Negotiate), status and X-ResponseCode
+    /// checks, cookie update, streamed preamble parsing.
     async fn post(
         &mut self,
         request_type: RequestType,
@@ -248,15 +275,52 @@ impl MapiHttpClient {
     ) -> Result<ResponseFrame, TransportError> {
         self.request_counter += 1;
         let request_id = format!("{{{}}}:{}", self.request_guid, self.request_counter);
+        let body = Bytes::from(body);
+        let mut handshake = None;
+        let mut authorization = self.first_authorization(&mut handshake).await?;
+        for _ in 0..MAX_LEGS {
+            let req = self.request(request_type, &request_id, authorization.as_deref(), &body)?;
+            let resp = self.sender().await?.send_request(req).await?;
+            if resp.status() != StatusCode::UNAUTHORIZED {
+                if let Some(h) = handshake.take() {
+                    self.finish_handshake(h, &resp)?;
+                }
+                return self.check(resp, &request_id).await;
+            }
+            let challenges: Vec<String> = resp
+                .headers()
+                .get_all(WWW_AUTHENTICATE)
+                .iter()
+                .filter_map(|v| v.to_str().ok().map(str::to_owned))
+                .collect();
+            text(resp.into_body()).await; // drain, so the connection stays usable
+            authorization = self.next_leg(&challenges, &mut handshake).await?;
+        }
+        Err(TransportError::Auth {
+            scheme: self.auth.token(),
+            reason: format!("no answer but 401 after {MAX_LEGS} requests"),
+        })
+    }
+
+    /// The request with the common headers and `authorization`.
+    fn request(
+        &self,
+        request_type: RequestType,
+        request_id: &str,
+        authorization: Option<&str>,
+        body: &Bytes,
+    ) -> Result<Request<Full<Bytes>>, TransportError> {
         let mut b = Request::post(&self.path_and_query)
             .header(HOST, &self.authority)
             .header(CONTENT_TYPE, "application/mapi-http")
             .header(CONTENT_LENGTH, body.len())
             .header("X-RequestType", request_type.as_str())
-            .header("X-RequestId", &request_id)
+            .header("X-RequestId", request_id)
             .header("X-ClientInfo", &self.client_info)
-            .header("X-ClientApplication", &self.client_application)
-            .header(AUTHORIZATION, &self.authorization);
+            .header("X-ClientApplication", &self.client_application);
+        if let Some(a) = authorization {
+            b = b.header(AUTHORIZATION, a);
+        }
         if !self.cookies.is_empty() {
             let c: Vec<String> = self
                 .cookies
@@ -265,9 +329,135 @@ impl MapiHttpClient {
                 .collect();
             b = b.header(COOKIE, c.join("; "));
         }
-        let req = b.body(Full::new(Bytes::from(body)))?;
-        let resp = self.sender().await?.send_request(req).await?;
-        self.check(resp, &request_id).await
+        Ok(b.body(Full::new(body.clone()))?)
+    }
+
+    /// The Authorization header of a request's first leg: Basic credentials; none for `auto`
+    /// (the 401 says what the server offers) or on a connection NTLM/Negotiate already
+    /// authenticated; else the first token of a new handshake.
+    async fn first_authorization(
+        &mut self,
+        handshake: &mut Option<Handshake>,
+    ) -> Result<Option<String>, TransportError> {
+        match self.auth {
+            AuthScheme::Basic => {
+                let credentials = base64::engine::general_purpose::STANDARD
+                    .encode(format!("{}:{}", self.user, self.password));
+                Ok(Some(format!("Basic {credentials}")))
+            }
+            AuthScheme::Auto => Ok(None),
+            AuthScheme::Ntlm | AuthScheme::Negotiate => {
+                self.sender().await?;
+                if self.authenticated == Some(self.connection) {
+                    return Ok(None);
+                }
+                self.start_handshake(handshake).map(Some)
+            }
+        }
+    }
+
+    /// A new NTLM/Negotiate context on the current connection and its first token.
+    fn start_handshake(
+        &mut self,
+        handshake: &mut Option<Handshake>,
+    ) -> Result<String, TransportError> {
+        let scheme = self.auth;
+        let fail = |reason: String| TransportError::Auth {
+            scheme: scheme.token(),
+            reason,
+        };
+        let mut initiator = Initiator::new(scheme, &self.user, &self.password).map_err(fail)?;
+        let leg = initiator.step(None, &self.spn()).map_err(fail)?;
+        *handshake = Some(Handshake {
+            initiator,
+            connection: self.connection,
+        });
+        self.authenticated = None;
+        Ok(format!("{} {}", scheme.token(), BASE64.encode(leg.token)))
+    }
+
+    /// After a 401 carrying `challenges`: the Authorization header of the next leg, or the
+    /// error that ends the request (credentials refused, broken handshake).
+    async fn next_leg(
+        &mut self,
+        challenges: &[String],
+        handshake: &mut Option<Handshake>,
+    ) -> Result<Option<String>, TransportError> {
+        let parsed = parse_challenges(challenges.iter().map(String::as_str));
+        let refused = || TransportError::Unauthorized {
+            challenge: (!challenges.is_empty()).then(|| challenges.join(", ")),
+        };
+        if self.auth == AuthScheme::Auto {
+            self.auth = choose(&parsed).ok_or_else(refused)?;
+            return self.first_authorization(handshake).await;
+        }
+        if self.auth == AuthScheme::Basic {
+            return Err(refused());
+        }
+        let Some(h) = handshake.as_mut() else {
+            // The connection was authenticated, but the server asks again: one new handshake.
+            return self.start_handshake(handshake).map(Some);
+        };
+        let Some(Some(token)) = token_for(&parsed, self.auth) else {
+            // The scheme offered afresh (no token): the credentials were refused.
+            return Err(refused());
+        };
+        let scheme = self.auth.token();
+        let fail = |reason: String| TransportError::Auth { scheme, reason };
+        let token = BASE64
+            .decode(token)
+            .map_err(|e| fail(format!("challenge token is not base64: {e}")))?;
+        let connection = h.connection;
+        self.sender().await?;
+        if self.connection != connection {
+            return Err(fail(
+                "the server closed the connection during the handshake".into(),
+            ));
+        }
+        let spn = self.spn();
+        let h = handshake
+            .as_mut()
+            .ok_or_else(|| fail("no handshake".into()))?;
+        let leg = h.initiator.step(Some(&token), &spn).map_err(fail)?;
+        Ok(Some(format!("{scheme} {}", BASE64.encode(leg.token))))
+    }
+
+    /// A response other than 401 ends the handshake: the connection is authenticated; a
+    /// final Negotiate token (the server's mechListMIC) is checked.
+    fn finish_handshake(
+        &mut self,
+        mut h: Handshake,
+        resp: &Response<hyper::body::Incoming>,
+    ) -> Result<(), TransportError> {
+        let scheme = self.auth;
+        let values = resp
+            .headers()
+            .get_all(WWW_AUTHENTICATE)
+            .iter()
+            .filter_map(|v| v.to_str().ok());
+        let parsed = parse_challenges(values);
+        if let Some(Some(token)) = token_for(&parsed, scheme) {
+            let fail = |reason: String| TransportError::Auth {
+                scheme: scheme.token(),
+                reason: format!("final token: {reason}"),
+            };
+            let token = BASE64.decode(token).map_err(|e| fail(e.to_string()))?;
+            let leg = h.initiator.step(Some(&token), &self.spn()).map_err(fail)?;
+            if !leg.done {
+                return Err(fail("the context is still incomplete".into()));
+            }
+        }
+        self.authenticated = Some(h.connection);
+        Ok(())
+    }
+
+    /// The service principal name of the endpoint (`HTTP/host`).
+    fn spn(&self) -> String {
+        let host = self
+            .authority
+            .rsplit_once(':')
+            .map_or(self.authority.as_str(), |(h, _)| h);
+        format!("HTTP/{host}")
     }
 
     async fn check(

@@ -224,6 +224,7 @@ impl Server {
             ServerConfig {
                 users: options.users,
                 dn_prefix: "/o=ics".into(),
+                auth: Vec::new(),
             },
             factory,
         );
