@@ -137,8 +137,14 @@ impl ServerTls {
                 "certificate file: no PEM CERTIFICATE block".into(),
             ));
         }
-        let key = PrivateKeyDer::from_pem_slice(key)
-            .map_err(|e| TransportError::Tls(format!("key file: {e}")))?;
+        let key = PrivateKeyDer::from_pem_slice(key).map_err(|e| {
+            TransportError::Tls(match e {
+                tokio_rustls::rustls::pki_types::pem::Error::NoItemsFound => {
+                    "key file: no PEM private key (PKCS#8, PKCS#1 or SEC1)".into()
+                }
+                other => format!("key file: {other}"),
+            })
+        })?;
         let config = tokio_rustls::rustls::ServerConfig::builder_with_provider(Arc::new(
             tokio_rustls::rustls::crypto::ring::default_provider(),
         ))
