@@ -1,10 +1,8 @@
 //! The MAPI/HTTP client ([MS-OXCMAPIHTTP] 3.1).
 
-use crate::auth::{AuthScheme, choose, parse_challenges, token_for};
+use crate::auth::AuthScheme;
 use crate::error::TransportError;
-use crate::sspi_auth::Initiator;
 use crate::util::random_guid;
-use base64::Engine;
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use hyper::client::conn::http1::{self, SendRequest};
@@ -24,13 +22,9 @@ use tokio::net::TcpStream;
 /// for `auto` to learn the server's schemes.
 const MAX_LEGS: usize = 4;
 
-const BASE64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
-
-/// An NTLM/Negotiate handshake under way, bound to the connection it started on.
-struct Handshake {
-    initiator: Initiator,
-    connection: u64,
-}
+pub(crate) const BASE64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
+/// Longest wait for the Disconnect of [`MapiHttpClient::close`] and of a drop.
+const CLOSE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// Where and as whom to connect.
 #[derive(Debug, Clone)]
@@ -71,22 +65,22 @@ impl ClientConfig {
 /// One Session Context of a MAPI/HTTP client on one kept-alive connection.
 pub struct MapiHttpClient {
     #[cfg(feature = "tls")]
-    tls: Option<crate::tls::Tls>,
-    authority: String,
-    path_and_query: String,
-    auth: AuthScheme,
-    user: String,
-    password: String,
+    pub(crate) tls: Option<crate::tls::Tls>,
+    pub(crate) authority: String,
+    pub(crate) path_and_query: String,
+    pub(crate) auth: AuthScheme,
+    pub(crate) user: String,
+    pub(crate) password: String,
     /// Number of the current connection (1 for the first; 0 before any).
-    connection: u64,
+    pub(crate) connection: u64,
     /// The connection NTLM/Negotiate authenticated, if any.
-    authenticated: Option<u64>,
-    client_application: String,
-    cookies: Vec<(String, String)>,
-    request_guid: String,
-    request_counter: u64,
-    client_info: String,
-    sender: Option<SendRequest<Full<Bytes>>>,
+    pub(crate) authenticated: Option<u64>,
+    pub(crate) client_application: String,
+    pub(crate) cookies: Vec<(String, String)>,
+    pub(crate) request_guid: String,
+    pub(crate) request_counter: u64,
+    pub(crate) client_info: String,
+    pub(crate) sender: Option<SendRequest<Full<Bytes>>>,
 }
 
 impl MapiHttpClient {
@@ -226,6 +220,16 @@ impl MapiHttpClient {
         Ok(resp)
     }
 
+    /// Ends the Session Context, if one is open, with a Disconnect that may take at most 5 s;
+    /// its failure does not matter (the server expires idle contexts, [MS-OXCMAPIHTTP]
+    /// 2.2.3.3.4 X-ExpirationInfo).
+    pub async fn close(mut self) {
+        if !self.cookies.is_empty() {
+            let _ = tokio::time::timeout(CLOSE_TIMEOUT, self.disconnect()).await;
+            self.cookies.clear();
+        }
+    }
+
     /// Posts a raw body (for tests of malformed requests) and returns the parsed frame.
     pub async fn post_raw(
         &mut self,
@@ -237,7 +241,7 @@ impl MapiHttpClient {
 
     /// The kept-alive connection once it can take a request; reconnects
     /// when the server closed it.
-    async fn sender(&mut self) -> Result<&mut SendRequest<Full<Bytes>>, TransportError> {
+    pub(crate) async fn sender(&mut self) -> Result<&mut SendRequest<Full<Bytes>>, TransportError> {
         if let Some(s) = self.sender.as_mut()
             && s.ready().await.is_err()
         {
@@ -303,7 +307,7 @@ impl MapiHttpClient {
     }
 
     /// The request with the common headers and `authorization`.
-    fn request(
+    pub(crate) fn request(
         &self,
         request_type: RequestType,
         request_id: &str,
@@ -330,134 +334,6 @@ impl MapiHttpClient {
             b = b.header(COOKIE, c.join("; "));
         }
         Ok(b.body(Full::new(body.clone()))?)
-    }
-
-    /// The Authorization header of a request's first leg: Basic credentials; none for `auto`
-    /// (the 401 says what the server offers) or on a connection NTLM/Negotiate already
-    /// authenticated; else the first token of a new handshake.
-    async fn first_authorization(
-        &mut self,
-        handshake: &mut Option<Handshake>,
-    ) -> Result<Option<String>, TransportError> {
-        match self.auth {
-            AuthScheme::Basic => {
-                let credentials = base64::engine::general_purpose::STANDARD
-                    .encode(format!("{}:{}", self.user, self.password));
-                Ok(Some(format!("Basic {credentials}")))
-            }
-            AuthScheme::Auto => Ok(None),
-            AuthScheme::Ntlm | AuthScheme::Negotiate => {
-                self.sender().await?;
-                if self.authenticated == Some(self.connection) {
-                    return Ok(None);
-                }
-                self.start_handshake(handshake).map(Some)
-            }
-        }
-    }
-
-    /// A new NTLM/Negotiate context on the current connection and its first token.
-    fn start_handshake(
-        &mut self,
-        handshake: &mut Option<Handshake>,
-    ) -> Result<String, TransportError> {
-        let scheme = self.auth;
-        let fail = |reason: String| TransportError::Auth {
-            scheme: scheme.token(),
-            reason,
-        };
-        let mut initiator = Initiator::new(scheme, &self.user, &self.password).map_err(fail)?;
-        let leg = initiator.step(None, &self.spn()).map_err(fail)?;
-        *handshake = Some(Handshake {
-            initiator,
-            connection: self.connection,
-        });
-        self.authenticated = None;
-        Ok(format!("{} {}", scheme.token(), BASE64.encode(leg.token)))
-    }
-
-    /// After a 401 carrying `challenges`: the Authorization header of the next leg, or the
-    /// error that ends the request (credentials refused, broken handshake).
-    async fn next_leg(
-        &mut self,
-        challenges: &[String],
-        handshake: &mut Option<Handshake>,
-    ) -> Result<Option<String>, TransportError> {
-        let parsed = parse_challenges(challenges.iter().map(String::as_str));
-        let refused = || TransportError::Unauthorized {
-            challenge: (!challenges.is_empty()).then(|| challenges.join(", ")),
-        };
-        if self.auth == AuthScheme::Auto {
-            self.auth = choose(&parsed).ok_or_else(refused)?;
-            return self.first_authorization(handshake).await;
-        }
-        if self.auth == AuthScheme::Basic {
-            return Err(refused());
-        }
-        let Some(h) = handshake.as_mut() else {
-            // The connection was authenticated, but the server asks again: one new handshake.
-            return self.start_handshake(handshake).map(Some);
-        };
-        let Some(Some(token)) = token_for(&parsed, self.auth) else {
-            // The scheme offered afresh (no token): the credentials were refused.
-            return Err(refused());
-        };
-        let scheme = self.auth.token();
-        let fail = |reason: String| TransportError::Auth { scheme, reason };
-        let token = BASE64
-            .decode(token)
-            .map_err(|e| fail(format!("challenge token is not base64: {e}")))?;
-        let connection = h.connection;
-        self.sender().await?;
-        if self.connection != connection {
-            return Err(fail(
-                "the server closed the connection during the handshake".into(),
-            ));
-        }
-        let spn = self.spn();
-        let h = handshake
-            .as_mut()
-            .ok_or_else(|| fail("no handshake".into()))?;
-        let leg = h.initiator.step(Some(&token), &spn).map_err(fail)?;
-        Ok(Some(format!("{scheme} {}", BASE64.encode(leg.token))))
-    }
-
-    /// A response other than 401 ends the handshake: the connection is authenticated; a
-    /// final Negotiate token (the server's mechListMIC) is checked.
-    fn finish_handshake(
-        &mut self,
-        mut h: Handshake,
-        resp: &Response<hyper::body::Incoming>,
-    ) -> Result<(), TransportError> {
-        let scheme = self.auth;
-        let values = resp
-            .headers()
-            .get_all(WWW_AUTHENTICATE)
-            .iter()
-            .filter_map(|v| v.to_str().ok());
-        let parsed = parse_challenges(values);
-        if let Some(Some(token)) = token_for(&parsed, scheme) {
-            let fail = |reason: String| TransportError::Auth {
-                scheme: scheme.token(),
-                reason: format!("final token: {reason}"),
-            };
-            let token = BASE64.decode(token).map_err(|e| fail(e.to_string()))?;
-            let leg = h.initiator.step(Some(&token), &self.spn()).map_err(fail)?;
-            if !leg.done {
-                return Err(fail("the context is still incomplete".into()));
-            }
-        }
-        self.authenticated = Some(h.connection);
-        Ok(())
-    }
-
-    /// The service principal name of the endpoint (`HTTP/host`).
-    fn spn(&self) -> String {
-        let host = self
-            .authority
-            .rsplit_once(':')
-            .map_or(self.authority.as_str(), |(h, _)| h);
-        format!("HTTP/{host}")
     }
 
     async fn check(
@@ -555,5 +431,49 @@ async fn text(body: hyper::body::Incoming) -> String {
             .take(512)
             .collect(),
         Err(e) => format!("<body unreadable: {e}>"),
+    }
+}
+
+impl Drop for MapiHttpClient {
+    /// A Session Context still open gets a Disconnect on the live connection, sent by a task
+    /// of the current tokio runtime and bounded by 5 s; without a runtime or a live
+    /// connection nothing is sent. Never blocks.
+    fn drop(&mut self) {
+        if self.cookies.is_empty() {
+            return;
+        }
+        let (Some(mut sender), Ok(runtime)) =
+            (self.sender.take(), tokio::runtime::Handle::try_current())
+        else {
+            return;
+        };
+        let Ok(body) = DisconnectRequest::default().encode() else {
+            return;
+        };
+        // NTLM/Negotiate: the live connection is the authenticated one.
+        let authorization = (self.auth == AuthScheme::Basic).then(|| self.basic());
+        self.request_counter += 1;
+        let request_id = format!("{{{}}}:{}", self.request_guid, self.request_counter);
+        let Ok(req) = self.request(
+            RequestType::Disconnect,
+            &request_id,
+            authorization.as_deref(),
+            &Bytes::from(body),
+        ) else {
+            return;
+        };
+        runtime.spawn(async move {
+            let send = async {
+                sender.ready().await?;
+                sender
+                    .send_request(req)
+                    .await?
+                    .into_body()
+                    .collect()
+                    .await?;
+                Ok::<_, hyper::Error>(())
+            };
+            let _ = tokio::time::timeout(CLOSE_TIMEOUT, send).await;
+        });
     }
 }

@@ -16,9 +16,11 @@
 mod auth;
 mod body;
 mod client;
+mod client_auth;
 mod error;
 mod server;
 mod server_auth;
+mod server_echo;
 mod sspi_auth;
 #[cfg(feature = "tls")]
 mod tls;

@@ -4,13 +4,12 @@
 use crate::auth::AuthScheme;
 use crate::body::Chunks;
 use crate::server_auth::{ConnAuth, Verdict, authenticate};
-use crate::util::{parse_cookie_header, random_u64, rfc1123};
+use crate::server_echo::Echo;
+use crate::util::{parse_cookie_header, random_u64};
 use bytes::Bytes;
 use http_body_util::{BodyExt, Limited};
 use hyper::body::Incoming;
-use hyper::header::{
-    AUTHORIZATION, CONTENT_TYPE, COOKIE, HeaderValue, SET_COOKIE, WWW_AUTHENTICATE,
-};
+use hyper::header::{AUTHORIZATION, CONTENT_TYPE, COOKIE, HeaderValue, WWW_AUTHENTICATE};
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper::{Method, Request, Response, StatusCode};
@@ -19,8 +18,8 @@ use hyper_util::server::graceful::GracefulShutdown;
 use ics_wire::mapihttp::{
     ConnectRequest, ConnectResponse, ConnectSuccess, DisconnectRequest, DisconnectResponse,
     DisconnectSuccess, ExecuteFlags, ExecuteRequest, ExecuteResponse, ExecuteSuccess, MAX_PAYLOAD,
-    MetaTag, NotificationWaitRequest, NotificationWaitResponse, NotificationWaitSuccess,
-    PayloadOptions, RequestType, ResponseCode, encode_payloads,
+    NotificationWaitRequest, NotificationWaitResponse, NotificationWaitSuccess, PayloadOptions,
+    RequestType, ResponseCode, encode_payloads,
 };
 use ics_wire::prop::Utf16String;
 use std::collections::HashMap;
@@ -546,76 +545,3 @@ where
 
 /// A response body and an optional Set-Cookie, or an X-ResponseCode and why.
 type Handled = Result<(Vec<u8>, Option<String>), (ResponseCode, &'static str)>;
-
-/// Request headers the response echoes ([MS-OXCMAPIHTTP] 2.2.3.3).
-struct Echo {
-    request_type: Option<String>,
-    request_id: Option<String>,
-    client_info: Option<String>,
-}
-
-impl Echo {
-    fn builder(&self, code: ResponseCode, content_type: &str) -> hyper::http::response::Builder {
-        let mut b = Response::builder()
-            .status(StatusCode::OK)
-            .header(CONTENT_TYPE, content_type)
-            .header("X-ResponseCode", code.code().to_string())
-            .header("X-ServerApplication", "Exchange/15.02.0000.000")
-            .header("X-PendingPeriod", "30000")
-            .header("X-ExpirationInfo", "900000");
-        for (n, v) in [
-            ("X-RequestType", &self.request_type),
-            ("X-RequestId", &self.request_id),
-            ("X-ClientInfo", &self.client_info),
-        ] {
-            if let Some(v) = v
-                .as_deref()
-                .filter(|v| hyper::header::HeaderValue::from_str(v).is_ok())
-            {
-                b = b.header(n, v);
-            }
-        }
-        b
-    }
-
-    /// A non-zero X-ResponseCode with a text/html diagnostic ([MS-OXCMAPIHTTP] 2.2.2.2).
-    fn error(&self, code: ResponseCode, why: &str) -> Resp {
-        let html = format!(
-            "<html><body>X-ResponseCode {}: {why}</body></html>",
-            code.code()
-        );
-        self.builder(code, "text/html")
-            .body(Chunks::full(html))
-            .unwrap_or_default()
-    }
-
-    /// PROCESSING in its own chunk, then DONE, the additional headers and the body.
-    fn success(
-        &self,
-        body: Vec<u8>,
-        set_cookie: Option<String>,
-        started: (Instant, SystemTime),
-    ) -> Resp {
-        let mut b = self.builder(ResponseCode::Success, "application/mapi-http");
-        if let Some(c) = set_cookie {
-            b = b.header(SET_COOKIE, c);
-        }
-        let mut last = MetaTag::Done.line().to_vec();
-        last.extend_from_slice(
-            format!("X-ElapsedTime: {}\r\n", started.0.elapsed().as_millis()).as_bytes(),
-        );
-        last.extend_from_slice(format!("X-StartTime: {}\r\n\r\n", rfc1123(started.1)).as_bytes());
-        last.extend_from_slice(&body);
-        b.body(Chunks::chunked([
-            Bytes::from_static(MetaTag::Processing.line()),
-            Bytes::from(last),
-        ]))
-        .unwrap_or_default()
-    }
-}
-
-impl Default for Chunks {
-    fn default() -> Self {
-        Chunks::full(Bytes::new())
-    }
-}

@@ -174,3 +174,44 @@ async fn a_new_connection_authenticates_again() {
     assert_eq!(server.connection_count(), 2);
     let _ = stop.send(());
 }
+
+/// Waits (at most 5 s) until the server has `n` Session Contexts.
+async fn sessions_become(server: &Server, n: usize) -> bool {
+    for _ in 0..250 {
+        if server.session_count() == n {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    false
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn close_and_drop_send_disconnect() {
+    let (server, addr, stop) = start(vec![AuthScheme::Basic, AuthScheme::Ntlm]).await;
+    for scheme in [AuthScheme::Basic, AuthScheme::Ntlm] {
+        // close(): Disconnect before it returns.
+        let mut c = client(addr, "alice", "wonder", scheme);
+        c.connect(&connect_request("alice")).await.unwrap();
+        assert_eq!(server.session_count(), 1);
+        c.close().await;
+        assert_eq!(server.session_count(), 0, "{scheme}: close");
+        // drop: Disconnect from a task, soon after.
+        let mut c = client(addr, "alice", "wonder", scheme);
+        c.connect(&connect_request("alice")).await.unwrap();
+        assert_eq!(server.session_count(), 1);
+        drop(c);
+        assert!(sessions_become(&server, 0).await, "{scheme}: drop");
+    }
+    // Outside a runtime a drop sends nothing (and neither blocks nor panics).
+    let mut c = client(addr, "bob", "builder", AuthScheme::Basic);
+    c.connect(&connect_request("bob")).await.unwrap();
+    std::thread::spawn(move || drop(c)).join().unwrap();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert_eq!(server.session_count(), 1);
+    // A dropped client whose server is gone: nothing hangs, nothing panics.
+    let mut c = client(addr, "bob", "builder", AuthScheme::Ntlm);
+    c.connect(&connect_request("bob")).await.unwrap();
+    let _ = stop.send(());
+    drop(c);
+}
