@@ -78,6 +78,7 @@ async fn bench(sessions: usize, messages: usize) -> ExitCode {
                 password: password.clone(),
                 mailbox_dn: mailbox_dn(user),
                 extra_roots: Vec::new(),
+                auth: Default::default(), // Basic
             })
             .collect(),
         control: None,

@@ -1,8 +1,8 @@
 //! The MAPI/HTTP client ([MS-OXCMAPIHTTP] 3.1).
 
+use crate::auth::AuthScheme;
 use crate::error::TransportError;
 use crate::util::random_guid;
-use base64::Engine;
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use hyper::client::conn::http1::{self, SendRequest};
@@ -18,15 +18,25 @@ use ics_wire::mapihttp::{
 };
 use tokio::net::TcpStream;
 
+/// Requests one request may take: the three legs of an NTLM/Negotiate handshake, plus one
+/// for `auto` to learn the server's schemes.
+const MAX_LEGS: usize = 4;
+
+pub(crate) const BASE64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
+/// Longest wait for the Disconnect of [`MapiHttpClient::close`] and of a drop.
+const CLOSE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// Where and as whom to connect.
 #[derive(Debug, Clone)]
 pub struct ClientConfig {
     /// Mailbox endpoint, e.g. `http://127.0.0.1:8080/mapi/emsmdb/?MailboxId=user1@example.org`.
     pub url: String,
-    /// User name for Basic authentication.
+    /// User name (`user`, `DOMAIN\\user` or `user@domain` for NTLM/Negotiate).
     pub user: String,
-    /// Password for Basic authentication.
+    /// Password.
     pub password: String,
+    /// HTTP authentication scheme (default Basic).
+    pub auth: AuthScheme,
     /// X-ClientApplication ([MS-OXCMAPIHTTP] 2.2.3.3.6).
     pub client_application: String,
     /// For `https://`: trust anchors (DER certificates) added to the Mozilla roots, e.g. a
@@ -45,6 +55,7 @@ impl ClientConfig {
             url: url.into(),
             user: user.into(),
             password: password.into(),
+            auth: AuthScheme::Basic,
             client_application: "Outlook/15.00.0856.000".into(),
             extra_roots: Vec::new(),
         }
@@ -54,16 +65,22 @@ impl ClientConfig {
 /// One Session Context of a MAPI/HTTP client on one kept-alive connection.
 pub struct MapiHttpClient {
     #[cfg(feature = "tls")]
-    tls: Option<crate::tls::Tls>,
-    authority: String,
-    path_and_query: String,
-    authorization: String,
-    client_application: String,
-    cookies: Vec<(String, String)>,
-    request_guid: String,
-    request_counter: u64,
-    client_info: String,
-    sender: Option<SendRequest<Full<Bytes>>>,
+    pub(crate) tls: Option<crate::tls::Tls>,
+    pub(crate) authority: String,
+    pub(crate) path_and_query: String,
+    pub(crate) auth: AuthScheme,
+    pub(crate) user: String,
+    pub(crate) password: String,
+    /// Number of the current connection (1 for the first; 0 before any).
+    pub(crate) connection: u64,
+    /// The connection NTLM/Negotiate authenticated, if any.
+    pub(crate) authenticated: Option<u64>,
+    pub(crate) client_application: String,
+    pub(crate) cookies: Vec<(String, String)>,
+    pub(crate) request_guid: String,
+    pub(crate) request_counter: u64,
+    pub(crate) client_info: String,
+    pub(crate) sender: Option<SendRequest<Full<Bytes>>>,
 }
 
 impl MapiHttpClient {
@@ -103,8 +120,6 @@ impl MapiHttpClient {
         } else {
             path.to_string()
         };
-        let credentials = base64::engine::general_purpose::STANDARD
-            .encode(format!("{}:{}", cfg.user, cfg.password));
         Ok(MapiHttpClient {
             #[cfg(feature = "tls")]
             tls: tls
@@ -112,7 +127,11 @@ impl MapiHttpClient {
                 .transpose()?,
             authority,
             path_and_query: path,
-            authorization: format!("Basic {credentials}"),
+            auth: cfg.auth,
+            user: cfg.user,
+            password: cfg.password,
+            connection: 0,
+            authenticated: None,
             client_application: cfg.client_application,
             cookies: Vec::new(),
             request_guid: random_guid(),
@@ -201,6 +220,16 @@ impl MapiHttpClient {
         Ok(resp)
     }
 
+    /// Ends the Session Context, if one is open, with a Disconnect that may take at most 5 s;
+    /// its failure does not matter (the server expires idle contexts, [MS-OXCMAPIHTTP]
+    /// 2.2.3.3.4 X-ExpirationInfo).
+    pub async fn close(mut self) {
+        if !self.cookies.is_empty() {
+            let _ = tokio::time::timeout(CLOSE_TIMEOUT, self.disconnect()).await;
+            self.cookies.clear();
+        }
+    }
+
     /// Posts a raw body (for tests of malformed requests) and returns the parsed frame.
     pub async fn post_raw(
         &mut self,
@@ -212,7 +241,7 @@ impl MapiHttpClient {
 
     /// The kept-alive connection once it can take a request; reconnects
     /// when the server closed it.
-    async fn sender(&mut self) -> Result<&mut SendRequest<Full<Bytes>>, TransportError> {
+    pub(crate) async fn sender(&mut self) -> Result<&mut SendRequest<Full<Bytes>>, TransportError> {
         if let Some(s) = self.sender.as_mut()
             && s.ready().await.is_err()
         {
@@ -233,14 +262,16 @@ impl MapiHttpClient {
             });
             sender.ready().await?;
             self.sender = Some(sender);
+            self.connection += 1;
         }
         self.sender
             .as_mut()
             .ok_or(TransportError::Io(std::io::ErrorKind::NotConnected.into()))
     }
 
-    /// One request: common headers ([MS-OXCMAPIHTTP] 2.2.2.1), status and
-    /// X-ResponseCode checks, cookie update, streamed preamble parsing.
+    /// One request: common headers ([MS-OXCMAPIHTTP] 2.2.2.1), authentication (one leg for
+    /// Basic, up to three on a new connection for NTLM/Negotiate), status and X-ResponseCode
+    /// checks, cookie update, streamed preamble parsing.
     async fn post(
         &mut self,
         request_type: RequestType,
@@ -248,15 +279,52 @@ impl MapiHttpClient {
     ) -> Result<ResponseFrame, TransportError> {
         self.request_counter += 1;
         let request_id = format!("{{{}}}:{}", self.request_guid, self.request_counter);
+        let body = Bytes::from(body);
+        let mut handshake = None;
+        let mut authorization = self.first_authorization(&mut handshake).await?;
+        for _ in 0..MAX_LEGS {
+            let req = self.request(request_type, &request_id, authorization.as_deref(), &body)?;
+            let resp = self.sender().await?.send_request(req).await?;
+            if resp.status() != StatusCode::UNAUTHORIZED {
+                if let Some(h) = handshake.take() {
+                    self.finish_handshake(h, &resp)?;
+                }
+                return self.check(resp, &request_id).await;
+            }
+            let challenges: Vec<String> = resp
+                .headers()
+                .get_all(WWW_AUTHENTICATE)
+                .iter()
+                .filter_map(|v| v.to_str().ok().map(str::to_owned))
+                .collect();
+            text(resp.into_body()).await; // drain, so the connection stays usable
+            authorization = self.next_leg(&challenges, &mut handshake).await?;
+        }
+        Err(TransportError::Auth {
+            scheme: self.auth.token(),
+            reason: format!("no answer but 401 after {MAX_LEGS} requests"),
+        })
+    }
+
+    /// The request with the common headers and `authorization`.
+    pub(crate) fn request(
+        &self,
+        request_type: RequestType,
+        request_id: &str,
+        authorization: Option<&str>,
+        body: &Bytes,
+    ) -> Result<Request<Full<Bytes>>, TransportError> {
         let mut b = Request::post(&self.path_and_query)
             .header(HOST, &self.authority)
             .header(CONTENT_TYPE, "application/mapi-http")
             .header(CONTENT_LENGTH, body.len())
             .header("X-RequestType", request_type.as_str())
-            .header("X-RequestId", &request_id)
+            .header("X-RequestId", request_id)
             .header("X-ClientInfo", &self.client_info)
-            .header("X-ClientApplication", &self.client_application)
-            .header(AUTHORIZATION, &self.authorization);
+            .header("X-ClientApplication", &self.client_application);
+        if let Some(a) = authorization {
+            b = b.header(AUTHORIZATION, a);
+        }
         if !self.cookies.is_empty() {
             let c: Vec<String> = self
                 .cookies
@@ -265,9 +333,7 @@ impl MapiHttpClient {
                 .collect();
             b = b.header(COOKIE, c.join("; "));
         }
-        let req = b.body(Full::new(Bytes::from(body)))?;
-        let resp = self.sender().await?.send_request(req).await?;
-        self.check(resp, &request_id).await
+        Ok(b.body(Full::new(body.clone()))?)
     }
 
     async fn check(
@@ -365,5 +431,49 @@ async fn text(body: hyper::body::Incoming) -> String {
             .take(512)
             .collect(),
         Err(e) => format!("<body unreadable: {e}>"),
+    }
+}
+
+impl Drop for MapiHttpClient {
+    /// A Session Context still open gets a Disconnect on the live connection, sent by a task
+    /// of the current tokio runtime and bounded by 5 s; without a runtime or a live
+    /// connection nothing is sent. Never blocks.
+    fn drop(&mut self) {
+        if self.cookies.is_empty() {
+            return;
+        }
+        let (Some(mut sender), Ok(runtime)) =
+            (self.sender.take(), tokio::runtime::Handle::try_current())
+        else {
+            return;
+        };
+        let Ok(body) = DisconnectRequest::default().encode() else {
+            return;
+        };
+        // NTLM/Negotiate: the live connection is the authenticated one.
+        let authorization = (self.auth == AuthScheme::Basic).then(|| self.basic());
+        self.request_counter += 1;
+        let request_id = format!("{{{}}}:{}", self.request_guid, self.request_counter);
+        let Ok(req) = self.request(
+            RequestType::Disconnect,
+            &request_id,
+            authorization.as_deref(),
+            &Bytes::from(body),
+        ) else {
+            return;
+        };
+        runtime.spawn(async move {
+            let send = async {
+                sender.ready().await?;
+                sender
+                    .send_request(req)
+                    .await?
+                    .into_body()
+                    .collect()
+                    .await?;
+                Ok::<_, hyper::Error>(())
+            };
+            let _ = tokio::time::timeout(CLOSE_TIMEOUT, send).await;
+        });
     }
 }

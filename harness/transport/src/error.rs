@@ -32,6 +32,14 @@ pub enum TransportError {
         /// The server's WWW-Authenticate header, if any.
         challenge: Option<String>,
     },
+    /// The NTLM/Negotiate handshake broke down (bad token, connection closed between legs).
+    #[error("{scheme} authentication: {reason}")]
+    Auth {
+        /// The scheme (`NTLM`, `Negotiate`).
+        scheme: &'static str,
+        /// What went wrong.
+        reason: String,
+    },
     /// Another HTTP status than 200.
     #[error("HTTP status {status}: {body}")]
     Status {

@@ -1,13 +1,15 @@
 //! The mailbox endpoint as a server frame around a ROP handler
 //! ([MS-OXCMAPIHTTP] 3.2).
 
+use crate::auth::AuthScheme;
 use crate::body::Chunks;
-use crate::util::{parse_cookie_header, random_u64, rfc1123};
-use base64::Engine;
+use crate::server_auth::{ConnAuth, Verdict, authenticate};
+use crate::server_echo::Echo;
+use crate::util::{parse_cookie_header, random_u64};
 use bytes::Bytes;
 use http_body_util::{BodyExt, Limited};
 use hyper::body::Incoming;
-use hyper::header::{AUTHORIZATION, CONTENT_TYPE, COOKIE, SET_COOKIE, WWW_AUTHENTICATE};
+use hyper::header::{AUTHORIZATION, CONTENT_TYPE, COOKIE, HeaderValue, WWW_AUTHENTICATE};
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper::{Method, Request, Response, StatusCode};
@@ -16,12 +18,13 @@ use hyper_util::server::graceful::GracefulShutdown;
 use ics_wire::mapihttp::{
     ConnectRequest, ConnectResponse, ConnectSuccess, DisconnectRequest, DisconnectResponse,
     DisconnectSuccess, ExecuteFlags, ExecuteRequest, ExecuteResponse, ExecuteSuccess, MAX_PAYLOAD,
-    MetaTag, NotificationWaitRequest, NotificationWaitResponse, NotificationWaitSuccess,
-    PayloadOptions, RequestType, ResponseCode, encode_payloads,
+    NotificationWaitRequest, NotificationWaitResponse, NotificationWaitSuccess, PayloadOptions,
+    RequestType, ResponseCode, encode_payloads,
 };
 use ics_wire::prop::Utf16String;
 use std::collections::HashMap;
 use std::future::Future;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 use tokio::net::TcpListener;
@@ -32,6 +35,16 @@ const EC_RPC_FORMAT: u32 = 0x0000_04B6;
 const EC_BUFFER_TOO_SMALL: u32 = 0x0000_047D;
 /// Largest request body accepted (X-ResponseCode 9 beyond).
 const MAX_REQUEST: usize = 0x10_0000;
+/// Longest TLS handshake of an https connection.
+#[cfg(feature = "tls")]
+const TLS_HANDSHAKE: Duration = Duration::from_secs(10);
+/// The server's TLS configuration, when there can be one.
+#[cfg(feature = "tls")]
+type Tls = crate::tls::ServerTls;
+/// No TLS without the `tls` feature: an uninhabited stand-in.
+#[cfg(not(feature = "tls"))]
+#[derive(Clone)]
+enum Tls {}
 /// Cookie holding the Session Context id.
 const SESSION_COOKIE: &str = "sid";
 
@@ -97,10 +110,13 @@ impl std::error::Error for Cut {}
 /// Users and server identity.
 #[derive(Debug, Clone, Default)]
 pub struct ServerConfig {
-    /// user → password, for Basic authentication.
+    /// user → password.
     pub users: HashMap<String, String>,
     /// Connect response DnPrefix.
     pub dn_prefix: String,
+    /// Accepted authentication schemes; empty means Basic only. NTLM and Negotiate (SPNEGO
+    /// with NTLM) authenticate the connection, each with its own `sspi` acceptor.
+    pub auth: Vec<AuthScheme>,
 }
 
 /// Parses a users file: one `user:password` per line; blank lines and lines
@@ -136,6 +152,7 @@ struct Shared<H, F> {
     config: ServerConfig,
     factory: F,
     sessions: Sessions<H>,
+    connections: AtomicU64,
 }
 
 /// The MAPI/HTTP mailbox endpoint: `F` makes a handler for each new Session Context.
@@ -165,6 +182,7 @@ where
                 config,
                 factory,
                 sessions: Mutex::new(HashMap::new()),
+                connections: AtomicU64::new(0),
             }),
         }
     }
@@ -172,6 +190,11 @@ where
     /// Number of live Session Contexts.
     pub fn session_count(&self) -> usize {
         self.shared.sessions.lock().map_or(0, |s| s.len())
+    }
+
+    /// Number of TCP connections accepted so far.
+    pub fn connection_count(&self) -> u64 {
+        self.shared.connections.load(Ordering::Relaxed)
     }
 
     /// Destroys every Session Context of `user` (e.g. when its mailbox is
@@ -188,21 +211,58 @@ where
     /// Serves connections from `listener` until `shutdown` completes, then
     /// stops accepting and lets open requests finish (at most 5 s).
     pub async fn serve(self, listener: TcpListener, shutdown: impl Future<Output = ()>) {
+        self.serve_with(listener, None, shutdown).await;
+    }
+
+    /// [`serve`](Self::serve) over https: each connection's TLS handshake first (at most
+    /// 10 s; a failed one drops the connection, the server goes on).
+    #[cfg(feature = "tls")]
+    pub async fn serve_tls(
+        self,
+        listener: TcpListener,
+        tls: crate::tls::ServerTls,
+        shutdown: impl Future<Output = ()>,
+    ) {
+        self.serve_with(listener, Some(tls), shutdown).await;
+    }
+
+    async fn serve_with(
+        self,
+        listener: TcpListener,
+        tls: Option<Tls>,
+        shutdown: impl Future<Output = ()>,
+    ) {
         let graceful = GracefulShutdown::new();
         tokio::pin!(shutdown);
         loop {
             tokio::select! {
                 accepted = listener.accept() => {
                     let Ok((stream, _)) = accepted else { continue };
+                    self.shared.connections.fetch_add(1, Ordering::Relaxed);
                     let _ = stream.set_nodelay(true); // PROCESSING must go out at once (§3.2.5.2)
                     let server = self.clone();
+                    // Per connection: NTLM/Negotiate authenticate the connection.
+                    let auth = Arc::new(Mutex::new(ConnAuth::default()));
                     let svc = service_fn(move |req| {
-                        let server = server.clone();
-                        async move { server.handle(req).await }
+                        let (server, auth) = (server.clone(), auth.clone());
+                        async move { server.handle(req, &auth).await }
                     });
-                    let conn = graceful.watch(http1::Builder::new().serve_connection(TokioIo::new(stream), svc));
+                    let watcher = graceful.watcher();
+                    let tls = tls.clone();
                     tokio::spawn(async move {
-                        let _ = conn.await;
+                        let http = http1::Builder::new();
+                        match tls {
+                            None => {
+                                let _ = watcher.watch(http.serve_connection(TokioIo::new(stream), svc)).await;
+                            }
+                            #[cfg(feature = "tls")]
+                            Some(tls) => {
+                                let Ok(Ok(stream)) = tokio::time::timeout(TLS_HANDSHAKE, tls.accept(stream)).await else {
+                                    return;
+                                };
+                                let _ = watcher.watch(http.serve_connection(TokioIo::new(stream), svc)).await;
+                            }
+                        }
                     });
                 }
                 () = &mut shutdown => break,
@@ -212,13 +272,25 @@ where
         let _ = tokio::time::timeout(Duration::from_secs(5), graceful.shutdown()).await;
     }
 
-    async fn handle(&self, req: Request<Incoming>) -> Result<Resp, Cut> {
-        let mut cut = false;
-        let resp = self.handle_inner(req, &mut cut).await;
+    async fn handle(&self, req: Request<Incoming>, auth: &Mutex<ConnAuth>) -> Result<Resp, Cut> {
+        let (mut cut, mut final_token) = (false, None);
+        let mut resp = self
+            .handle_inner(req, auth, &mut final_token, &mut cut)
+            .await;
+        // Negotiate's last token rides on the response that ends the handshake (RFC 4559 5).
+        if let Some(v) = final_token.and_then(|v| HeaderValue::from_str(&v).ok()) {
+            resp.headers_mut().insert(WWW_AUTHENTICATE, v);
+        }
         if cut { Err(Cut) } else { Ok(resp) }
     }
 
-    async fn handle_inner(&self, req: Request<Incoming>, cut: &mut bool) -> Resp {
+    async fn handle_inner(
+        &self,
+        req: Request<Incoming>,
+        auth: &Mutex<ConnAuth>,
+        final_token: &mut Option<String>,
+        cut: &mut bool,
+    ) -> Resp {
         let started = (Instant::now(), SystemTime::now());
         let h = |n: &str| {
             req.headers()
@@ -234,12 +306,22 @@ where
         if req.method() != Method::POST {
             return echo.error(ResponseCode::InvalidVerb, "only POST is allowed");
         }
-        let Some(user) = self.authenticate(h(AUTHORIZATION.as_str()).as_deref()) else {
-            return Response::builder()
-                .status(StatusCode::UNAUTHORIZED)
-                .header(WWW_AUTHENTICATE, "Basic realm=\"ics-harness\"")
-                .body(Chunks::full(Bytes::new()))
-                .unwrap_or_default();
+        let config = &self.shared.config;
+        let authorization = h(AUTHORIZATION.as_str());
+        let user = match authenticate(&config.auth, &config.users, auth, authorization.as_deref()) {
+            Verdict::User { user, header } => {
+                *final_token = header;
+                user
+            }
+            Verdict::Challenge(values) => {
+                // Read the body, so the connection (and an NTLM handshake) goes on.
+                let _ = Limited::new(req.into_body(), MAX_REQUEST).collect().await;
+                let mut b = Response::builder().status(StatusCode::UNAUTHORIZED);
+                for v in values {
+                    b = b.header(WWW_AUTHENTICATE, v);
+                }
+                return b.body(Chunks::full(Bytes::new())).unwrap_or_default();
+            }
         };
         let Some(rt) = echo.request_type.as_deref() else {
             return echo.error(ResponseCode::MissingHeader, "X-RequestType is missing");
@@ -288,17 +370,6 @@ where
             Ok((body, set_cookie)) => echo.success(body, set_cookie, started),
             Err((code, why)) => echo.error(code, why),
         }
-    }
-
-    /// The user whose Basic credentials match, if any.
-    fn authenticate(&self, authorization: Option<&str>) -> Option<String> {
-        let b64 = authorization?.strip_prefix("Basic ")?;
-        let raw = base64::engine::general_purpose::STANDARD
-            .decode(b64.trim())
-            .ok()?;
-        let text = String::from_utf8(raw).ok()?;
-        let (user, password) = text.split_once(':')?;
-        (self.shared.config.users.get(user)? == password).then(|| user.to_string())
     }
 
     /// The Session Context of `sid`, which must belong to `user` ([MS-OXCMAPIHTTP] 3.2.5.1).
@@ -495,76 +566,3 @@ where
 
 /// A response body and an optional Set-Cookie, or an X-ResponseCode and why.
 type Handled = Result<(Vec<u8>, Option<String>), (ResponseCode, &'static str)>;
-
-/// Request headers the response echoes ([MS-OXCMAPIHTTP] 2.2.3.3).
-struct Echo {
-    request_type: Option<String>,
-    request_id: Option<String>,
-    client_info: Option<String>,
-}
-
-impl Echo {
-    fn builder(&self, code: ResponseCode, content_type: &str) -> hyper::http::response::Builder {
-        let mut b = Response::builder()
-            .status(StatusCode::OK)
-            .header(CONTENT_TYPE, content_type)
-            .header("X-ResponseCode", code.code().to_string())
-            .header("X-ServerApplication", "Exchange/15.02.0000.000")
-            .header("X-PendingPeriod", "30000")
-            .header("X-ExpirationInfo", "900000");
-        for (n, v) in [
-            ("X-RequestType", &self.request_type),
-            ("X-RequestId", &self.request_id),
-            ("X-ClientInfo", &self.client_info),
-        ] {
-            if let Some(v) = v
-                .as_deref()
-                .filter(|v| hyper::header::HeaderValue::from_str(v).is_ok())
-            {
-                b = b.header(n, v);
-            }
-        }
-        b
-    }
-
-    /// A non-zero X-ResponseCode with a text/html diagnostic ([MS-OXCMAPIHTTP] 2.2.2.2).
-    fn error(&self, code: ResponseCode, why: &str) -> Resp {
-        let html = format!(
-            "<html><body>X-ResponseCode {}: {why}</body></html>",
-            code.code()
-        );
-        self.builder(code, "text/html")
-            .body(Chunks::full(html))
-            .unwrap_or_default()
-    }
-
-    /// PROCESSING in its own chunk, then DONE, the additional headers and the body.
-    fn success(
-        &self,
-        body: Vec<u8>,
-        set_cookie: Option<String>,
-        started: (Instant, SystemTime),
-    ) -> Resp {
-        let mut b = self.builder(ResponseCode::Success, "application/mapi-http");
-        if let Some(c) = set_cookie {
-            b = b.header(SET_COOKIE, c);
-        }
-        let mut last = MetaTag::Done.line().to_vec();
-        last.extend_from_slice(
-            format!("X-ElapsedTime: {}\r\n", started.0.elapsed().as_millis()).as_bytes(),
-        );
-        last.extend_from_slice(format!("X-StartTime: {}\r\n\r\n", rfc1123(started.1)).as_bytes());
-        last.extend_from_slice(&body);
-        b.body(Chunks::chunked([
-            Bytes::from_static(MetaTag::Processing.line()),
-            Bytes::from(last),
-        ]))
-        .unwrap_or_default()
-    }
-}
-
-impl Default for Chunks {
-    fn default() -> Self {
-        Chunks::full(Bytes::new())
-    }
-}

@@ -46,6 +46,7 @@ async fn start() -> Running {
         ServerConfig {
             users,
             dn_prefix: "/o=ics".into(),
+            auth: Vec::new(),
         },
         |_s: &Session| Echo { calls: 0 },
     );

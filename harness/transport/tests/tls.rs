@@ -29,6 +29,7 @@ async fn start() -> (SocketAddr, Vec<u8>) {
         ServerConfig {
             users: parse_users("user1:secret1\n").unwrap(),
             dn_prefix: "/o=ics".into(),
+            auth: Vec::new(),
         },
         |_: &Session| Reverse,
     );
@@ -121,6 +122,64 @@ async fn https_refuses_an_untrusted_certificate() {
         assert!(
             matches!(&err, TransportError::Tls(m) if m.contains("handshake")),
             "{err:?}"
+        );
+    })
+    .await
+    .unwrap();
+}
+
+/// The server's own https (`serve_tls`, certificate and key from PEM) with NTLM on top: the
+/// client trusts the certificate given as PEM, and the NTLM legs share the TLS connection.
+#[tokio::test]
+async fn server_side_https_from_pem_with_ntlm() {
+    use ics_transport::{AuthScheme, ServerTls, certificates_from};
+    tokio::time::timeout(Duration::from_secs(20), async {
+        let ck = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
+        let (cert_pem, key_pem) = (ck.cert.pem(), ck.signing_key.serialize_pem());
+        let tls = ServerTls::from_pem(cert_pem.as_bytes(), key_pem.as_bytes()).unwrap();
+        let server = MapiHttpServer::new(
+            ServerConfig {
+                users: parse_users("user1:secret1\n").unwrap(),
+                dn_prefix: "/o=ics".into(),
+                auth: vec![AuthScheme::Ntlm],
+            },
+            |_: &Session| Reverse,
+        );
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        tokio::spawn(
+            server
+                .clone()
+                .serve_tls(listener, tls, std::future::pending()),
+        );
+        // A plain-text client on the https port: its connection is dropped, the server goes on.
+        let url = format!("http://127.0.0.1:{port}/mapi/emsmdb/");
+        let mut plain = MapiHttpClient::new(ClientConfig::new(url, "user1", "secret1")).unwrap();
+        assert!(plain.connect(&connect_request()).await.is_err());
+
+        let url = format!("https://localhost:{port}/mapi/emsmdb/?MailboxId=user1@example.org");
+        let mut cfg = ClientConfig::new(url, "user1", "secret1");
+        cfg.auth = AuthScheme::Ntlm;
+        cfg.extra_roots = certificates_from(cert_pem.as_bytes()).unwrap();
+        let mut c = MapiHttpClient::new(cfg).unwrap();
+        assert!(matches!(
+            c.connect(&connect_request()).await.unwrap(),
+            ConnectResponse::Success(_)
+        ));
+        let out = c
+            .execute_rops(
+                &[b"xyz"],
+                PayloadOptions::default(),
+                ExecuteFlags::default(),
+                0x40000,
+            )
+            .await
+            .unwrap();
+        assert_eq!(out, [b"zyx".to_vec()]);
+        assert_eq!(
+            server.connection_count(),
+            2,
+            "the plain probe, then one TLS connection"
         );
     })
     .await

@@ -15,7 +15,7 @@ use hyper::Request;
 use hyper_util::rt::TokioIo;
 use ics_client::transport::{RopTransport, TransportError};
 use ics_server::session::profile::BusyRecord;
-use ics_transport::{ClientConfig, MapiHttpClient};
+use ics_transport::{AuthScheme, ClientConfig, MapiHttpClient};
 use ics_wire::Mid;
 use ics_wire::mapihttp::{
     ConnectRequest, ConnectResponse, ExecuteFlags, PayloadOptions, ResponseCode,
@@ -56,6 +56,8 @@ pub struct Account {
     pub mailbox_dn: String,
     /// Extra trust anchors for https (DER).
     pub extra_roots: Vec<Vec<u8>>,
+    /// HTTP authentication scheme.
+    pub auth: AuthScheme,
 }
 
 /// What the remote targets of this run connect to.
@@ -431,6 +433,7 @@ impl HttpConn {
                 account.password.clone(),
             );
             config.extra_roots = account.extra_roots.clone();
+            config.auth = account.auth;
             let mut c =
                 MapiHttpClient::new(config).map_err(|e| TransportError::Other(e.to_string()))?;
             let connect = ConnectRequest {
@@ -483,6 +486,11 @@ impl HttpConn {
     }
 }
 
+/// The schemes the loopback server accepts; its accounts use them in turn, so every loopback
+/// run covers Basic, NTLM and Negotiate end to end.
+const LOOPBACK_SCHEMES: [AuthScheme; 3] =
+    [AuthScheme::Basic, AuthScheme::Ntlm, AuthScheme::Negotiate];
+
 /// Accounts of the in-process loopback server: as many scenarios run at once.
 pub const LOOPBACK_ACCOUNTS: usize = 8;
 
@@ -503,11 +511,15 @@ pub fn configure_for(
         let server = match LOOPBACK_SERVER.get() {
             Some(s) => s,
             None => {
-                let s = crate::serve::spawn_background(
+                let s = crate::serve::spawn_background_with(
                     crate::serve::ServeOptions {
                         listen: std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
                         users: users.iter().cloned().collect(),
                         control: Some(std::net::SocketAddr::from(([127, 0, 0, 1], 0))),
+                    },
+                    crate::serve::Security {
+                        auth: LOOPBACK_SCHEMES.to_vec(),
+                        tls: None,
                     },
                     2,
                 )
@@ -521,13 +533,15 @@ pub fn configure_for(
         configure(RemoteConfig {
             accounts: users
                 .into_iter()
-                .map(|(user, password)| Account {
+                .enumerate()
+                .map(|(i, (user, password))| Account {
                     url: format!(
                         "http://{}/mapi/emsmdb/?MailboxId={user}@ics.invalid",
                         server.mapi
                     ),
                     mailbox_dn: crate::serve::mailbox_dn(&user),
                     extra_roots: Vec::new(),
+                    auth: LOOPBACK_SCHEMES[i % LOOPBACK_SCHEMES.len()],
                     user,
                     password,
                 })
@@ -547,7 +561,10 @@ pub fn configure_for(
     let password = password_for(&user)?;
     let extra_roots = match &options.ca_cert {
         Some(path) => {
-            vec![std::fs::read(path).map_err(|e| format!("--ca-cert {}: {e}", path.display()))?]
+            let bytes =
+                std::fs::read(path).map_err(|e| format!("--ca-cert {}: {e}", path.display()))?;
+            ics_transport::certificates_from(&bytes)
+                .map_err(|e| format!("--ca-cert {}: {e}", path.display()))?
         }
         None => Vec::new(),
     };
@@ -559,6 +576,7 @@ pub fn configure_for(
                 .clone()
                 .unwrap_or_else(|| crate::serve::mailbox_dn(&user)),
             extra_roots,
+            auth: options.auth,
             user,
             password,
         }],
@@ -609,11 +627,25 @@ pub async fn preflight() -> Result<(), String> {
     }
 }
 
-/// A transport failure of the pre-flight check, as a short reason.
-fn preflight_reason(e: ics_transport::TransportError) -> String {
+/// A transport failure of the pre-flight check with `scheme`, as a short reason; a 401 that
+/// does not offer `scheme` names what the server offers.
+fn preflight_reason(e: ics_transport::TransportError, scheme: AuthScheme) -> String {
     use ics_transport::TransportError as T;
     match e {
-        T::Unauthorized { .. } => "authentication refused (HTTP 401)".into(),
+        T::Unauthorized { challenge } => {
+            let offered = ics_transport::parse_challenges(challenge.as_deref());
+            let names: Vec<&str> = offered.iter().map(|c| c.scheme.as_str()).collect();
+            let ours = scheme == AuthScheme::Auto
+                || names.iter().any(|n| n.eq_ignore_ascii_case(scheme.token()));
+            if ours || names.is_empty() {
+                "authentication refused (HTTP 401)".into()
+            } else {
+                format!(
+                    "authentication refused (HTTP 401): the server offers {}, not {scheme} (see --auth)",
+                    names.join(", ")
+                )
+            }
+        }
         T::Io(e) if e.kind() == std::io::ErrorKind::ConnectionRefused => {
             "connection refused".into()
         }
@@ -635,7 +667,8 @@ async fn preflight_account(account: &Account) -> Result<(), String> {
         account.password.clone(),
     );
     config.extra_roots = account.extra_roots.clone();
-    let mut client = MapiHttpClient::new(config).map_err(preflight_reason)?;
+    config.auth = account.auth;
+    let mut client = MapiHttpClient::new(config).map_err(|e| preflight_reason(e, account.auth))?;
     let connect = ConnectRequest {
         user_dn: account.mailbox_dn.clone(),
         flags: 0,
@@ -644,7 +677,11 @@ async fn preflight_account(account: &Account) -> Result<(), String> {
         lcid_string: 0x409,
         auxiliary_buffer: Vec::new(),
     };
-    if let ConnectResponse::Failure(f) = client.connect(&connect).await.map_err(preflight_reason)? {
+    if let ConnectResponse::Failure(f) = client
+        .connect(&connect)
+        .await
+        .map_err(|e| preflight_reason(e, account.auth))?
+    {
         return Err(format!(
             "Connect refused: StatusCode {:#x}",
             f.status_code.get()
@@ -674,7 +711,7 @@ async fn preflight_account(account: &Account) -> Result<(), String> {
     let out = client
         .execute_rops(&[&bytes], opts, ExecuteFlags::default(), MAX_ROP_OUT)
         .await
-        .map_err(preflight_reason)?;
+        .map_err(|e| preflight_reason(e, account.auth))?;
     let first = out.first().ok_or("Execute returned no ROP output buffer")?;
     let response = RopResponseBuffer::decode(first, &request, &ResponseContext::default())
         .map_err(|e| format!("RopLogon response: {e}"))?;

@@ -50,15 +50,21 @@ pub struct RunOptions {
     /// Write the Markdown conformance report.
     #[arg(long, value_name = "FILE")]
     pub report: Option<PathBuf>,
-    /// User of a URL target (MAPI/HTTP Basic authentication). The password comes from the
-    /// environment variable ICS_PASSWORD, else from a prompt; never from the command line.
+    /// User of a URL target (`user`, `DOMAIN\\user` or `user@domain`). The password comes
+    /// from the environment variable ICS_PASSWORD, else from a prompt; never from the command
+    /// line.
     #[arg(long, env = "ICS_USER", value_name = "USER")]
     pub user: Option<String>,
+    /// HTTP authentication of a URL target: basic, ntlm, negotiate (SPNEGO carrying NTLM), or
+    /// auto (what the server's 401 offers: Negotiate, then NTLM, then Basic).
+    #[arg(long, env = "ICS_AUTH", value_name = "SCHEME", default_value = "basic")]
+    pub auth: ics_transport::AuthScheme,
     /// Control endpoint of a URL target (`ics-harness serve --control`): the target then offers
     /// fault injection and behaviour profiles, and each scenario starts on a reset mailbox.
     #[arg(long, value_name = "URL")]
     pub control: Option<String>,
-    /// An https URL target's certificate or its CA (DER), trusted beside the Mozilla roots.
+    /// An https URL target's certificate or its CA (DER or PEM), trusted beside the Mozilla
+    /// roots.
     #[arg(long, value_name = "FILE")]
     pub ca_cert: Option<PathBuf>,
     /// EssDN of the mailbox for RopLogon on a URL target [default: /o=ics/cn=USER].

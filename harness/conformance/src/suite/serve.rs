@@ -1,5 +1,6 @@
 //! `ics-harness serve`: the reference server over MAPI/HTTP ([MS-OXCMAPIHTTP]), one mailbox per
-//! user of the users file, Basic authentication, Session Contexts bound to the authenticated
+//! user of the users file, Basic, NTLM and/or Negotiate authentication, http or https (PEM
+//! certificate and key), Session Contexts bound to the authenticated
 //! user (the `ics-transport` frame), RopLogon limited to the user's own mailbox, and the
 //! fault-injection control on a separate loopback-only endpoint (small JSON over HTTP).
 //!
@@ -23,7 +24,9 @@ use hyper::service::service_fn;
 use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
 use ics_client::transport::TransportError;
-use ics_transport::{MapiHttpServer, RopFailure, RopHandler, ServerConfig, Session};
+use ics_transport::{
+    AuthScheme, MapiHttpServer, RopFailure, RopHandler, ServerConfig, ServerTls, Session,
+};
 use ics_wire::Mid;
 use ics_wire::rop::logon::{LogonResponse, LogonResult};
 use ics_wire::rop::{ErrorCode, RopRequest, RopRequestBuffer, RopResponse, RopResponseBuffer};
@@ -177,6 +180,15 @@ pub struct ServeOptions {
     pub control: Option<SocketAddr>,
 }
 
+/// How `serve` authenticates and whether it speaks https.
+#[derive(Clone, Debug, Default)]
+pub struct Security {
+    /// Accepted schemes; empty means Basic only.
+    pub auth: Vec<AuthScheme>,
+    /// Certificate and key of the MAPI/HTTP endpoint; `None` for plain http.
+    pub tls: Option<ServerTls>,
+}
+
 /// Problems starting the server.
 #[derive(Debug, thiserror::Error)]
 pub enum ServeError {
@@ -199,14 +211,20 @@ type Frame = MapiHttpServer<Handler, Factory>;
 /// The bound listeners, ready to serve.
 pub struct Server {
     mapi: TcpListener,
+    tls: Option<ServerTls>,
     control: Option<TcpListener>,
     server: Frame,
     mailboxes: Arc<Mailboxes>,
 }
 
 impl Server {
-    /// Binds the endpoints; the control endpoint only on a loopback address.
+    /// Binds the endpoints (http, Basic); the control endpoint only on a loopback address.
     pub async fn bind(options: ServeOptions) -> Result<Self, ServeError> {
+        Self::bind_with(options, Security::default()).await
+    }
+
+    /// [`bind`](Self::bind) with other authentication schemes and/or https.
+    pub async fn bind_with(options: ServeOptions, security: Security) -> Result<Self, ServeError> {
         if options.users.is_empty() {
             return Err(ServeError::NoUsers);
         }
@@ -236,11 +254,13 @@ impl Server {
             ServerConfig {
                 users: options.users,
                 dn_prefix: "/o=ics".into(),
+                auth: security.auth,
             },
             factory,
         );
         Ok(Server {
             mapi,
+            tls: security.tls,
             control,
             server,
             mailboxes,
@@ -279,9 +299,13 @@ impl Server {
             })
         });
         let mut stop = rx;
-        let mapi = tokio::spawn(self.server.serve(self.mapi, async move {
+        let stopped = async move {
             let _ = stop.wait_for(|stop| *stop).await;
-        }));
+        };
+        let mapi = match self.tls {
+            Some(tls) => tokio::spawn(self.server.serve_tls(self.mapi, tls, stopped)),
+            None => tokio::spawn(self.server.serve(self.mapi, stopped)),
+        };
         shutdown.await;
         let _ = tx.send(true);
         let _ = mapi.await;
@@ -326,6 +350,15 @@ impl Drop for Background {
 
 /// Starts a server on a thread of its own with `workers` runtime threads.
 pub fn spawn_background(options: ServeOptions, workers: usize) -> Result<Background, ServeError> {
+    spawn_background_with(options, Security::default(), workers)
+}
+
+/// [`spawn_background`] with other authentication schemes and/or https.
+pub fn spawn_background_with(
+    options: ServeOptions,
+    security: Security,
+    workers: usize,
+) -> Result<Background, ServeError> {
     let (ready_tx, ready_rx) = std::sync::mpsc::channel();
     let (stop, stop_rx) = tokio::sync::oneshot::channel::<()>();
     let thread = std::thread::Builder::new()
@@ -346,7 +379,7 @@ pub fn spawn_background(options: ServeOptions, workers: usize) -> Result<Backgro
                 }
             };
             rt.block_on(async move {
-                match Server::bind(options).await {
+                match Server::bind_with(options, security).await {
                     Ok(server) => {
                         let addrs = (
                             server.mapi_addr(),

@@ -3,8 +3,8 @@
 use crate::lz77;
 use crate::mapihttp::{
     ConnectRequest, ConnectResponse, DisconnectRequest, DisconnectResponse, ExecuteRequest,
-    ExecuteResponse, NotificationWaitRequest, NotificationWaitResponse, PayloadOptions,
-    ResponseParser, decode_payloads, encode_payloads,
+    ExecuteResponse, MAX_AUX, NotificationWaitRequest, NotificationWaitResponse, PayloadOptions,
+    ResponseParser, decode_aux_blocks, decode_payloads, encode_aux_blocks, encode_payloads,
 };
 
 /// `lz77_decompress`: the first two bytes are the output limit (like
@@ -82,6 +82,19 @@ fn payload_chain(body: &[u8]) {
         let again = decode_payloads(&enc, 0, 0x10_0000).expect("re-encoded chain must decode");
         let again: Vec<&[u8]> = again.iter().map(|p| &p.data[..]).collect();
         assert_eq!(again, plain);
+    }
+    // Each payload read as an auxiliary payload: whatever decodes re-encodes to the same
+    // bytes (known blocks have fixed sizes, unknown ones are kept raw).
+    for p in &plain {
+        if let Ok(blocks) = decode_aux_blocks(p, 0)
+            && p.len() <= MAX_AUX
+        {
+            assert_eq!(
+                encode_aux_blocks(&blocks).as_deref(),
+                Ok(*p),
+                "AUX blocks must re-encode to their bytes"
+            );
+        }
     }
 }
 

@@ -97,4 +97,14 @@ pub enum MapiHttpError {
         /// The limit.
         limit: usize,
     },
+    /// An AUX_HEADER Size that cannot be right ([MS-OXCRPC] 2.2.2.2: header + block).
+    #[error("AUX_HEADER at offset {offset}: Size {size}: {reason}")]
+    AuxSize {
+        /// Offset of the AUX_HEADER.
+        offset: usize,
+        /// Its Size.
+        size: u16,
+        /// Why it is wrong.
+        reason: &'static str,
+    },
 }

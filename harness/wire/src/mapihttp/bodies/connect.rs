@@ -2,7 +2,7 @@
 
 use super::{Failure, ascii_z, aux, end, put_ascii_z, put_aux, put_utf16_z, status, utf16_z};
 use crate::cursor::{Reader, WriteLe};
-use crate::mapihttp::MapiHttpError;
+use crate::mapihttp::{AuxBlock, MapiHttpError, decode_aux_buffer};
 use crate::prop::Utf16String;
 
 /// Connect request body ([MS-OXCMAPIHTTP] 2.2.4.1.1), the EcDoConnectEx inputs.
@@ -68,6 +68,15 @@ pub struct ConnectSuccess {
     pub display_name: Utf16String,
     /// Raw rgbAuxOut.
     pub auxiliary_buffer: Vec<u8>,
+}
+
+impl ConnectSuccess {
+    /// The AUX blocks of rgbAuxOut (server topology information, [MS-OXCRPC] 3.1.4.1.2.1:
+    /// AUX_EXORGINFO, AUX_CLIENT_CONTROL, ...); offsets in errors are relative to the
+    /// AuxiliaryBuffer.
+    pub fn aux_blocks(&self) -> Result<Vec<AuxBlock>, MapiHttpError> {
+        decode_aux_buffer(&self.auxiliary_buffer, 0)
+    }
 }
 
 /// Connect response body: success or failure form.

@@ -2,7 +2,7 @@
 
 use super::{Failure, aux, end, put_aux, put_sized, sized, status};
 use crate::cursor::{Reader, WriteLe};
-use crate::mapihttp::{MapiHttpError, Payload, decode_payloads};
+use crate::mapihttp::{AuxBlock, MapiHttpError, Payload, decode_aux_buffer, decode_payloads};
 
 /// Execute request Flags, ≡ EcDoRpcExt2 pulFlags ([MS-OXCRPC] 3.1.4.2).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -101,6 +101,12 @@ impl ExecuteSuccess {
     /// `max_total` caps the decompressed size (e.g. the request's MaxRopOut).
     pub fn rop_payloads(&self, max_total: usize) -> Result<Vec<Payload>, MapiHttpError> {
         decode_payloads(&self.rop_buffer, RESPONSE_ROP_BUFFER_AT, max_total)
+    }
+
+    /// The AUX blocks of rgbAuxOut ([MS-OXCRPC] 3.1.4.2.1.1); offsets in errors are relative
+    /// to the AuxiliaryBuffer.
+    pub fn aux_blocks(&self) -> Result<Vec<AuxBlock>, MapiHttpError> {
+        decode_aux_buffer(&self.auxiliary_buffer, 0)
     }
 }
 
