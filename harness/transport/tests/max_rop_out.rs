@@ -36,6 +36,7 @@ async fn the_handler_gets_what_max_rop_out_leaves_for_each_payload() {
         ServerConfig {
             users,
             dn_prefix: "/o=ics".into(),
+            auth: Default::default(),
         },
         |_: &Session| Room,
     );
