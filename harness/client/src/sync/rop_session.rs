@@ -36,6 +36,7 @@ use super::ops::*;
 use crate::model::{Children, Prop, PropKey, SyncType};
 use crate::transport::RopTransport;
 
+mod folder_deletes;
 mod import;
 
 const NO_HANDLE: u32 = 0xFFFF_FFFF;
@@ -712,6 +713,15 @@ impl<T: RopTransport + Send> IcsOps for RopSession<T> {
         change: &HierarchyImport,
     ) -> Result<ImportOutcome, OpError> {
         self.hierarchy_change(collector, change).await
+    }
+
+    async fn import_folder_deletes(
+        &mut self,
+        collector: Obj,
+        hard: bool,
+        source_keys: &[Vec<u8>],
+    ) -> Result<(), OpError> {
+        self.folder_deletes(collector, hard, source_keys).await
     }
 
     async fn import_message_move(
