@@ -123,8 +123,7 @@ impl Replica {
                     ))
                 })?;
                 let parent_state = tree.iter().find(|t| Some(t.0) == *parent).map(|t| t.4);
-                let listed =
-                    *fid_row == id || state.is_some() || parent_state.is_some_and(created);
+                let listed = *fid_row == id || state.is_some() || parent_state.is_some_and(created);
                 conn.execute(
                     "INSERT OR REPLACE INTO folder_deletes(source_key, anchor, listed)
                      VALUES (?1, ?2, ?3)",

@@ -7,6 +7,7 @@
 
 mod client;
 mod download;
+mod folder_deletes;
 mod hierarchy;
 mod hierarchy_upload;
 mod local;
@@ -69,6 +70,7 @@ pub(crate) use steps;
 static STEPS: LazyLock<Vec<(Regex, Handler)>> = LazyLock::new(|| {
     let mut all = Vec::new();
     all.extend(hierarchy_upload::steps());
+    all.extend(folder_deletes::steps());
     all.extend(message_move::steps());
     // First: its phrases are more specific than the generic outcome phrases of `more`.
     all.extend(upload::steps());
