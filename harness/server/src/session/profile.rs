@@ -21,6 +21,10 @@ pub struct Profile {
     /// Exchange 2003/2007 behaviour: ImportDeletes HardDelete fails with
     /// ecNotSupported (R-223, <19>).
     pub no_hard_delete_import: bool,
+    /// Exchange 2007/2010 behaviour: expired public-folder messages are
+    /// reported in MetaTagIdsetExpired; the default (2013+)
+    /// reports them in MetaTagIdsetDeleted.
+    pub idset_expired: bool,
 }
 
 impl Profile {
@@ -38,6 +42,7 @@ impl Profile {
             checkpoint_transfer_state: true,
             accept_unknown_send_options: true,
             no_hard_delete_import: true,
+            idset_expired: true,
             ..Profile::default()
         }
     }
