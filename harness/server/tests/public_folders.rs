@@ -16,6 +16,7 @@ use ics_wire::idset::ReplIdSet;
 use ics_wire::prop::TaggedValue;
 use ics_wire::rop::fasttransfer::BUFFER_SIZE_SENTINEL;
 use ics_wire::rop::flags::{LogonFlags, OpenFlags, SynchronizationType};
+use ics_wire::rop::folder::OpenFolderRequest;
 use ics_wire::rop::logon::{LogonRequest, LogonResult};
 use ics_wire::rop::{ErrorCode, RopRequest, RopResponse};
 use ics_wire::state::IcsState;
@@ -124,25 +125,42 @@ fn public_logon_reaches_the_public_store() {
             .folder(ids[1])
             .is_none_or(|f| f.display_name() != "IPM_SUBTREE")
     );
-    // Connection 1 logs on to the private mailbox.
-    let conn = c.s.connect();
-    let req = ics_wire::rop::RopRequestBuffer {
-        rops: vec![RopRequest::Logon(LogonRequest {
-            logon_id: 0,
-            output_handle_index: 0,
-            logon_flags: LogonFlags::PRIVATE,
-            open_flags: OpenFlags::USE_PER_MDB_REPLID_MAPPING,
-            store_state: 0,
-            essdn: Some(b"/o=test/cn=user".to_vec()),
-        })],
-        handles: vec![EMPTY],
-    };
-    let out = c.s.execute_on(conn, &req.encode().unwrap(), 0).unwrap();
-    let resp = ics_wire::rop::RopResponseBuffer::decode(&out, &req, &Default::default()).unwrap();
-    let RopResponse::Logon(l) = &resp.rops[0] else {
+    // A private logon on the same connection (logons share connections) still
+    // reaches the mailbox, and its handles stay the mailbox's.
+    let r = c.call(vec![RopRequest::Logon(LogonRequest {
+        logon_id: 1,
+        output_handle_index: 5,
+        logon_flags: LogonFlags::PRIVATE,
+        open_flags: OpenFlags::USE_PER_MDB_REPLID_MAPPING,
+        store_state: 0,
+        essdn: Some(b"/o=test/cn=user".to_vec()),
+    })]);
+    let RopResponse::Logon(l) = &r.rops[0] else {
         panic!()
     };
     assert!(matches!(l.result, LogonResult::PrivateSuccess(_)));
+    let inbox = c.s.special_folders()[4];
+    let r = c.call(vec![RopRequest::OpenFolder(OpenFolderRequest {
+        logon_id: 1,
+        input_handle_index: 5,
+        output_handle_index: 6,
+        folder_id: inbox,
+        ..Default::default()
+    })]);
+    assert!(
+        matches!(&r.rops[0], RopResponse::OpenFolder(x) if x.result.return_value() == ErrorCode::Success)
+    );
+    // The public store has no such folder.
+    let r = c.call(vec![RopRequest::OpenFolder(OpenFolderRequest {
+        logon_id: 0,
+        input_handle_index: 0,
+        output_handle_index: 1,
+        folder_id: inbox,
+        ..Default::default()
+    })]);
+    assert!(
+        matches!(&r.rops[0], RopResponse::OpenFolder(x) if x.result.return_value() != ErrorCode::Success)
+    );
     // A session without a public store refuses the public logon.
     let plain = Session::new(Mailbox::default(), Profile::default());
     let mut c = Client {

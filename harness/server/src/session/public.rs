@@ -17,12 +17,9 @@
 //! MetaTagIdsetDeleted otherwise (Exchange 2013+ do not support the
 //! property, <1>).
 
-use std::collections::BTreeSet;
-
 use ics_wire::Guid;
 use ics_wire::ids::{Fid, Mid};
 use ics_wire::rop::logon::{LogonPublicSuccess, LogonRequest, LogonResult};
-use ics_wire::rop::{RopRequest, RopRequestBuffer};
 
 use super::profile::Profile;
 use super::{Object, Session, SessionError};
@@ -30,6 +27,10 @@ use crate::mailbox::{DeleteKind, Mailbox, MailboxError, MailboxIdentity};
 
 /// RopId of RopLogon ([MS-OXCROPS] 2.2.3.1).
 const ROP_LOGON: u8 = 0xFE;
+/// LogonFlags Private ([MS-OXCROPS] 2.2.3.1.1).
+const LOGON_PRIVATE: u8 = 0x01;
+/// The public store's handles start here, apart from the mailbox's.
+const PUBLIC_HANDLE_BASE: u32 = 0x4000_0000;
 
 /// The public folders a public logon returns, after the root, in
 /// [MS-OXCSTOR] 2.2.1.1.4 order (index in FolderIds, name, parent index).
@@ -52,8 +53,6 @@ pub(super) enum PublicRole {
     Holder {
         /// The public store.
         store: Box<Session>,
-        /// Connections logged on to public folders.
-        conns: BTreeSet<u32>,
     },
     /// This session is a public store.
     Store {
@@ -65,7 +64,7 @@ pub(super) enum PublicRole {
 impl std::fmt::Debug for PublicRole {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            PublicRole::Holder { conns, .. } => write!(f, "Holder({conns:?})"),
+            PublicRole::Holder { .. } => f.write_str("Holder"),
             PublicRole::Store { .. } => f.write_str("Store"),
         }
     }
@@ -102,6 +101,7 @@ impl Session {
             ids[i + 1] = s.mb.create_folder(ids[*parent], name)?;
         }
         s.special = ids;
+        s.next_handle = PUBLIC_HANDLE_BASE;
         s.public = Some(PublicRole::Store {
             per_user_guid: s.mb.identity().mailbox_guid,
         });
@@ -115,7 +115,6 @@ impl Session {
         let store = Session::public_store(mb, self.profile.clone())?;
         self.public = Some(PublicRole::Holder {
             store: Box::new(store),
-            conns: BTreeSet::new(),
         });
         Ok(self)
     }
@@ -152,41 +151,30 @@ impl Session {
         }
     }
 
-    /// Answers a request of a connection logged on to public folders, or
-    /// one whose first ROP is a RopLogon without the Private flag, through
-    /// the public store. `None`: the request is this session's.
+    /// Answers a request meant for the public store: one whose first ROP is
+    /// a RopLogon without the Private flag, or whose first ROP's input
+    /// handle is one of the store's. `None`: the request is this session's.
+    /// (Several logons may share a connection, so the store is told by the
+    /// handles, not by the connection; a buffer mixing both stores' handles
+    /// is answered by the store of its first ROP.)
     pub(super) fn route_public(
         &mut self,
         conn: u32,
         request: &[u8],
         now_ms: u64,
     ) -> Option<Result<Vec<u8>, SessionError>> {
-        let Some(PublicRole::Holder { store, conns }) = &mut self.public else {
+        let Some(PublicRole::Holder { store }) = &mut self.public else {
             return None;
         };
-        if !conns.contains(&conn) {
-            // RopSize (2 bytes), then the first ROP: RopId 0xFE for RopLogon.
-            if request.get(2) != Some(&ROP_LOGON) {
-                return None;
-            }
-            let Ok(req) = RopRequestBuffer::decode(request) else {
-                return None; // this session reports the format error
-            };
-            match req.rops.first() {
-                Some(RopRequest::Logon(l)) if !is_private(l) => {
-                    conns.insert(conn);
-                }
-                _ => return None,
-            }
+        if !is_public_request(request) {
+            return None;
         }
         Some(store.execute_on(conn, request, now_ms))
     }
 
-    /// A closed connection leaves the public store too.
+    /// A closed connection's objects in the public store go too.
     pub(super) fn disconnect_public(&mut self, conn: u32) {
-        if let Some(PublicRole::Holder { store, conns }) = &mut self.public
-            && conns.remove(&conn)
-        {
+        if let Some(PublicRole::Holder { store }) = &mut self.public {
             store.disconnect(conn);
         }
     }
@@ -214,7 +202,26 @@ impl Session {
     }
 }
 
-fn is_private(l: &LogonRequest) -> bool {
-    l.logon_flags
-        .contains(ics_wire::rop::flags::LogonFlags::PRIVATE)
+/// Whether a ROP request buffer (RopSize, ROPs, handle table) is for the
+/// public store: its first ROP is a RopLogon (RopId, LogonId,
+/// OutputHandleIndex, LogonFlags) without the Private flag, or names a
+/// handle of the store as its InputHandleIndex (RopId, LogonId,
+/// InputHandleIndex, ...). Malformed buffers are not: the mailbox's session
+/// reports them.
+fn is_public_request(request: &[u8]) -> bool {
+    let (Some(&lo), Some(&hi)) = (request.first(), request.get(1)) else {
+        return false;
+    };
+    let rop_size = usize::from(u16::from_le_bytes([lo, hi]));
+    match request.get(2) {
+        Some(&ROP_LOGON) if rop_size > 5 => request.get(5).is_some_and(|f| f & LOGON_PRIVATE == 0),
+        Some(_) if rop_size > 4 => {
+            let at = rop_size + 4 * usize::from(request[4]);
+            request.get(at..at + 4).is_some_and(|b| {
+                let h = u32::from_le_bytes([b[0], b[1], b[2], b[3]]);
+                (PUBLIC_HANDLE_BASE..u32::MAX).contains(&h)
+            })
+        }
+        _ => false,
+    }
 }
