@@ -209,3 +209,22 @@ fn expired_message_in_idset_deleted_by_default() {
     assert!(d.idset_expired().is_none());
     assert!(ids(d.idset_deleted()).unwrap().contains_id(m[0].0));
 }
+
+/// Truncated and malformed buffers are the mailbox session's to report,
+/// never a panic of the routing (the RopSize may claim more than was sent).
+#[test]
+fn routing_survives_hostile_buffers() {
+    let mut s = server(Profile::default());
+    for b in [
+        &[][..],
+        &[0x10][..],
+        &[0x10, 0x00][..],
+        &[0x10, 0x00, 0x01][..],
+        &[0x10, 0x00, 0x01, 0x00][..],
+        &[0x10, 0x00, 0xFE, 0x00, 0x00][..],
+        &[0x05, 0x00, 0x01, 0x00, 0xFF, 0xFF, 0xFF, 0xFF, 0x7F][..],
+        &[0xFF, 0xFF, 0x02, 0x00, 0x03][..],
+    ] {
+        let _ = s.execute(b);
+    }
+}

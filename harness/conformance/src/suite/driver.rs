@@ -38,6 +38,8 @@ use crate::remote::{self, Conn, TargetHandle};
 use crate::target::Trace;
 
 /// The client's ROP layer over the traced connection.
+mod public;
+
 pub type Ops = RopSession<Conn>;
 
 const NO_HANDLE: u32 = 0xFFFF_FFFF;

@@ -216,7 +216,10 @@ fn is_public_request(request: &[u8]) -> bool {
     match request.get(2) {
         Some(&ROP_LOGON) if rop_size > 5 => request.get(5).is_some_and(|f| f & LOGON_PRIVATE == 0),
         Some(_) if rop_size > 4 => {
-            let at = rop_size + 4 * usize::from(request[4]);
+            let Some(&idx) = request.get(4) else {
+                return false;
+            };
+            let at = rop_size + 4 * usize::from(idx);
             request.get(at..at + 4).is_some_and(|b| {
                 let h = u32::from_le_bytes([b[0], b[1], b[2], b[3]]);
                 (PUBLIC_HANDLE_BASE..u32::MAX).contains(&h)

@@ -14,6 +14,7 @@ mod local;
 mod message_move;
 mod more;
 mod parse;
+mod public_folders;
 mod setup;
 mod state;
 mod sync;
@@ -71,6 +72,7 @@ static STEPS: LazyLock<Vec<(Regex, Handler)>> = LazyLock::new(|| {
     let mut all = Vec::new();
     all.extend(hierarchy_upload::steps());
     all.extend(folder_deletes::steps());
+    all.extend(public_folders::steps());
     all.extend(message_move::steps());
     // First: its phrases are more specific than the generic outcome phrases of `more`.
     all.extend(upload::steps());
