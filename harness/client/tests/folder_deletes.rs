@@ -246,3 +246,33 @@ async fn sync_no_parent_with_the_parent_deleted_on_the_server() {
     assert_eq!(up.parents_reuploaded, 0);
     assert!(c.replica().folder_is_pending(&x).unwrap());
 }
+
+/// A message moved locally into a folder that is then deleted, the move not
+/// uploaded: the server still has it in the source folder, so it is deleted
+/// there with the source folder's next upload.
+#[tokio::test]
+async fn a_message_moved_into_a_deleted_folder_is_deleted_at_its_source() {
+    let (mut c, sync, [a, ..], [fa, _, fb]) = setup().await;
+    let mid = srv(&mut c)
+        .mailbox_mut()
+        .create_message(fb, false, Default::default())
+        .unwrap();
+    let sk = srv(&mut c).mailbox().source_key_of(mid.0);
+    let cancel = CancelToken::new();
+    let (ra, rb) = (fa.to_u64_le(), fb.to_u64_le());
+    c.sync_contents(rb, &cancel).await.unwrap();
+    c.sync_contents(ra, &cancel).await.unwrap();
+    c.ensure_ids().await.unwrap();
+    c.replica_mut()
+        .move_local_message(&sk, ra, filetime_now())
+        .unwrap();
+    c.replica_mut()
+        .delete_local_folder(FolderRef::SourceKey(&a))
+        .unwrap();
+    assert_eq!(c.replica().pending(rb).unwrap().deletes, vec![sk.clone()]);
+    c.upload_hierarchy(sync.to_u64_le()).await.unwrap();
+    let up = c.upload_contents(rb).await.unwrap();
+    assert_eq!(up.deletes, 1, "{up:?}");
+    assert!(srv(&mut c).mailbox().message(mid).is_none());
+    assert!(!holds(&given(&c, &Scope::contents(rb)), &sk));
+}

@@ -16,7 +16,9 @@
 //! * `anchor`: the local id of the nearest folder that survives, so the
 //!   deletion is uploaded on a hierarchy collector of a folder above it.
 //!
-//! Folders created locally and never uploaded are simply forgotten. After
+//! Folders created locally and never uploaded are simply forgotten. A
+//! message moved into the subtree whose move is not uploaded yet becomes a
+//! pending deletion in its source folder (the server still has it there). After
 //! the upload every FID of the subtree leaves IdsetGiven of the hierarchy
 //! scope (R-228; else the next download reports deletions the client made).
 //! Until then a download's change of a deleted folder, or of a new folder
@@ -67,6 +69,41 @@ fn subtree(conn: &Connection, id: i64) -> Result<Vec<TreeRow>, ReplicaError> {
         .collect::<Result<_, _>>()?)
 }
 
+/// A message moved locally into a deleted folder, its move not uploaded: on
+/// the server it is still in the source folder, so its deletion there is
+/// pending instead (a LOCAL_DELETED row in the source folder under its old
+/// source key). Returns false when the source folder is not in the replica.
+fn delete_move_source(conn: &Connection, msg: i64) -> Result<bool, ReplicaError> {
+    type Row = (i64, Vec<u8>, Vec<u8>, bool, i64);
+    let row: Option<Row> = conn
+        .query_row(
+            "SELECT mv.source_fid, mv.source_key, mv.pcl, m.fai, m.last_mod
+             FROM message_moves mv JOIN messages m ON m.id = mv.msg WHERE mv.msg = ?1",
+            [msg],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+        )
+        .optional()?;
+    let Some((source_fid, old_key, pcl, fai, last_mod)) = row else {
+        return Ok(false);
+    };
+    let source: Option<i64> = conn
+        .query_row("SELECT id FROM folders WHERE fid = ?1", [source_fid], |r| {
+            r.get(0)
+        })
+        .optional()?;
+    let Some(source) = source else {
+        return Ok(false);
+    };
+    // The change key of the version moved is the last XID of its PCL; the
+    // deletion does not send it, the row only needs one.
+    conn.execute(
+        "INSERT INTO messages(folder, source_key, fai, change_key, pcl, last_mod, local)
+         VALUES (?1, ?2, ?3, ?4, ?4, ?5, ?6)",
+        params![source, old_key, fai, pcl, last_mod, LOCAL_DELETED],
+    )?;
+    Ok(true)
+}
+
 /// Removes the rows of one folder (deepest first is the caller's duty).
 fn drop_folder_rows(conn: &Connection, id: i64, fid: Option<i64>) -> Result<(), ReplicaError> {
     let msgs: Vec<i64> = conn
@@ -74,6 +111,7 @@ fn drop_folder_rows(conn: &Connection, id: i64, fid: Option<i64>) -> Result<(), 
         .query_map([id], |r| r.get(0))?
         .collect::<Result<_, _>>()?;
     for m in msgs {
+        delete_move_source(conn, m)?;
         conn.execute("DELETE FROM message_props WHERE msg = ?1", [m])?;
         conn.execute("DELETE FROM children WHERE msg = ?1", [m])?;
         conn.execute("DELETE FROM message_moves WHERE msg = ?1", [m])?;
