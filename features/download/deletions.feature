@@ -46,12 +46,3 @@ Feature: Hard and soft deletions in a contents download
     And the client synchronizes contents with its saved state
     Then the download holds a deletion of m2 in MetaTagIdsetDeleted
     And the replica equals the server folder
-
-  # [MS-OXCFXICS] 2.2.4.3.3 (R-158): hierarchy never carries IdsetNoLongerInScope / IdsetExpired
-  @R-158 @R-160 @needs-public-folders
-  Scenario: Expired public-folder messages are reported in MetaTagIdsetExpired (MS-OXCFXICS 2.2.1.3.3)
-    Given a public folder with 2 messages that expire
-    And the client has synchronized contents
-    When the messages expire on the server
-    And the client synchronizes contents with its saved state
-    Then the download holds a deletion of m1, m2 in MetaTagIdsetExpired

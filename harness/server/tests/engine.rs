@@ -65,6 +65,7 @@ fn deletions(els: &[Element]) -> Option<(Vec<Mid>, Vec<Mid>)> {
         Element::Deletions {
             deleted,
             no_longer_in_scope,
+            ..
         } => Some((
             deleted.iter().map(|(r, g)| Mid::new(r, g)).collect(),
             no_longer_in_scope

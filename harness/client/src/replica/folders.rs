@@ -58,7 +58,7 @@ pub struct PendingFolder {
 }
 
 /// Properties never sent in PropertyValues: the HierarchyValues and those the server computes.
-fn uploadable(p: &Prop) -> bool {
+pub(super) fn uploadable(p: &Prop) -> bool {
     let PropKey::Id(id) = p.key else {
         return true;
     };
@@ -73,7 +73,7 @@ fn uploadable(p: &Prop) -> bool {
     !(0x6600..=0x67FF).contains(&id) && !hierarchy.iter().any(|t| t.id() == id)
 }
 
-fn folder_id(conn: &Connection, f: FolderRef<'_>) -> Result<i64, ReplicaError> {
+pub(super) fn folder_id(conn: &Connection, f: FolderRef<'_>) -> Result<i64, ReplicaError> {
     let found: Option<i64> = match f {
         FolderRef::Fid(fid) => conn
             .query_row("SELECT id FROM folders WHERE fid = ?1", [fid as i64], |r| {
@@ -375,6 +375,9 @@ pub(super) fn incoming_folder(
     conn: &Connection,
     f: &FolderChange,
 ) -> Result<IncomingFolder, ReplicaError> {
+    if super::folder_deletes::incoming_deleted(conn, f)? {
+        return Ok(IncomingFolder::KeepLocal); // deleted locally, not uploaded yet
+    }
     let row: Option<(i64, Option<Vec<u8>>, Option<i64>)> = conn
         .prepare_cached("SELECT id, pcl, last_mod FROM folders WHERE source_key = ?1")?
         .query_row([&f.source_key], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))

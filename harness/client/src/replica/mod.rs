@@ -9,6 +9,8 @@
 //! any single write, which is how the crash tests abort "between any two
 //! steps".
 
+mod folder_chain;
+mod folder_deletes;
 mod folders;
 mod lifecycle;
 mod local;
@@ -23,6 +25,7 @@ use std::path::Path;
 use ics_wire::{Gid, GlobCnt, Guid, ReplGuid};
 use rusqlite::{Connection, OptionalExtension, params};
 
+pub use folder_deletes::PendingFolderDeletes;
 pub use folders::{FolderRef, PendingFolder};
 pub use local::Pending;
 pub use moves::PendingMove;

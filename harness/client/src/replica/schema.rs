@@ -132,6 +132,12 @@ CREATE TABLE IF NOT EXISTS message_moves(
     change_key     BLOB NOT NULL
 ) STRICT;
 
+CREATE TABLE IF NOT EXISTS folder_deletes(
+    source_key BLOB PRIMARY KEY,
+    anchor     INTEGER NOT NULL,
+    listed     INTEGER NOT NULL
+) STRICT;
+
 CREATE TABLE IF NOT EXISTS id_ranges(
     id       INTEGER PRIMARY KEY,
     replguid BLOB NOT NULL,

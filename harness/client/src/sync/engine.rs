@@ -43,7 +43,9 @@ use crate::error::ReplicaError;
 use crate::model::{Change, MessageFull, Scope, StateBlobs, SyncType};
 use crate::replica::{DownloadSummary, Replica};
 
+mod folder_deletes;
 mod hierarchy_upload;
+mod no_parent;
 pub use hierarchy_upload::SYNC_NO_PARENT;
 
 /// SendOptions Unicode ([MS-OXCFXICS] 2.2.3.1.1.1.1).
@@ -188,6 +190,8 @@ pub struct UploadReport {
     pub reads: u64,
     /// Message moves uploaded (ImportMessageMove succeeded).
     pub moves: u64,
+    /// Ancestors uploaded again because a folder change got SyncNoParent.
+    pub parents_reuploaded: u64,
 }
 
 /// What one sync did, including what the conformance suite reports.

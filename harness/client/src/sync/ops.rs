@@ -301,6 +301,16 @@ pub trait IcsOps {
         change: &HierarchyImport,
     ) -> impl Future<Output = Result<ImportOutcome, OpError>> + Send;
 
+    /// RopSynchronizationImportDeletes of folders (ImportDeleteFlags
+    /// Hierarchy, GIDs, R-222) on a hierarchy collector: each folder goes
+    /// with its subtree ([MS-OXCFXICS] 3.2.5.9.4.5).
+    fn import_folder_deletes(
+        &mut self,
+        collector: Obj,
+        hard: bool,
+        source_keys: &[Vec<u8>],
+    ) -> impl Future<Output = Result<(), OpError>> + Send;
+
     /// RopSynchronizationImportMessageMove on the destination folder's
     /// contents collector.
     fn import_message_move(

@@ -14,8 +14,8 @@ use ics_wire::rop::fasttransfer::{
 };
 use ics_wire::rop::flags::{
     CopyMessagesCopyFlags, FolderOpenModeFlags, GetPropertyIdsFromNamesFlags, ImportDeleteFlags,
-    ImportFlag, LogonFlags, OpenFlags, SaveFlags, SendOptions, SynchronizationExtraFlags,
-    SynchronizationFlags, SynchronizationType,
+    ImportFlag, SaveFlags, SendOptions, SynchronizationExtraFlags, SynchronizationFlags,
+    SynchronizationType,
 };
 use ics_wire::rop::folder::OpenFolderRequest;
 use ics_wire::rop::idmgmt::GetLocalReplicaIdsRequest;
@@ -36,7 +36,9 @@ use super::ops::*;
 use crate::model::{Children, Prop, PropKey, SyncType};
 use crate::transport::RopTransport;
 
+mod folder_deletes;
 mod import;
+mod public;
 
 const NO_HANDLE: u32 = 0xFFFF_FFFF;
 const LOGON_ID: u8 = 0;
@@ -52,6 +54,8 @@ pub struct RopSession<T> {
     pub requests: u64,
     /// RopIds sent, in order (for reports and tests).
     pub sent_rops: Vec<u8>,
+    /// Log on to public folders ([`RopSession::public_folders`]).
+    public: bool,
 }
 
 /// ImportMessageChange / SaveChangesMessage codes ([MS-OXCFXICS] 2.2.3.2.4.2.2; R-229).
@@ -69,6 +73,7 @@ impl<T: RopTransport + Send> RopSession<T> {
             named: HashMap::new(),
             requests: 0,
             sent_rops: Vec::new(),
+            public: false,
         }
     }
 
@@ -291,13 +296,12 @@ fn binary(tag: PropTag, b: &[u8]) -> TaggedPropertyValue {
 
 impl<T: RopTransport + Send> IcsOps for RopSession<T> {
     async fn logon(&mut self) -> Result<LogonInfo, OpError> {
+        let (logon_flags, open_flags) = self.logon_flags();
         let req = LogonRequest {
             logon_id: LOGON_ID,
             output_handle_index: 0,
-            logon_flags: LogonFlags::PRIVATE,
-            open_flags: OpenFlags(
-                OpenFlags::USE_PER_MDB_REPLID_MAPPING.0 | OpenFlags::HOME_LOGON.0,
-            ),
+            logon_flags,
+            open_flags,
             store_state: 0,
             essdn: Some(self.essdn.clone()),
         };
@@ -310,16 +314,23 @@ impl<T: RopTransport + Send> IcsOps for RopSession<T> {
         let RopResponse::Logon(r) = r else {
             return Err(Self::unexpected("RopLogon", &r));
         };
+        let h = handles.first().copied().filter(|h| *h != NO_HANDLE);
+        if let (true, LogonResult::PublicSuccess(ok), Some(h)) = (self.public, &r.result, h) {
+            self.logon = Some(h);
+            return Ok(public::public_info(h, ok));
+        }
         let LogonResult::PrivateSuccess(ok) = r.result else {
             return Err(OpError::Protocol(format!(
-                "RopLogon: not a private-mailbox success: {:?}",
+                "RopLogon: not a {} success: {:?}",
+                if self.public {
+                    "public-folder"
+                } else {
+                    "private-mailbox"
+                },
                 r.result
             )));
         };
-        let h = *handles
-            .first()
-            .filter(|h| **h != NO_HANDLE)
-            .ok_or_else(|| OpError::Protocol("RopLogon: no handle".into()))?;
+        let h = h.ok_or_else(|| OpError::Protocol("RopLogon: no handle".into()))?;
         self.logon = Some(h);
         Ok(LogonInfo {
             logon: Obj(h),
@@ -712,6 +723,15 @@ impl<T: RopTransport + Send> IcsOps for RopSession<T> {
         change: &HierarchyImport,
     ) -> Result<ImportOutcome, OpError> {
         self.hierarchy_change(collector, change).await
+    }
+
+    async fn import_folder_deletes(
+        &mut self,
+        collector: Obj,
+        hard: bool,
+        source_keys: &[Vec<u8>],
+    ) -> Result<(), OpError> {
+        self.folder_deletes(collector, hard, source_keys).await
     }
 
     async fn import_message_move(

@@ -735,6 +735,17 @@ impl IcsOps for FakeServer {
         Err(rop(0x8004_0102, "ImportHierarchyChange"))
     }
 
+    /// Folder deletions are tested against the reference server (tests/hierarchy_upload.rs).
+    async fn import_folder_deletes(
+        &mut self,
+        _collector: Obj,
+        _hard: bool,
+        _source_keys: &[Vec<u8>],
+    ) -> Result<(), OpError> {
+        self.ops.push("ImportDeletes");
+        Err(rop(0x8004_0102, "ImportDeletes"))
+    }
+
     /// Moves are tested against the reference server (tests/hierarchy_upload.rs): NotSupported.
     async fn import_message_move(
         &mut self,

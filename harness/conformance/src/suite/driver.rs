@@ -40,6 +40,8 @@ use crate::target::Trace;
 pub mod attach;
 
 /// The client's ROP layer over the traced connection.
+mod public;
+
 pub type Ops = RopSession<Conn>;
 
 const NO_HANDLE: u32 = 0xFFFF_FFFF;

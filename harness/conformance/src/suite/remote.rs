@@ -223,6 +223,17 @@ impl Control for TargetHandle {
                 .map(drop),
         }
     }
+    /// `ics-harness serve --control` has no public store: a URL target never declares
+    /// `public-folders`, so the runner skips the scenarios that would call this.
+    fn expire(&mut self, mid: Mid) -> Result<(), String> {
+        match self {
+            TargetHandle::Reference(r) => r.expire(mid),
+            TargetHandle::Remote(_) => {
+                Err("the control endpoint offers no public folders (public-folders)".into())
+            }
+        }
+    }
+
     fn busy_log(&self) -> Vec<BusyRecord> {
         match self {
             TargetHandle::Reference(r) => r.busy_log(),

@@ -243,7 +243,9 @@ mod tests {
         let summary = Summary::of(&records, 0);
         let md = markdown(&target, &records, &summary);
         assert!(md.starts_with("# ICS conformance report: target `reference`"));
-        assert!(md.contains("Capabilities beyond the ROPs: behaviour-profile, fault-injection."));
+        assert!(md.contains(
+            "Capabilities beyond the ROPs: behaviour-profile, fault-injection, public-folders."
+        ));
         assert!(md.contains("**2 / 266 (0.8 %)**; with any scenario: 5."));
         assert!(md.contains(
             "| R-136 | K | passed: `download/bootstrap.feature:10` scenario 10<br>FAILED: `download/bootstrap.feature:20` scenario 20 |"

@@ -75,10 +75,10 @@ impl Reference {
     /// A fresh mailbox with the default behaviour profile.
     pub fn new() -> Self {
         Reference {
-            session: Arc::new(Mutex::new(Session::new(
+            session: Arc::new(Mutex::new(public_folders(Session::new(
                 Mailbox::default(),
                 Profile::default(),
-            ))),
+            )))),
             arming: Arc::default(),
             start: Instant::now(),
         }
@@ -114,6 +114,9 @@ pub trait Control {
     fn profile(&mut self, name: &str) -> Result<(), String>;
     /// The busy answers the server gave, with retry arrival times (ms).
     fn busy_log(&self) -> Vec<BusyRecord>;
+    /// `@needs-public-folders`: the server's age policy removes the public-folder message
+    /// `mid` as expired ([MS-OXCFXICS] 2.2.1.3.3).
+    fn expire(&mut self, mid: Mid) -> Result<(), String>;
 }
 
 impl Control for Reference {
@@ -144,6 +147,7 @@ impl Control for Reference {
         let p = match name {
             "default" => Profile::default(),
             "strict" => Profile::strict(),
+            "exchange2007" => Profile::exchange2007(),
             other => return Err(format!("the reference server has no `{other}` profile")),
         };
         lock(&self.session).set_profile(p);
@@ -153,6 +157,22 @@ impl Control for Reference {
     fn busy_log(&self) -> Vec<BusyRecord> {
         lock(&self.session).faults().busy_log.clone()
     }
+
+    fn expire(&mut self, mid: Mid) -> Result<(), String> {
+        lock(&self.session)
+            .expire_public_message(mid)
+            .map_err(|e| e.to_string())
+    }
+}
+
+/// The reference server's public store (`@needs-public-folders`), beside the mailbox.
+fn public_folders(s: Session) -> Session {
+    let store = Mailbox::new(
+        ics_server::session::public::public_identity(),
+        Box::new(ics_server::clock::SteppingClock::default()),
+    );
+    s.with_public_store(store)
+        .expect("a fresh public store has room for its folders")
 }
 
 /// A connection to the in-process reference server.

@@ -53,7 +53,7 @@ impl Target {
         let own: &[&str] = match name {
             // Issue 5: the reference server offers a fault-injection control API and
             // behaviour profiles beside the ROPs.
-            REFERENCE => &["fault-injection", "behaviour-profile"],
+            REFERENCE => &["fault-injection", "behaviour-profile", "public-folders"],
             // The same server behind `ics-harness serve`, started in process on 127.0.0.1,
             // with its control endpoint.
             LOOPBACK => &["fault-injection", "behaviour-profile"],
@@ -141,7 +141,14 @@ mod tests {
     fn reference_offers_fault_injection_and_profiles() {
         let t = Target::resolve("reference", None).unwrap();
         assert!(t.has("fault-injection") && t.has("behaviour-profile"));
-        assert!(!t.has("public-folders"));
+        // Its public store has expiring messages; the loopback server has none.
+        assert!(t.has("public-folders"));
+        assert!(
+            !Target::resolve("loopback", None)
+                .unwrap()
+                .has("public-folders")
+        );
+        assert!(!t.has("second-mailbox"));
     }
 
     #[test]

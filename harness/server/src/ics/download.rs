@@ -118,6 +118,8 @@ pub enum Element {
         deleted: ReplIdSet,
         /// MetaTagIdsetNoLongerInScope.
         no_longer_in_scope: ReplIdSet,
+        /// MetaTagIdsetExpired (contents, [`SyncOptions::expired`]).
+        expired: ReplIdSet,
     },
     /// readStateChanges.
     ReadStateChanges {
@@ -503,13 +505,19 @@ impl Download {
                 )
             }
         };
-        self.all_deleted = deleted.union(&nlis);
+        let (deleted, expired) = if self.opts.expired {
+            super::expired::split_expired(mb, self.folder, deleted)
+        } else {
+            (deleted, ReplIdSet::new())
+        };
+        self.all_deleted = deleted.union(&nlis).union(&expired);
         if self.all_deleted.is_empty() {
             return Ok(None);
         }
         Ok(Some(Element::Deletions {
             deleted,
             no_longer_in_scope: nlis,
+            expired,
         }))
     }
 

@@ -82,11 +82,12 @@ pub fn check(initial: &SyncState, elements: &[Element]) -> Result<(), Vec<Violat
             Element::Deletions {
                 deleted: d,
                 no_longer_in_scope: n,
+                expired: x,
             } => {
-                if d.is_empty() && n.is_empty() {
+                if d.is_empty() && n.is_empty() && x.is_empty() {
                     out.push(v("order", "empty deletions element"));
                 }
-                deleted = d.union(n);
+                deleted = d.union(n).union(x);
             }
             Element::ReadStateChanges {
                 read,
@@ -371,6 +372,7 @@ mod tests {
             Element::Deletions {
                 deleted: del.clone(),
                 no_longer_in_scope: ReplIdSet::new(),
+                expired: ReplIdSet::new(),
             },
             Element::State(state(&[], &[10, 11])),
         ];

@@ -6,6 +6,7 @@
 //! the client was not sent).
 
 pub mod download;
+mod expired;
 pub mod invariants;
 pub mod materialize;
 pub mod options;

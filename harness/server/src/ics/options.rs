@@ -77,6 +77,9 @@ pub struct SyncOptions {
     pub property_tags: Vec<PropTag>,
     /// RestrictionData (contents only; part of the scope).
     pub restriction: Option<Restriction>,
+    /// Report expired messages in MetaTagIdsetExpired (contents only, R-158;
+    /// a behaviour of Exchange 2007/2010, R-160); else in MetaTagIdsetDeleted.
+    pub expired: bool,
 }
 
 impl SyncOptions {
@@ -104,6 +107,7 @@ impl SyncOptions {
             strings: StringForm::AsStored,
             property_tags: Vec::new(),
             restriction: None,
+            expired: false,
         }
     }
 

@@ -109,8 +109,13 @@ impl Replica {
                 Element::Deletions {
                     deleted,
                     no_longer_in_scope,
+                    expired,
                 } => {
-                    for (r, g) in deleted.iter().chain(no_longer_in_scope.iter()) {
+                    for (r, g) in deleted
+                        .iter()
+                        .chain(no_longer_in_scope.iter())
+                        .chain(expired.iter())
+                    {
                         self.objects.remove(&(r, g));
                     }
                 }

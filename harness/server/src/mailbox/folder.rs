@@ -21,6 +21,10 @@ pub enum DeleteKind {
     Soft,
     /// Hard delete.
     Hard,
+    /// Removed by the server's age policy in a public folder ([MS-OXCFXICS]
+    /// 2.2.1.3.3): reported in MetaTagIdsetExpired by servers that support it
+    /// (Exchange 2007/2010, R-160), else in MetaTagIdsetDeleted.
+    Expired,
 }
 
 /// What remains of a deleted message.

@@ -10,6 +10,7 @@
 
 pub mod change;
 pub mod folder;
+mod folder_deletes;
 pub mod groups;
 pub mod ids;
 pub mod message;

@@ -85,6 +85,7 @@ pub fn configure(
         strings,
         property_tags: req.property_tags.clone(),
         restriction,
+        expired: contents && profile.idset_expired,
     })
 }
 

@@ -20,6 +20,7 @@ pub mod conflict;
 mod copy;
 mod destination;
 pub mod profile;
+pub mod public;
 mod read;
 mod recipients;
 mod setup;
@@ -122,6 +123,9 @@ pub struct Session {
     check_invariants: bool,
     checked: usize,
     violations: Vec<crate::ics::invariants::Violation>,
+    /// Public folders: the store this session hands public logons to, or
+    /// this session's being one ([`public`]).
+    public: Option<public::PublicRole>,
 }
 
 impl std::fmt::Debug for Session {
@@ -180,6 +184,7 @@ impl Session {
             check_invariants: false,
             checked: 0,
             violations: Vec::new(),
+            public: None,
         }
     }
 
@@ -212,6 +217,7 @@ impl Session {
 
     /// The behaviour profile.
     pub fn set_profile(&mut self, p: Profile) {
+        self.public_profile(&p);
         self.profile = p;
     }
 
@@ -272,6 +278,7 @@ impl Session {
             self.released.insert(h);
         }
         self.lost_conns.remove(&conn);
+        self.disconnect_public(conn);
     }
 
     /// [`Session::execute_at`] with the time unchanged.
@@ -292,6 +299,9 @@ impl Session {
         request: &[u8],
         now_ms: u64,
     ) -> Result<Vec<u8>, SessionError> {
+        if let Some(r) = self.route_public(conn, request, now_ms) {
+            return r;
+        }
         if self.lost_conns.contains(&conn) {
             return Err(SessionError::ConnectionLost);
         }
@@ -438,6 +448,8 @@ impl Session {
                         gwart_time: 0,
                         store_state: 0,
                     })
+                } else if let Some(public) = self.public_logon(r, handles) {
+                    public
                 } else {
                     LogonResult::Failure(ErrorCode::NotSupported)
                 };

@@ -25,6 +25,10 @@ pub struct Profile {
     /// and CopyProperties is supported (R-033, <34>) instead of refused
     /// (Exchange 2010+: CopyTo 0x80070057, CopyProperties 0x80040FFF).
     pub copy_move_supported: bool,
+    /// Exchange 2007/2010 behaviour: expired public-folder messages are
+    /// reported in MetaTagIdsetExpired; the default (2013+)
+    /// reports them in MetaTagIdsetDeleted.
+    pub idset_expired: bool,
 }
 
 impl Profile {
@@ -43,6 +47,7 @@ impl Profile {
             accept_unknown_send_options: true,
             no_hard_delete_import: true,
             copy_move_supported: true,
+            idset_expired: true,
             ..Profile::default()
         }
     }

@@ -148,6 +148,7 @@ pub fn element_bytes(mb: &Mailbox, kind: SyncKind, e: Element) -> Result<Vec<u8>
         Element::Deletions {
             deleted,
             no_longer_in_scope,
+            expired,
         } => {
             write_marker(&mut w.out, Marker::IncrSyncDel);
             if !deleted.is_empty() {
@@ -163,6 +164,12 @@ pub fn element_bytes(mb: &Mailbox, kind: SyncKind, e: Element) -> Result<Vec<u8>
                         ics_tags::META_TAG_IDSET_NO_LONGER_IN_SCOPE,
                         no_longer_in_scope.encode_replid(),
                     ),
+                )?;
+            }
+            if !expired.is_empty() {
+                write_prop(
+                    &mut w.out,
+                    &binary(ics_tags::META_TAG_IDSET_EXPIRED, expired.encode_replid()),
                 )?;
             }
         }

@@ -577,12 +577,16 @@ impl Session {
                         .add_midset_deleted(folder, &[(id, id)])
                         .map_err(|_| ErrorCode::GeneralFailure)?,
                 }
-            } else if self.mb.folder(Fid(id)).is_some()
-                && self.mb.is_ancestor_or_self(folder, Fid(id))
-                && Fid(id) != folder
-            {
+            } else if self.mb.folder(Fid(id)).is_some() {
+                if self.mb.is_ancestor_or_self(folder, Fid(id)) && Fid(id) != folder {
+                    self.mb
+                        .delete_folder(Fid(id), kind)
+                        .map_err(|_| ErrorCode::GeneralFailure)?;
+                }
+            } else {
+                // R-224 already deleted: ignore; R-161 never existed: record.
                 self.mb
-                    .delete_folder(Fid(id), kind)
+                    .record_folder_deleted(Fid(id), kind)
                     .map_err(|_| ErrorCode::GeneralFailure)?;
             }
         }

@@ -35,8 +35,9 @@ impl<O: IcsOps + Send> Client<O> {
     pub async fn upload_hierarchy(&mut self, fid: u64) -> Result<UploadReport, SyncError> {
         let scope = Scope::hierarchy(fid);
         let pending = self.replica.pending_folders(fid)?;
+        let deletes = self.replica.pending_folder_deletes(fid)?;
         let mut up = UploadReport::default();
-        if pending.is_empty() {
+        if pending.is_empty() && deletes.is_empty() {
             return Ok(up);
         }
         let folder = self.ops.open_folder(fid).await?;
@@ -48,7 +49,7 @@ impl<O: IcsOps + Send> Client<O> {
             }
         };
         let r = self
-            .upload_hierarchy_in(coll, &scope, &pending, &mut up)
+            .upload_hierarchy_in(coll, &scope, &pending, &deletes, &mut up)
             .await;
         let rel1 = self.ops.release(coll).await;
         let rel2 = self.ops.release(folder).await;
@@ -63,6 +64,7 @@ impl<O: IcsOps + Send> Client<O> {
         coll: Obj,
         scope: &Scope,
         pending: &[crate::replica::PendingFolder],
+        deletes: &crate::replica::PendingFolderDeletes,
         up: &mut UploadReport,
     ) -> Result<(), SyncError> {
         let mut report = super::SyncReport::default();
@@ -87,7 +89,11 @@ impl<O: IcsOps + Send> Client<O> {
                 display_name: f.display_name.clone(),
                 props: f.props.clone(),
             };
-            match self.ops.import_hierarchy_change(coll, &change).await? {
+            let mut outcome = self.ops.import_hierarchy_change(coll, &change).await?;
+            if outcome == ImportOutcome::Failed(SYNC_NO_PARENT) && !f.parent_source_key.is_empty() {
+                outcome = self.import_with_ancestors(coll, scope, f, up).await?;
+            }
+            match outcome {
                 ImportOutcome::Imported => {
                     up.imported += 1;
                     let fid = self.fid_of(&f.source_key);
@@ -124,6 +130,7 @@ impl<O: IcsOps + Send> Client<O> {
                 }
             }
         }
+        self.upload_folder_deletes(coll, scope, deletes, up).await?;
         self.store_collector_state(coll, scope, &mut report).await
     }
 
@@ -171,7 +178,7 @@ impl<O: IcsOps + Send> Client<O> {
     }
 
     /// The FID (PtypInteger64 value) of a GID source key, if its REPLGUID is mapped.
-    fn fid_of(&self, sk: &[u8]) -> Option<u64> {
+    pub(super) fn fid_of(&self, sk: &[u8]) -> Option<u64> {
         let g = Gid::decode(sk).ok()?;
         let replid = self.map.id(g.replguid)?;
         Some(Fid::new(replid, g.globcnt).to_u64_le())

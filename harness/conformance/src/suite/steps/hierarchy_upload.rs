@@ -54,13 +54,13 @@ pub(super) fn now() -> u64 {
 }
 
 /// The source key of a named folder (the GID of its FID).
-fn folder_key(h: &Harness, name: &str) -> Result<Vec<u8>, String> {
+pub(super) fn folder_key(h: &Harness, name: &str) -> Result<Vec<u8>, String> {
     Ok(source_key(h.replguid, h.folder(name)?.0.globcnt))
 }
 
 /// How the replica knows a named folder: by source key once it has one (downloaded or created
 /// locally), else by FID (a scope folder).
-fn folder_ref(h: &Harness, name: &str) -> Result<(u64, Vec<u8>, bool), String> {
+pub(super) fn folder_ref(h: &Harness, name: &str) -> Result<(u64, Vec<u8>, bool), String> {
     let fid = h.folder(name)?.to_u64_le();
     let sk = folder_key(h, name)?;
     let by_sk = h
@@ -72,7 +72,7 @@ fn folder_ref(h: &Harness, name: &str) -> Result<(u64, Vec<u8>, bool), String> {
     Ok((fid, sk, by_sk))
 }
 
-fn as_ref(r: &(u64, Vec<u8>, bool)) -> FolderRef<'_> {
+pub(super) fn as_ref(r: &(u64, Vec<u8>, bool)) -> FolderRef<'_> {
     if r.2 {
         FolderRef::SourceKey(&r.1)
     } else {
@@ -254,7 +254,10 @@ async fn upload_hierarchy(w: &mut SuiteWorld, a: Args) -> Res {
 }
 
 /// The requests and responses of the ROPs named `rop` since the first upload.
-fn since_upload(h: &Harness, rop: &str) -> Result<Vec<(RopRequest, Option<RopResponse>)>, String> {
+pub(super) fn since_upload(
+    h: &Harness,
+    rop: &str,
+) -> Result<Vec<(RopRequest, Option<RopResponse>)>, String> {
     let from = h
         .uploads
         .first()

@@ -9,6 +9,7 @@ mod attachments;
 mod client;
 mod conflicts;
 mod download;
+mod folder_deletes;
 mod hierarchy;
 mod hierarchy_upload;
 mod imports;
@@ -18,6 +19,7 @@ mod more;
 mod parse;
 mod persistence;
 mod probes;
+mod public_folders;
 mod read_state;
 mod reserved_ids;
 mod setup;
@@ -76,6 +78,8 @@ pub(crate) use steps;
 static STEPS: LazyLock<Vec<(Regex, Handler)>> = LazyLock::new(|| {
     let mut all = Vec::new();
     all.extend(hierarchy_upload::steps());
+    all.extend(folder_deletes::steps());
+    all.extend(public_folders::steps());
     all.extend(message_move::steps());
     // Before `upload`: it owns "the client imports the change of {m} again" (through the engine).
     all.extend(conflicts::steps());
