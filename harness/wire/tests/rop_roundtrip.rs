@@ -6,6 +6,7 @@ use arbitrary::{Arbitrary, Unstructured};
 use ics_wire::fuzz_bodies::rop::{RopRoundTrip, expected_encode_error, rop_roundtrip};
 use ics_wire::rop::attachment::*;
 use ics_wire::rop::common::*;
+use ics_wire::rop::embedded::*;
 use ics_wire::rop::fasttransfer::*;
 use ics_wire::rop::folder::*;
 use ics_wire::rop::idmgmt::*;
@@ -161,6 +162,8 @@ request_roundtrips! {
     req_create_attachment: CreateAttachmentRequest => CreateAttachment,
     req_delete_attachment: DeleteAttachmentRequest => DeleteAttachment,
     req_save_changes_attachment: SaveChangesAttachmentRequest => SaveChangesAttachment,
+    req_get_attachment_table: GetAttachmentTableRequest => GetAttachmentTable,
+    req_open_embedded_message: OpenEmbeddedMessageRequest => OpenEmbeddedMessage,
 }
 
 response_roundtrips! {
@@ -214,6 +217,8 @@ response_roundtrips! {
     resp_create_attachment: CreateAttachmentResponse => CreateAttachment,
     resp_delete_attachment: InputHandleResponse => DeleteAttachment,
     resp_save_changes_attachment: SaveChangesAttachmentResponse => SaveChangesAttachment,
+    resp_get_attachment_table: OutputHandleResponse => GetAttachmentTable,
+    resp_open_embedded_message: OpenEmbeddedMessageResponse => OpenEmbeddedMessage,
     resp_backoff: BackoffResponse => Backoff,
     resp_buffer_too_small: BufferTooSmallResponse => BufferTooSmall,
 }

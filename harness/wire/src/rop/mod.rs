@@ -17,6 +17,7 @@ pub mod attachment;
 pub mod buffer;
 pub mod codes;
 pub mod common;
+pub mod embedded;
 pub mod error;
 pub mod fasttransfer;
 pub mod flags;

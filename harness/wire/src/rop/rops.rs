@@ -6,6 +6,7 @@ use crate::cursor::{Reader, WriteLe};
 use super::attachment::*;
 use super::buffer::RequestContext;
 use super::common::{InputHandleResponse, OutputHandleResponse, ResponseHint};
+use super::embedded::*;
 use super::error::{DecodeResult, EncodeResult, RopError};
 use super::fasttransfer::*;
 use super::folder::*;
@@ -148,6 +149,8 @@ rops! {
         CreateAttachment(CreateAttachmentRequest => CreateAttachmentResponse) = ROP_CREATE_ATTACHMENT,
         DeleteAttachment(DeleteAttachmentRequest => InputHandleResponse) = ROP_DELETE_ATTACHMENT,
         SaveChangesAttachment(SaveChangesAttachmentRequest => SaveChangesAttachmentResponse) = ROP_SAVE_CHANGES_ATTACHMENT,
+        GetAttachmentTable(GetAttachmentTableRequest => OutputHandleResponse) = ROP_GET_ATTACHMENT_TABLE,
+        OpenEmbeddedMessage(OpenEmbeddedMessageRequest => OpenEmbeddedMessageResponse) = ROP_OPEN_EMBEDDED_MESSAGE,
         FastTransferSourceCopyTo(FastTransferSourceCopyToRequest => OutputHandleResponse) = ROP_FAST_TRANSFER_SOURCE_COPY_TO,
         FastTransferSourceCopyProperties(FastTransferSourceCopyPropertiesRequest => OutputHandleResponse) = ROP_FAST_TRANSFER_SOURCE_COPY_PROPERTIES,
         FastTransferSourceCopyMessages(FastTransferSourceCopyMessagesRequest => OutputHandleResponse) = ROP_FAST_TRANSFER_SOURCE_COPY_MESSAGES,
@@ -224,6 +227,8 @@ impl RopRequest {
             Q::CreateMessage(x) => x.output_handle_index,
             Q::OpenAttachment(x) => x.output_handle_index,
             Q::CreateAttachment(x) => x.output_handle_index,
+            Q::GetAttachmentTable(x) => x.output_handle_index,
+            Q::OpenEmbeddedMessage(x) => x.output_handle_index,
             _ => return None,
         })
     }
