@@ -1,7 +1,8 @@
 //! Message subobjects over the wire ([MS-OXCMSG] 2.2.3.4–2.2.3.6,
 //! 2.2.3.12–2.2.3.15, 3.2.5): the Attachment object (RopCreateAttachment,
 //! RopOpenAttachment, RopSaveChangesAttachment, RopDeleteAttachment;
-//! RopSetProperties / RopDeleteProperties on it) and the dispatch of the
+//! RopSetProperties / RopDeleteProperties on it), the dispatch of
+//! RopGetAttachmentTable and RopOpenEmbeddedMessage ([`super::embedded`]) and of the
 //! recipient ROPs (RopModifyRecipients, RopReadRecipients,
 //! RopRemoveAllRecipients; their work is in [`super::recipients`]).
 //!
@@ -120,6 +121,8 @@ impl Session {
                 });
                 RopResponse::DeleteAttachment(input(r.input_handle_index, rv.err()))
             }
+            Q::GetAttachmentTable(r) => self.get_attachment_table(handles, r),
+            Q::OpenEmbeddedMessage(r) => self.open_embedded_message(handles, r),
             Q::ModifyRecipients(r) => {
                 let rv = self.modify_recipients(handles, r);
                 RopResponse::ModifyRecipients(input(r.input_handle_index, rv.err()))

@@ -19,6 +19,7 @@ pub mod config;
 pub mod conflict;
 mod copy;
 mod destination;
+mod embedded;
 pub mod profile;
 pub mod public;
 mod read;
@@ -92,6 +93,7 @@ enum Object {
     Collector(Box<upload::CollectorCtx>),
     Message(Box<setup::MessageCtx>),
     Attachment(Box<attach::AttachmentCtx>),
+    Embedded(Box<embedded::EmbeddedCtx>),
     Destination(Box<destination::DestinationCtx>),
     Table(Box<read::TableCtx>),
 }

@@ -1,5 +1,6 @@
 //! Reading properties and tables ([MS-OXCPRPT] 2.2.2, 2.2.4; [MS-OXCTABL]
-//! 2.2.2): RopGetPropertiesSpecific, RopGetPropertiesAll, RopGetContentsTable,
+//! 2.2.2): RopGetPropertiesSpecific, RopGetPropertiesAll (on Folder, Message,
+//! Attachment and embedded Message objects), RopGetContentsTable,
 //! RopGetHierarchyTable, RopSetColumns, RopQueryRows; and RopMoveCopyMessages
 //! ([MS-OXCFOLD] 2.2.1.6). Computed properties (ids, SourceKey, ChangeKey,
 //! PCL, CN, flags, size, times, EntryID) are added to the stored ones.
@@ -36,8 +37,24 @@ pub struct TableCtx {
     folder: Fid,
     hierarchy: bool,
     fai: bool,
+    /// An attachment table (RopGetAttachmentTable): its rows.
+    attachments: Option<Vec<PropertyBag>>,
     columns: Vec<PropTag>,
     pos: usize,
+}
+
+impl TableCtx {
+    /// An attachment table over these rows ([MS-OXCMSG] 3.2.5.17).
+    pub(super) fn attachments(rows: Vec<PropertyBag>) -> Self {
+        TableCtx {
+            folder: Fid::from_u64_le(0),
+            hierarchy: false,
+            fai: false,
+            attachments: Some(rows),
+            columns: Vec::new(),
+            pos: 0,
+        }
+    }
 }
 
 /// All properties of a message, stored and computed.
@@ -223,11 +240,17 @@ impl Session {
                 None => Ok(m.staged().clone()),
             },
             Some(Object::Logon) => Ok(PropertyBag::new()),
+            Some(Object::Attachment(_) | Object::Embedded(_)) => {
+                self.subobject_props(h).ok_or(ErrorCode::NotSupported)
+            }
             _ => Err(ErrorCode::NotSupported),
         }
     }
 
     fn table_rows(&self, t: &TableCtx) -> Vec<PropertyBag> {
+        if let Some(rows) = &t.attachments {
+            return rows.clone();
+        }
         let Some(f) = self.mb.folder(t.folder) else {
             return Vec::new();
         };
@@ -426,6 +449,7 @@ impl Session {
             folder,
             hierarchy,
             fai,
+            attachments: None,
             columns: Vec::new(),
             pos: 0,
         };
