@@ -31,8 +31,9 @@ Feature: PCL conflict detection and resolution
     And on the server, message m1 is the server's version when the import failed
 
   # [MS-OXCFXICS] 3.1.5.6.2 (R-238, R-239, R-241, R-242), 2.2.1.4.1 (R-245, R-243)
-  # @wip: `the conflict resolve message holds both versions as attachments with PidTagInConflict true` is not written: reading attachments needs RopGetAttachmentTable / RopOpenAttachment / RopOpenEmbeddedMessage, which ics-wire does not decode yet (PidTagInConflict lies in 0x6600-0x67FF, so no download shows it, R-045)
-  @R-238 @R-239 @R-240 @R-241 @R-242 @R-243 @R-244 @R-245 @R-250 @R-237 @wip
+  # The versions are read with RopGetAttachmentTable, RopOpenAttachment and RopOpenEmbeddedMessage
+  # (PidTagInConflict lies in 0x6600-0x67FF, so no download shows it, R-045).
+  @R-238 @R-239 @R-240 @R-241 @R-242 @R-243 @R-244 @R-245 @R-250 @R-237
   Scenario: A conflicting change creates a conflict resolve message with last-writer-wins (MS-OXCFXICS 3.1.5.6.2.1)
     Given on the server, message m1 is modified
     And the client modifies message m1 locally, later than the server change

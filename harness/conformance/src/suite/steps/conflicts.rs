@@ -28,6 +28,7 @@ pub(super) fn steps() -> Vec<(&'static str, super::Handler)> {
         r"^the conflict resolve message has msInConflict set in PidTagMessageStatus$" => resolve_status,
         r"^on the server, message ([mf]\d+) has no attachments with PidTagInConflict$" => no_in_conflict,
         r"^the conflict resolve message has a PCL that includes both versions' PCLs$" => resolve_pcl,
+        r"^the conflict resolve message holds both versions as attachments with PidTagInConflict true$" => resolve_versions,
     ]
 }
 
@@ -342,4 +343,47 @@ async fn no_in_conflict(w: &mut SuiteWorld, a: Args) -> Res {
         ));
     }
     Ok(())
+}
+
+/// The versions of the last imported message's conflict resolve message, read with
+/// RopGetAttachmentTable, RopOpenAttachment and RopOpenEmbeddedMessage (3.1.5.6.2.1,
+/// R-239): attachments with PidTagInConflict TRUE, each holding an embedded message; one
+/// is the client's version (its local subject), one the server's (the subject
+/// `on the server, message {m} is modified` gave it).
+async fn resolve_versions(w: &mut SuiteWorld, _: Args) -> Res {
+    let h = w.harness().await?;
+    let m = last_imported(h)?;
+    let attachments = h.server_attachments(&m)?;
+    let mut subjects = Vec::new();
+    for a in &attachments {
+        let flagged = matches!(
+            prop_of(&a.props, PID_TAG_IN_CONFLICT.id()),
+            Some(PropValue::Boolean(true))
+        );
+        if !flagged {
+            continue;
+        }
+        let inner = a.embedded.as_ref().ok_or_else(|| {
+            format!(
+                "attachment {} of {m} has PidTagInConflict but holds no embedded message",
+                a.number
+            )
+        })?;
+        subjects.push(match prop_of(inner, tags::PID_TAG_SUBJECT.id()) {
+            Some(PropValue::Unicode(u)) => u.to_string_lossy(),
+            Some(PropValue::String8(b)) => String::from_utf8_lossy(b).into_owned(),
+            other => format!("{other:?}"),
+        });
+    }
+    let want = [local_subject(&m), format!("modified subject of {m}")];
+    let missing: Vec<&String> = want.iter().filter(|s| !subjects.contains(s)).collect();
+    if missing.is_empty() {
+        Ok(())
+    } else {
+        Err(format!(
+            "{m}: the attachments with PidTagInConflict TRUE hold the versions {subjects:?} \
+             ({} attachments in all); missing {missing:?}",
+            attachments.len()
+        ))
+    }
 }
