@@ -17,6 +17,9 @@
 //! stored message already is a conflict resolve message, its versions are
 //! carried over, so all conflicting versions are considered (3.1.5.6.2.1).
 //!
+//! On a public store, a stored conflict resolve message also notifies the
+//! folder's owner ([`super::notify`], 3.1.5.6.3.1, R-247).
+//!
 //! Conflict resolve messages are not synchronized as such (3.1.5.6.2.1): a
 //! download (and a FastTransfer copy) sends the winning version, i.e. the
 //! resolve message without its version attachments and without msInConflict,
@@ -221,6 +224,8 @@ impl Session {
         };
         let content = resolve_content(winner, versions);
         self.mb
-            .replace_message(plan.mid, content, Some(plan.result))
+            .replace_message(plan.mid, content, Some(plan.result))?;
+        self.notify_conflict(plan.mid); // R-247, public folders only
+        Ok(())
     }
 }

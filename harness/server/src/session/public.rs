@@ -58,6 +58,8 @@ pub(super) enum PublicRole {
     Store {
         /// PerUserGuid of the logon response.
         per_user_guid: Guid,
+        /// Conflict notification messages for the owner ([`super::notify`]).
+        notifications: Vec<crate::mailbox::MessageContent>,
     },
 }
 
@@ -104,6 +106,7 @@ impl Session {
         s.next_handle = PUBLIC_HANDLE_BASE;
         s.public = Some(PublicRole::Store {
             per_user_guid: s.mb.identity().mailbox_guid,
+            notifications: Vec::new(),
         });
         Ok(s)
     }
@@ -169,7 +172,29 @@ impl Session {
         if !is_public_request(request) {
             return None;
         }
-        Some(store.execute_on(conn, request, now_ms))
+        let out = store.execute_on(conn, request, now_ms);
+        self.deliver_conflict_notifications();
+        Some(out)
+    }
+
+    /// Whether this session is a public store.
+    pub(super) fn is_public_store(&self) -> bool {
+        matches!(self.public, Some(PublicRole::Store { .. }))
+    }
+
+    /// Queues a conflict notification message of a public store.
+    pub(super) fn queue_notification(&mut self, n: crate::mailbox::MessageContent) {
+        if let Some(PublicRole::Store { notifications, .. }) = &mut self.public {
+            notifications.push(n);
+        }
+    }
+
+    /// The queued conflict notification messages, taken.
+    pub(super) fn take_notifications(&mut self) -> Vec<crate::mailbox::MessageContent> {
+        match &mut self.public {
+            Some(PublicRole::Store { notifications, .. }) => std::mem::take(notifications),
+            _ => Vec::new(),
+        }
     }
 
     /// A closed connection's objects in the public store go too.
@@ -186,7 +211,7 @@ impl Session {
         r: &LogonRequest,
         handles: &mut [u32],
     ) -> Option<LogonResult> {
-        let Some(PublicRole::Store { per_user_guid }) = &self.public else {
+        let Some(PublicRole::Store { per_user_guid, .. }) = &self.public else {
             return None;
         };
         let per_user_guid = *per_user_guid;
