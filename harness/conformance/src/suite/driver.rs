@@ -39,6 +39,7 @@ use crate::target::Trace;
 
 pub mod attach;
 pub mod attachments_read;
+pub mod owner_inbox;
 
 /// The client's ROP layer over the traced connection.
 mod public;

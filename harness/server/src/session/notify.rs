@@ -2,7 +2,8 @@
 //! public store keeps a conflict resolve message, it notifies the owner of
 //! the public folder with an IPM.Conflict.Message holding PidTagSenderName
 //! (the folder's name), PidTagOriginalSubject (the message's subject) and
-//! PidTagConflictEntryId (the EntryID of the conflict resolve message),
+//! PidTagConflictEntryId (the EntryID of the conflict resolve message, as its
+//! PidTagEntryId reads),
 //! unless the folder's PidTagResolveMethod has RESOLVE_NO_CONFLICT_NOTIFICATION.
 //!
 //! The reference server has one user, who owns the public folders: the
@@ -29,9 +30,6 @@ pub const CONFLICT_MESSAGE_CLASS: &str = "IPM.Conflict.Message";
 /// RESOLVE_NO_CONFLICT_NOTIFICATION of PidTagResolveMethod ([MS-OXCFXICS]
 /// 2.2.1.4.1), tested as a flag, as 3.1.5.6.3.1 speaks of it.
 pub const RESOLVE_NO_CONFLICT_NOTIFICATION: i32 = 0x2;
-/// eitLTPublicMessage, the MessageType of a public-folder message EntryID
-/// ([MS-OXCDATA] 2.2.4.2).
-const EIT_LT_PUBLIC_MESSAGE: u16 = 0x0009;
 
 impl Session {
     /// On a public store, after conflict resolve message `mid` was stored:
@@ -63,9 +61,10 @@ impl Session {
             .message(mid)
             .and_then(|m| m.content.props.get(tags::PID_TAG_SUBJECT).cloned())
             .unwrap_or_else(|| PropValue::unicode(""));
-        let mut entry_id = super::copy::message_entry_id(&self.mb, folder, mid);
-        // Flags (4), ProviderUID (16), then MessageType.
-        entry_id[20..22].copy_from_slice(&EIT_LT_PUBLIC_MESSAGE.to_le_bytes());
+        // The EntryID this store gives the message as PidTagEntryId. Known
+        // gap: it has the private MessageType (eitLTPrivateMessage), where
+        // [MS-OXCDATA] 2.2.4.2 has eitLTPublicMessage for public folders.
+        let entry_id = super::copy::message_entry_id(&self.mb, folder, mid);
         let mut props = PropertyBag::new();
         props.set(
             tags::PID_TAG_MESSAGE_CLASS,

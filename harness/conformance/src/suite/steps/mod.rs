@@ -7,6 +7,7 @@
 
 mod attachments;
 mod client;
+mod conflict_notification;
 mod conflicts;
 mod download;
 mod folder_deletes;
@@ -80,6 +81,7 @@ static STEPS: LazyLock<Vec<(Regex, Handler)>> = LazyLock::new(|| {
     all.extend(hierarchy_upload::steps());
     all.extend(folder_deletes::steps());
     all.extend(public_folders::steps());
+    all.extend(conflict_notification::steps());
     all.extend(message_move::steps());
     // Before `upload`: it owns "the client imports the change of {m} again" (through the engine).
     all.extend(conflicts::steps());
