@@ -38,6 +38,7 @@ use crate::remote::{self, Conn, TargetHandle};
 use crate::target::Trace;
 
 pub mod attach;
+pub mod rawrop;
 
 /// The client's ROP layer over the traced connection.
 mod public;

@@ -8,8 +8,10 @@
 mod attachments;
 mod client;
 mod conflicts;
+mod destination;
 mod download;
 mod folder_deletes;
+mod framing;
 mod hierarchy;
 mod hierarchy_upload;
 mod imports;
@@ -77,6 +79,8 @@ pub(crate) use steps;
 
 static STEPS: LazyLock<Vec<(Regex, Handler)>> = LazyLock::new(|| {
     let mut all = Vec::new();
+    all.extend(framing::steps());
+    all.extend(destination::steps());
     all.extend(hierarchy_upload::steps());
     all.extend(folder_deletes::steps());
     all.extend(public_folders::steps());
