@@ -1,5 +1,5 @@
 # Spec: [MS-OXCROPS] 2.2.1, 2.2.2, 3.2.4.3, 3.2.5.1, 3.2.5.2, 3.2.5.3, 3.2.5.4, 2.2.15.1.
-# Digest: server-rules.md group A (R-001, R-003 .. R-009, R-011), group Y rows "Invalid InputHandleIndex"
+# Digest: server-rules.md group A (R-001, R-003 .. R-011), group Y rows "Invalid InputHandleIndex"
 # and "RopRelease of a context then reuse". Raw request buffers on the client's connection.
 Feature: ROP framing and handle processing
 
@@ -87,6 +87,13 @@ Feature: ROP framing and handle processing
   Scenario: Responses that do not fit end with RopBufferTooSmall and the unprocessed requests (MS-OXCROPS 3.2.4.3)
     When the client sends 40 RopGetPropertiesSpecific of PidTagDisplayName on folder Sync in one request buffer with an output buffer of 600 bytes
     Then the responses end with RopBufferTooSmall whose RequestBuffers hold exactly the unprocessed requests
+
+  # [MS-OXCROPS] 3.2.4.3 and Appendix <22> (R-010, SHOULD): the RPC fails with 0x0000047D; Exchange 2007 fails the
+  # ROP with 0x0000047D; Exchange 2010 SP2 RU3+ answers ecBufferTooSmall for the first-and-only ROP
+  @R-010
+  Scenario: A single response that cannot fit the output buffer fails with ecBufferTooSmall (MS-OXCROPS 3.2.4.3)
+    When the client sends 1 RopGetPropertiesSpecific of PidTagDisplayName on folder Sync in one request buffer with an output buffer of 16 bytes
+    Then the last ROP fails with 0x0000047D, or the RPC fails with 0x0000047D, or was answered with RopBufferTooSmall
 
   # [MS-OXCROPS] 2.2.2 (R-011, SHOULD <3>)
   @R-011
