@@ -68,6 +68,15 @@ Feature: FastTransfer upload with RopFastTransferDestinationConfigure and RopFas
     Then the server folder B holds 1 message
     And the server folder B holds a copy of m1 with the same PidTagSubject, PidTagBody, PidTagImportance
 
+  # [MS-OXCFXICS] 3.2.5.8.2.1 (R-065): an open Message object takes the stream; the server keeps the old version
+  @R-065
+  Scenario: An existing message keeps its properties until the upload into it is saved (MS-OXCFXICS 3.2.5.8.2.1)
+    Given on the server, property PidTagSubject of message m2 is set to "unsaved"
+    When the client uploads the CopyTo stream of m1 into message m2 with SourceOperation CopyTo without saving it
+    Then on the server, message m2 has property PidTagSubject "unsaved"
+    When the client saves the uploaded message
+    Then the server folder Sync holds a copy of m1 with the same PidTagSubject, PidTagBody
+
   # [MS-OXCFXICS] 3.3.4.1, 3.3.4.2 (R-021), 2.2.3.1.2.1.1 (R-063), 2.2.3.1.2.2.2 (R-067, <11>, <12>)
   @R-021 @R-063 @R-067
   Scenario: A CopyTo stream uploaded in PutBuffer pieces into a new message makes a copy (MS-OXCFXICS 3.3.4.2)
