@@ -40,6 +40,7 @@ use crate::target::Trace;
 pub mod attach;
 pub mod attachments_read;
 pub mod owner_inbox;
+pub mod rawrop;
 
 /// The client's ROP layer over the traced connection.
 mod public;

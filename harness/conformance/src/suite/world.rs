@@ -38,6 +38,8 @@ pub struct SuiteWorld {
     /// The connection to the target, the client and the scenario's records (made at the
     /// first step that needs them).
     pub harness: Option<Box<Harness>>,
+    /// What the raw ROP probe steps kept (`steps/framing.rs`, `steps/destination.rs`).
+    pub probes: crate::driver::rawrop::ProbeState,
 }
 
 impl SuiteWorld {
@@ -46,6 +48,7 @@ impl SuiteWorld {
             target: current_target(),
             notes: Vec::new(),
             harness: None,
+            probes: Default::default(),
         }
     }
 

@@ -315,6 +315,15 @@ impl Session {
         let mut handles = req.handles.clone();
         let mut rops = Vec::with_capacity(req.rops.len());
         let mut used = 2 + 4 * handles.len();
+        // bytes of the requests from position i on, for the RopBufferTooSmall
+        // (RopId, SizeNeeded, RequestBuffers) that may have to follow a response.
+        let mut rest_len = vec![0usize; req.rops.len() + 1];
+        for (i, r) in req.rops.iter().enumerate().rev() {
+            let mut b = Vec::new();
+            r.encode(&mut b)
+                .map_err(|e| SessionError::Encode(e.to_string()))?;
+            rest_len[i] = rest_len[i + 1] + b.len();
+        }
         for (i, rop) in req.rops.iter().enumerate() {
             if let RopRequest::FastTransferSourceGetBuffer(g) = rop {
                 // a fixed BufferSize that cannot fit stops processing.
@@ -350,14 +359,20 @@ impl Session {
                 let mut b = Vec::new();
                 resp.encode(&mut b)
                     .map_err(|e| SessionError::Encode(e.to_string()))?;
-                // a read-only response that does not fit is
-                // undone and answered with RopBufferTooSmall (or, as the only
-                // ROP, failed with ecBufferTooSmall).
-                if read_only && used + b.len() > self.max_output {
+                // a read-only response that does not fit, with
+                // room for the RopBufferTooSmall the requests after it may need,
+                // is undone and answered with RopBufferTooSmall (or, as the only
+                // ROP whose response cannot fit at all, failed with
+                // ecBufferTooSmall).
+                let reserve = match rest_len[i + 1] {
+                    0 => 0,
+                    n => 3 + n,
+                };
+                if read_only && used + b.len() + reserve > self.max_output {
                     if let (Some((h, pos)), RopRequest::QueryRows(_)) = (saved_pos, rop) {
                         self.set_table_pos(h, pos);
                     }
-                    if rops.is_empty() {
+                    if rops.is_empty() && used + b.len() > self.max_output {
                         rops.push(failure_response(rop, ErrorCode::BufferTooSmall)?);
                         continue;
                     }

@@ -9,8 +9,10 @@ mod attachments;
 mod client;
 mod conflict_notification;
 mod conflicts;
+mod destination;
 mod download;
 mod folder_deletes;
+mod framing;
 mod hierarchy;
 mod hierarchy_upload;
 mod imports;
@@ -78,6 +80,8 @@ pub(crate) use steps;
 
 static STEPS: LazyLock<Vec<(Regex, Handler)>> = LazyLock::new(|| {
     let mut all = Vec::new();
+    all.extend(framing::steps());
+    all.extend(destination::steps());
     all.extend(hierarchy_upload::steps());
     all.extend(folder_deletes::steps());
     all.extend(public_folders::steps());
