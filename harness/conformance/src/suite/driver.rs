@@ -38,6 +38,7 @@ use crate::remote::{self, Conn, TargetHandle};
 use crate::target::Trace;
 
 pub mod attach;
+mod rollback;
 
 /// The client's ROP layer over the traced connection.
 mod public;

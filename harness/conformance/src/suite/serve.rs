@@ -435,13 +435,31 @@ pub struct ControlRequest {
 #[serde(tag = "op", rename_all = "snake_case")]
 pub enum ControlOp {
     Reset,
-    BusyNext { n: u32, backoff_ms: u32 },
-    BusyAt { n: u32, backoff_ms: u32 },
-    Unreadable { mid: u64 },
-    CutAfter { bytes: usize },
-    Profile { name: String },
+    BusyNext {
+        n: u32,
+        backoff_ms: u32,
+    },
+    BusyAt {
+        n: u32,
+        backoff_ms: u32,
+    },
+    Unreadable {
+        mid: u64,
+    },
+    CutAfter {
+        bytes: usize,
+    },
+    Profile {
+        name: String,
+    },
     BusyLog,
-    AfterGetBuffer { request_hex: String },
+    AfterGetBuffer {
+        request_hex: String,
+    },
+    /// `server-rollback`: back the mailbox up now.
+    Backup,
+    /// `server-rollback`: restore the backup.
+    RollBack,
 }
 
 /// One busy answer of the busy log, as the control endpoint reports it.
@@ -584,6 +602,8 @@ impl ControlService {
             ControlOp::AfterGetBuffer { request_hex } => {
                 mailbox.after_first_get_buffer(from_hex(&request_hex)?)
             }
+            ControlOp::Backup => mailbox.backup()?,
+            ControlOp::RollBack => mailbox.roll_back()?,
         }
         Ok(None)
     }

@@ -22,6 +22,8 @@ mod probes;
 mod public_folders;
 mod read_state;
 mod reserved_ids;
+mod rollback;
+mod server_version;
 mod setup;
 mod state;
 mod sync;
@@ -78,6 +80,8 @@ pub(crate) use steps;
 static STEPS: LazyLock<Vec<(Regex, Handler)>> = LazyLock::new(|| {
     let mut all = Vec::new();
     all.extend(hierarchy_upload::steps());
+    all.extend(rollback::steps());
+    all.extend(server_version::steps());
     all.extend(folder_deletes::steps());
     all.extend(public_folders::steps());
     all.extend(message_move::steps());
