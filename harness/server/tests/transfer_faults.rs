@@ -124,6 +124,36 @@ fn malformed_put_buffer_fails_and_save_stores_nothing() {
     );
     assert_eq!(save(&mut c), Err(ErrorCode::InvalidParameter));
     assert_eq!(message_count(&c), before, "no half message stored");
+    // Released, a new upload on the same message starts over and saves.
+    c.call(vec![RopRequest::Release(
+        ics_wire::rop::state::InputHandleRequest {
+            logon_id: 0,
+            input_handle_index: 6,
+        },
+    )]);
+    let r = c.call(vec![RopRequest::FastTransferDestinationConfigure(
+        FastTransferDestinationConfigureRequest {
+            logon_id: 0,
+            input_handle_index: 3,
+            output_handle_index: 6,
+            source_operation: SourceOperation::COPY_TO,
+            copy_flags: DestinationConfigureCopyFlags(0),
+        },
+    )]);
+    assert!(
+        matches!(&r.rops[0], RopResponse::FastTransferDestinationConfigure(x) if x.return_value == ErrorCode::Success)
+    );
+    assert_eq!(put(&mut c, &content_stream()), ErrorCode::Success);
+    let mid = save(&mut c).expect("the new upload saves");
+    assert_eq!(
+        c.s.mailbox()
+            .message(mid)
+            .unwrap()
+            .content
+            .props
+            .get(tags::PID_TAG_SUBJECT),
+        Some(&PropValue::unicode("whole"))
+    );
 }
 
 /// A marker where the messageContent grammar allows none (EndEmbed with no

@@ -206,8 +206,13 @@ impl Session {
             (Object::Folder(_), _) => return Err(ErrorCode::NotImplemented),
             _ => return Err(ErrorCode::NotSupported),
         };
-        let base = match &self.objects[&target] {
-            Object::Message(m) => Some(m.stage()),
+        // A new upload starts over from what is staged now (a failed earlier
+        // one left the base staged): its fault no longer blocks the save.
+        let base = match self.objects.get_mut(&target) {
+            Some(Object::Message(m)) => {
+                m.stream_fault = None;
+                Some(m.stage())
+            }
             _ => None,
         };
         Ok(self.alloc(Object::Destination(Box::new(DestinationCtx {
