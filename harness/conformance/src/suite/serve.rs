@@ -436,30 +436,14 @@ pub struct ControlRequest {
 #[serde(tag = "op", rename_all = "snake_case")]
 pub enum ControlOp {
     Reset,
-    BusyNext {
-        n: u32,
-        backoff_ms: u32,
-    },
-    BusyAt {
-        n: u32,
-        backoff_ms: u32,
-    },
-    Unreadable {
-        mid: u64,
-    },
-    CutAfter {
-        bytes: usize,
-    },
-    Profile {
-        name: String,
-    },
+    BusyNext { n: u32, backoff_ms: u32 },
+    BusyAt { n: u32, backoff_ms: u32 },
+    Unreadable { mid: u64 },
+    CutAfter { bytes: usize },
+    Profile { name: String },
     BusyLog,
-    AfterGetBuffer {
-        request_hex: String,
-    },
-    /// `server-rollback`: back the mailbox up now.
+    AfterGetBuffer { request_hex: String },
     Backup,
-    /// `server-rollback`: restore the backup.
     RollBack,
 }
 
