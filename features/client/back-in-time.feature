@@ -10,9 +10,10 @@ Feature: Back-in-time detection
   Scenario: A server restored from an older backup is detected and the replica is abandoned (MS-OXCFXICS 3.3.5.3)
     Given the client has uploaded its local changes
     And the server is rolled back to its state before the client's last synchronization
+    And the client creates 1 message locally
     When the client synchronizes contents with its saved state, allowing it to be refused
     Then the client abandoned the replica because the server went back in time
-    And the client sent no RopSynchronizationImportMessageChange
+    And the client sent no RopSynchronizationImportMessageChange after the server was rolled back
 
   # [MS-OXCSYNC] 3.1.3.1.1.1 (R-312): a replica restored from a backup. Keeping the copy
   # turns on the counter check that starts each session of the client.

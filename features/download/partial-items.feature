@@ -75,10 +75,9 @@ Feature: Partial item changes and property groups
     Then the partial change for m1 holds the placeholder property 0x00000003 for that group
     And the replica's message m1 equals the server's
 
-  # [MS-OXCSYNC] 1.7 (R-315): no capability detection, the client uses the server version
-  # @wip: the server version comes from the transport (EcDoConnectEx), which the in-process
-  # target does not model, and the harness (not the client engine) builds this configure.
-  @R-315 @R-323 @client-duty @wip
+  # [MS-OXCSYNC] 1.7 (R-315), 3.1.5.3.4 (R-323): no capability detection, the client engine
+  # uses the server version its connection reported (EcDoConnectEx / X-ServerApplication).
+  @R-315 @R-323 @client-duty @needs-server-version
   Scenario: The client asks for partial items only from a server of major version 8 or later (MS-OXCSYNC 1.7)
-    When the client synchronizes contents with its saved state
+    When the client engine synchronizes contents
     Then the client set PartialItem if and only if the server's major version is 8 or later

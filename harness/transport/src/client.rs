@@ -81,6 +81,8 @@ pub struct MapiHttpClient {
     pub(crate) request_counter: u64,
     pub(crate) client_info: String,
     pub(crate) sender: Option<SendRequest<Full<Bytes>>>,
+    /// The last X-ServerApplication header the server sent ([MS-OXCMAPIHTTP] 2.2.3.3.7).
+    pub(crate) server_application: Option<String>,
 }
 
 impl MapiHttpClient {
@@ -138,6 +140,7 @@ impl MapiHttpClient {
             request_counter: 0,
             client_info: format!("{{{}}}:1", random_guid()),
             sender: None,
+            server_application: None,
         })
     }
 
@@ -149,6 +152,13 @@ impl MapiHttpClient {
     /// Replaces the cookies (e.g. to resume a Session Context).
     pub fn set_cookies(&mut self, cookies: Vec<(String, String)>) {
         self.cookies = cookies;
+    }
+
+    /// The server's X-ServerApplication header (e.g. `Exchange/15.02.0000.000`, [MS-OXCMAPIHTTP]
+    /// 2.2.3.3.7), once a response carried one: the server version a client limits itself to
+    /// ([MS-OXCSYNC] 1.7).
+    pub fn server_application(&self) -> Option<&str> {
+        self.server_application.as_deref()
     }
 
     /// Connect: creates the Session Context ([MS-OXCMAPIHTTP] 3.1.5.1). The
@@ -354,6 +364,9 @@ impl MapiHttpClient {
             return Err(TransportError::Unauthorized { challenge });
         }
         let response_code = header("X-ResponseCode");
+        if let Some(v) = header("X-ServerApplication") {
+            self.server_application = Some(v);
+        }
         if status != StatusCode::OK {
             let body = text(resp.into_body()).await;
             return Err(TransportError::Status {

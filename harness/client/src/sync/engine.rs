@@ -496,7 +496,9 @@ impl<O: IcsOps + Send> Client<O> {
                 if o.recover_mode {
                     send |= SEND_RECOVER_MODE;
                 }
-                if o.partial_item {
+                // only from a server of major version 8 or later (unknown: as set).
+                let version = self.ops.server_version();
+                if o.partial_item && version.is_none_or(|v| v.supports_partial_item()) {
                     send |= SEND_PARTIAL_ITEM;
                 }
                 let mut flags = SYNC_UNICODE | SYNC_NO_FOREIGN_IDS;

@@ -214,6 +214,13 @@ pub enum OpError {
 
 /// The operations, one per ROP or fixed ROP sequence.
 pub trait IcsOps {
+    /// The server version the connection reported ([`RopTransport::server_version`]).
+    ///
+    /// [`RopTransport::server_version`]: crate::transport::RopTransport::server_version
+    fn server_version(&self) -> Option<crate::transport::ServerVersion> {
+        None
+    }
+
     /// RopLogon to the user's private mailbox.
     fn logon(&mut self) -> impl Future<Output = Result<LogonInfo, OpError>> + Send;
 

@@ -295,6 +295,10 @@ fn binary(tag: PropTag, b: &[u8]) -> TaggedPropertyValue {
 }
 
 impl<T: RopTransport + Send> IcsOps for RopSession<T> {
+    fn server_version(&self) -> Option<crate::transport::ServerVersion> {
+        self.transport.server_version()
+    }
+
     async fn logon(&mut self) -> Result<LogonInfo, OpError> {
         let (logon_flags, open_flags) = self.logon_flags();
         let req = LogonRequest {

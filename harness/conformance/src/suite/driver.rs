@@ -41,6 +41,7 @@ pub mod attach;
 pub mod attachments_read;
 pub mod owner_inbox;
 pub mod rawrop;
+mod rollback;
 
 /// The client's ROP layer over the traced connection.
 mod public;

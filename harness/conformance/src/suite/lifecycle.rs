@@ -88,6 +88,8 @@ pub struct Lifecycle {
     pub sessions_in: Option<Fid>,
     /// Why the client refused the last synchronization or upload.
     pub refusal: Option<Refusal>,
+    /// The trace position where the server was rolled back (`@needs-server-rollback`).
+    pub rolled_back_at: Option<usize>,
     /// A crash is armed for the next download the client applies.
     pub crash_next: bool,
     /// The client crashed applying a download and was not restarted yet.
@@ -124,6 +126,7 @@ impl Lifecycle {
             copy: None,
             sessions_in: None,
             refusal: None,
+            rolled_back_at: None,
             crash_next: false,
             crashed: false,
             reapplied: Vec::new(),

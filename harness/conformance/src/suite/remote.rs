@@ -13,7 +13,7 @@ use bytes::Bytes;
 use http_body_util::{BodyExt as _, Full};
 use hyper::Request;
 use hyper_util::rt::TokioIo;
-use ics_client::transport::{RopTransport, TransportError};
+use ics_client::transport::{RopTransport, ServerVersion, TransportError};
 use ics_server::session::profile::BusyRecord;
 use ics_transport::{AuthScheme, ClientConfig, MapiHttpClient};
 use ics_wire::Mid;
@@ -154,6 +154,7 @@ impl TargetHandle {
                 client: Arc::default(),
                 trace,
                 max_rop_out: None,
+                server_version: Arc::default(),
             }),
         }
     }
@@ -231,6 +232,20 @@ impl Control for TargetHandle {
             TargetHandle::Remote(_) => {
                 Err("the control endpoint offers no public folders (public-folders)".into())
             }
+        }
+    }
+
+    fn backup(&mut self) -> Result<(), String> {
+        match self {
+            TargetHandle::Reference(r) => r.backup(),
+            TargetHandle::Remote(r) => r.try_control(ControlOp::Backup).map(drop),
+        }
+    }
+
+    fn roll_back(&mut self) -> Result<(), String> {
+        match self {
+            TargetHandle::Reference(r) => r.roll_back(),
+            TargetHandle::Remote(r) => r.try_control(ControlOp::RollBack).map(drop),
         }
     }
 
@@ -372,6 +387,13 @@ impl Conn {
 }
 
 impl RopTransport for Conn {
+    fn server_version(&self) -> Option<ServerVersion> {
+        match self {
+            Conn::InProc(c) => c.server_version(),
+            Conn::Http(c) => *lock(&c.server_version),
+        }
+    }
+
     fn execute(
         &mut self,
         request: Vec<u8>,
@@ -407,6 +429,9 @@ pub struct HttpConn {
     trace: Option<Trace>,
     /// MaxRopOut of this connection's Execute requests, when the scenario sets one.
     max_rop_out: Option<u32>,
+    /// The version in the server's X-ServerApplication header, once a response carried a
+    /// well-formed one ([MS-OXCMAPIHTTP] 2.2.3.3.7).
+    server_version: Arc<Mutex<Option<ServerVersion>>>,
 }
 
 impl std::fmt::Debug for HttpConn {
@@ -456,7 +481,12 @@ impl HttpConn {
                 auxiliary_buffer: Vec::new(),
             };
             match c.connect(&connect).await.map_err(to_rop_error)? {
-                ConnectResponse::Success(_) => *slot = Some(c),
+                ConnectResponse::Success(_) => {
+                    *lock(&self.server_version) = c
+                        .server_application()
+                        .and_then(|v| ServerVersion::from_server_application(v).ok());
+                    *slot = Some(c)
+                }
                 ConnectResponse::Failure(f) => {
                     return Err(TransportError::Other(format!(
                         "Connect failed: StatusCode {:#x}",

@@ -9,7 +9,8 @@
 //! `reset` (a fresh mailbox; the user's Session Contexts end), `busy_next {n, backoff_ms}`,
 //! `busy_at {n, backoff_ms}`, `unreadable {mid}` (the MID as its little-endian u64),
 //! `cut_after {bytes}`, `profile {name}`, `busy_log` (answers `busy_log: [{answered_at,
-//! backoff, retry_at}]`), `after_get_buffer {request_hex}`.
+//! backoff, retry_at}]`), `after_get_buffer {request_hex}`, `backup` (a copy of the mailbox) and
+//! `roll_back` (the mailbox restored from it: a server restored from an older backup).
 
 use std::collections::HashMap;
 use std::convert::Infallible;
@@ -442,6 +443,8 @@ pub enum ControlOp {
     Profile { name: String },
     BusyLog,
     AfterGetBuffer { request_hex: String },
+    Backup,
+    RollBack,
 }
 
 /// One busy answer of the busy log, as the control endpoint reports it.
@@ -584,6 +587,8 @@ impl ControlService {
             ControlOp::AfterGetBuffer { request_hex } => {
                 mailbox.after_first_get_buffer(from_hex(&request_hex)?)
             }
+            ControlOp::Backup => mailbox.backup()?,
+            ControlOp::RollBack => mailbox.roll_back()?,
         }
         Ok(None)
     }
@@ -627,5 +632,11 @@ mod tests {
             }
         ));
         assert!(serde_json::from_str::<ControlRequest>(r#"{"user":"u1","op":"fly"}"#).is_err());
+        for (json, backup) in [("backup", true), ("roll_back", false)] {
+            let r: ControlRequest =
+                serde_json::from_str(&format!(r#"{{"user":"u1","op":"{json}"}}"#)).unwrap();
+            assert_eq!(matches!(r.op, ControlOp::Backup), backup);
+            assert_eq!(matches!(r.op, ControlOp::RollBack), !backup);
+        }
     }
 }

@@ -12,7 +12,7 @@
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Instant;
 
-use ics_client::transport::{RopTransport, TransportError};
+use ics_client::transport::{RopTransport, ServerVersion, TransportError};
 use ics_server::mailbox::Mailbox;
 use ics_server::session::profile::{BusyRecord, Profile};
 use ics_server::session::{Session, SessionError};
@@ -56,6 +56,8 @@ struct Arming {
 pub struct Reference {
     session: Arc<Mutex<Session>>,
     arming: Arc<Mutex<Arming>>,
+    /// The backup `@needs-server-rollback` restores.
+    backup: Arc<Mutex<Option<ics_server::mailbox::Snapshot>>>,
     start: Instant,
 }
 
@@ -80,6 +82,7 @@ impl Reference {
                 Profile::default(),
             )))),
             arming: Arc::default(),
+            backup: Arc::default(),
             start: Instant::now(),
         }
     }
@@ -117,6 +120,11 @@ pub trait Control {
     /// `@needs-public-folders`: the server's age policy removes the public-folder message
     /// `mid` as expired ([MS-OXCFXICS] 2.2.1.3.3).
     fn expire(&mut self, mid: Mid) -> Result<(), String>;
+    /// `@needs-server-rollback`: backs the mailbox up now (replacing an earlier backup).
+    fn backup(&mut self) -> Result<(), String>;
+    /// `@needs-server-rollback`: restores the backup, as a server restored from an older
+    /// backup is ([MS-OXCFXICS] 3.3.5.3): objects, change numbers and ID counters go back.
+    fn roll_back(&mut self) -> Result<(), String>;
 }
 
 impl Control for Reference {
@@ -162,6 +170,20 @@ impl Control for Reference {
         lock(&self.session)
             .expire_public_message(mid)
             .map_err(|e| e.to_string())
+    }
+
+    fn backup(&mut self) -> Result<(), String> {
+        let snapshot = lock(&self.session).mailbox().snapshot();
+        *lock(&self.backup) = Some(snapshot);
+        Ok(())
+    }
+
+    fn roll_back(&mut self) -> Result<(), String> {
+        let snapshot = lock(&self.backup)
+            .clone()
+            .ok_or("no backup of the mailbox was taken")?;
+        lock(&self.session).mailbox_mut().restore(snapshot);
+        Ok(())
     }
 }
 
@@ -237,7 +259,21 @@ impl InProc {
     }
 }
 
+/// The version the reference server reports: the X-ServerApplication `ics-harness serve`
+/// sends (Exchange 2019's major and minor; [MS-OXCSYNC] 1.7, R-315).
+pub const REFERENCE_SERVER_VERSION: ServerVersion = ServerVersion {
+    major: 15,
+    minor: 2,
+    build: 0,
+    revision: 0,
+};
+
 impl RopTransport for InProc {
+    /// In process there is no EcDoConnectEx: the reference server's version stands for it.
+    fn server_version(&self) -> Option<ServerVersion> {
+        Some(REFERENCE_SERVER_VERSION)
+    }
+
     fn execute(
         &mut self,
         request: Vec<u8>,

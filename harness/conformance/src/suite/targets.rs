@@ -11,6 +11,7 @@ pub const KNOWN_CAPABILITIES: &[&str] = &[
     "property-groups",
     "second-mailbox",
     "server-rollback",
+    "server-version",
     "public-folders",
     "permissions",
 ];
@@ -27,7 +28,8 @@ pub fn is_url(name: &str) -> bool {
 }
 
 /// The capabilities a control endpoint (`ics-harness serve --control`) adds to a URL target.
-pub const CONTROL_CAPABILITIES: &[&str] = &["fault-injection", "behaviour-profile"];
+pub const CONTROL_CAPABILITIES: &[&str] =
+    &["fault-injection", "behaviour-profile", "server-rollback"];
 
 /// A target and what it lets the harness control.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -51,14 +53,26 @@ impl Target {
     /// reported.
     pub fn resolve(name: &str, capabilities: Option<&str>) -> Result<Self, TargetError> {
         let own: &[&str] = match name {
-            // Issue 5: the reference server offers a fault-injection control API and
-            // behaviour profiles beside the ROPs.
-            REFERENCE => &["fault-injection", "behaviour-profile", "public-folders"],
+            // Issue 5: the reference server offers a fault-injection control API, behaviour
+            // profiles and mailbox backups (server rollback) beside the ROPs.
+            REFERENCE => &[
+                "fault-injection",
+                "behaviour-profile",
+                "public-folders",
+                "server-rollback",
+                "server-version",
+            ],
             // The same server behind `ics-harness serve`, started in process on 127.0.0.1,
             // with its control endpoint.
-            LOOPBACK => &["fault-injection", "behaviour-profile"],
-            // A MAPI/HTTP server: control only through `--control` (see `with_control`).
-            url if is_url(url) => &[],
+            LOOPBACK => &[
+                "fault-injection",
+                "behaviour-profile",
+                "server-rollback",
+                "server-version",
+            ],
+            // A MAPI/HTTP server: control only through `--control` (see `with_control`); its
+            // version comes with every response (X-ServerApplication, [MS-OXCMAPIHTTP] 2.2.3.3.7).
+            url if is_url(url) => &["server-version"],
             other => return Err(TargetError::Unknown(other.to_owned())),
         };
         let capabilities = match capabilities {
@@ -162,7 +176,8 @@ mod tests {
             Err(TargetError::UnknownCapability("teleport".into()))
         );
         let t = Target::resolve("http://127.0.0.1:8080/mapi/emsmdb/?MailboxId=a", None).unwrap();
-        assert!(t.capabilities.is_empty());
+        assert_eq!(t.capabilities.len(), 1);
+        assert!(t.has("server-version"));
         assert_eq!(t.expectations_name(), "127.0.0.1_8080");
         let t = t.with_control(false);
         assert!(t.has("fault-injection") && t.has("behaviour-profile"));

@@ -16,6 +16,8 @@ pub mod ids;
 pub mod message;
 pub mod named;
 pub mod props;
+mod snapshot;
+pub use snapshot::Snapshot;
 
 use std::collections::HashMap;
 

@@ -25,6 +25,42 @@ pub struct DestinationCtx {
     /// What the target Message object had staged when the context was
     /// configured: every parse of the growing stream applies to it.
     base: Option<super::setup::Stage>,
+    /// Set once the data can no longer become a legal stream: every later
+    /// PutBuffer fails with it.
+    failed: Option<ErrorCode>,
+}
+
+/// The code of a PutBuffer whose data makes the stream malformed, and of
+/// RopSaveChangesMessage on its target ([MS-OXCFXICS] 3.2.5.8.2.2 names
+/// none; 0x80070057 as for other malformed input, server-rules.md group Y).
+pub const MALFORMED_STREAM: ErrorCode = ErrorCode::InvalidParameter;
+
+/// The code of RopSaveChangesMessage while the uploaded stream ends inside
+/// an element (more PutBuffers would be needed to complete it).
+pub const UNFINISHED_STREAM: ErrorCode = ErrorCode::InvalidParameter;
+
+/// How far the bytes uploaded so far got.
+enum Progress {
+    /// A complete stream of the root kind.
+    Complete(Root),
+    /// A legal prefix that ends inside an element: more data may complete it.
+    Unfinished,
+    /// No continuation can make it legal.
+    Malformed,
+}
+
+impl Progress {
+    /// Classifies a parse of the `len` bytes received so far: a lexer
+    /// truncation, or a grammar error at the end of the data, only needs
+    /// more bytes; any other error is at a byte already received.
+    fn of(parsed: Result<Root, ft::ParseError>, len: usize) -> Self {
+        match parsed {
+            Ok(root) => Progress::Complete(root),
+            Err(ft::ParseError::Stream(ft::StreamError::Truncated { .. })) => Progress::Unfinished,
+            Err(ft::ParseError::Grammar { offset, .. }) if offset >= len => Progress::Unfinished,
+            Err(_) => Progress::Malformed,
+        }
+    }
 }
 
 fn values(mb: &mut Mailbox, props: &[ft::FtProp]) -> Vec<TaggedValue> {
@@ -170,8 +206,13 @@ impl Session {
             (Object::Folder(_), _) => return Err(ErrorCode::NotImplemented),
             _ => return Err(ErrorCode::NotSupported),
         };
-        let base = match &self.objects[&target] {
-            Object::Message(m) => Some(m.stage()),
+        // A new upload starts over from what is staged now (a failed earlier
+        // one left the base staged): its fault no longer blocks the save.
+        let base = match self.objects.get_mut(&target) {
+            Some(Object::Message(m)) => {
+                m.stream_fault = None;
+                Some(m.stage())
+            }
             _ => None,
         };
         Ok(self.alloc(Object::Destination(Box::new(DestinationCtx {
@@ -179,9 +220,21 @@ impl Session {
             root,
             data: Vec::new(),
             base,
+            failed: None,
         }))))
     }
 
+    /// RopFastTransferDestinationPutBuffer(Extended) ([MS-OXCFXICS]
+    /// 3.2.5.8.2.2, 3.2.5.8.2.3): appends the data and re-parses the stream.
+    /// A legal prefix of a messageContent is itself one, so each complete
+    /// parse is applied to the base and the last one (the whole stream)
+    /// wins. The spec gives no code for a stream that cannot be completed;
+    /// the PutBuffer whose data makes it malformed fails with
+    /// [`MALFORMED_STREAM`] (ecInvalidParameter, the code group Y of
+    /// server-rules.md expects for malformed input), as does every later
+    /// PutBuffer on the context. While the stream is unfinished or malformed
+    /// the target Message object keeps its base and RopSaveChangesMessage
+    /// fails (R-065: no half message is stored).
     fn put_buffer(
         &mut self,
         r: &FastTransferDestinationPutBufferRequest,
@@ -194,19 +247,48 @@ impl Session {
         let Some(Object::Destination(d)) = self.objects.get_mut(&h) else {
             return Err(ErrorCode::NotSupported);
         };
+        if let Some(e) = d.failed {
+            return Err(e);
+        }
         d.data.extend_from_slice(&r.transfer_data);
-        // A legal prefix of a messageContent is itself one: each complete
-        // parse is applied to the base, the last one (the whole stream) wins.
-        if d.root == RootKind::MessageContent
-            && let Some(base) = d.base.clone()
-            && let Ok(Root::MessageContent(m)) = ft::parse(RootKind::MessageContent, &d.data)
-        {
-            let target = d.target;
-            let content = content_of(&mut self.mb, &m);
-            let (dr, da) = (m.children.del_recipients, m.children.del_attachments);
-            if let Some(Object::Message(msg)) = self.objects.get_mut(&target) {
-                msg.apply_stream(&base, content, dr, da);
+        let progress = Progress::of(ft::parse(d.root, &d.data), d.data.len());
+        if matches!(progress, Progress::Malformed) {
+            d.failed = Some(MALFORMED_STREAM);
+        }
+        let (target, base) = (d.target, d.base.clone());
+        let Some(base) = base else {
+            // A messageList is applied on release, all or nothing.
+            return match progress {
+                Progress::Malformed => Err(MALFORMED_STREAM),
+                _ => Ok(()),
+            };
+        };
+        let malformed = !matches!(
+            progress,
+            Progress::Unfinished | Progress::Complete(Root::MessageContent(_))
+        );
+        let (content, fault) = match progress {
+            Progress::Complete(Root::MessageContent(m)) => {
+                let content = content_of(&mut self.mb, &m);
+                let dels = (m.children.del_recipients, m.children.del_attachments);
+                (Some((content, dels)), None)
             }
+            Progress::Complete(_) => (None, Some(MALFORMED_STREAM)),
+            Progress::Unfinished => (None, Some(UNFINISHED_STREAM)),
+            Progress::Malformed => (None, Some(MALFORMED_STREAM)),
+        };
+        if let Some(Object::Message(msg)) = self.objects.get_mut(&target) {
+            match content {
+                Some((c, (dr, da))) => msg.apply_stream(&base, c, dr, da),
+                None => msg.apply_stream(&base, MessageContent::default(), false, false),
+            }
+            msg.stream_fault = fault;
+        }
+        if malformed {
+            if let Some(Object::Destination(d)) = self.objects.get_mut(&h) {
+                d.failed = Some(MALFORMED_STREAM);
+            }
+            return Err(MALFORMED_STREAM);
         }
         Ok(())
     }

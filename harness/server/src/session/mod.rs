@@ -326,19 +326,23 @@ impl Session {
         }
         for (i, rop) in req.rops.iter().enumerate() {
             if let RopRequest::FastTransferSourceGetBuffer(g) = rop {
-                // a fixed BufferSize that cannot fit stops processing.
+                // a fixed BufferSize that cannot fit stops processing;
+                // so does 0xBABE without room for the smallest portion.
                 let overhead = 16;
-                if g.buffer_size != BUFFER_SIZE_SENTINEL
-                    && used + overhead + g.buffer_size as usize > self.max_output
-                {
+                let room = stream::room_needed(g.buffer_size);
+                if used + overhead + room > self.max_output {
+                    if g.buffer_size == BUFFER_SIZE_SENTINEL && rops.is_empty() {
+                        // even an empty output buffer is too small.
+                        rops.push(failure_response(rop, ErrorCode::BufferTooSmall)?);
+                        continue;
+                    }
                     let mut rest = Vec::new();
                     for r in &req.rops[i..] {
                         r.encode(&mut rest)
                             .map_err(|e| SessionError::Encode(e.to_string()))?;
                     }
                     rops.push(RopResponse::BufferTooSmall(BufferTooSmallResponse {
-                        size_needed: (g.buffer_size as usize + overhead).min(u16::MAX as usize)
-                            as u16,
+                        size_needed: (room + overhead).min(u16::MAX as usize) as u16,
                         request_buffers: rest,
                     }));
                     break;

@@ -73,6 +73,10 @@ pub struct MessageCtx {
     /// committed by RopSaveChangesAttachment: dropped when the message is
     /// saved ([MS-OXCMSG] 3.2.5.13).
     pub(super) uncommitted: std::collections::BTreeSet<u32>,
+    /// Set while a FastTransfer upload into this object is unfinished or
+    /// malformed: RopSaveChangesMessage fails with it, storing nothing
+    /// (see `destination.rs`).
+    pub(super) stream_fault: Option<ErrorCode>,
 }
 
 /// What a Message object has staged, kept by a FastTransfer destination
@@ -141,6 +145,7 @@ impl MessageCtx {
             replace_attachments: false,
             collector,
             uncommitted: Default::default(),
+            stream_fault: None,
         }
     }
 
@@ -543,6 +548,9 @@ impl Session {
         let Some(Object::Message(ctx)) = self.objects.get_mut(&h) else {
             return Err(ErrorCode::NotSupported);
         };
+        if let Some(fault) = ctx.stream_fault {
+            return Err(fault);
+        }
         let mut content = std::mem::take(&mut ctx.content);
         // Attachments created but never saved with RopSaveChangesAttachment
         // are not part of the message (highest number first, so the lower

@@ -261,6 +261,25 @@ pub enum StreamFailure {
     },
 }
 
+/// The smallest portion that always makes progress: an atom that cannot be
+/// split is at most 16 bytes (a PtypGuid value; [MS-OXCFXICS] 2.2.4.1,
+/// ftstream.md §4.1), and a variable-size value splits anywhere.
+pub const MIN_PORTION: usize = 16;
+
+/// The TransferBuffer room a RopFastTransferSourceGetBuffer needs in the
+/// output buffer before it is processed: BufferSize itself (R-052,
+/// [MS-OXCFXICS] 3.2.5.8.1.5), and for the 0xBABE sentinel, where the server
+/// picks the size, [`MIN_PORTION`], so that a full output buffer is answered
+/// with RopBufferTooSmall ([MS-OXCROPS] 3.2.4.3, R-009) instead of an empty
+/// Partial response that would be repeated for ever.
+pub fn room_needed(buffer_size: u16) -> usize {
+    if buffer_size == ics_wire::rop::fasttransfer::BUFFER_SIZE_SENTINEL {
+        MIN_PORTION
+    } else {
+        usize::from(buffer_size)
+    }
+}
+
 /// An atom kind with its absolute byte range.
 type AbsAtom = (AtomKind, usize, usize);
 
@@ -415,8 +434,10 @@ impl Streamer {
         if let Some((s, e)) = straddler {
             cut = cut.max(self.cut_inside(s, e, limit));
         }
-        if cut == self.pos && self.pos < self.end {
-            let needed = self.bounds.front().map_or(0, |b| b.1 - b.0);
+        // No progress (also with `size` 0 and nothing produced yet): an
+        // empty Partial portion would be asked for again and again.
+        if cut == self.pos && !self.is_done() {
+            let needed = self.bounds.front().map_or(MIN_PORTION, |b| b.1 - b.0);
             return Err(StreamFailure::AtomTooLarge { needed, size });
         }
         let out = self.buf[self.pos - self.buf_start..cut - self.buf_start].to_vec();

@@ -25,6 +25,8 @@ mod probes;
 mod public_folders;
 mod read_state;
 mod reserved_ids;
+mod rollback;
+mod server_version;
 mod setup;
 mod state;
 mod sync;
@@ -83,6 +85,8 @@ static STEPS: LazyLock<Vec<(Regex, Handler)>> = LazyLock::new(|| {
     all.extend(framing::steps());
     all.extend(destination::steps());
     all.extend(hierarchy_upload::steps());
+    all.extend(rollback::steps());
+    all.extend(server_version::steps());
     all.extend(folder_deletes::steps());
     all.extend(public_folders::steps());
     all.extend(conflict_notification::steps());
