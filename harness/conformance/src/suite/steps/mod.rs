@@ -6,25 +6,38 @@
 //! `Err` fails the scenario with its message.
 
 mod attachments;
+mod change_children;
+mod change_props;
 mod client;
+mod client_calls;
+mod client_requests;
 mod conflicts;
 mod download;
+mod error_info;
 mod folder_deletes;
+mod get_buffer;
 mod hierarchy;
 mod hierarchy_upload;
+mod ids_and_states;
 mod imports;
 mod local;
+mod local_replica_ids;
 mod message_move;
-mod more;
 mod parse;
 mod persistence;
 mod probes;
+mod progress;
+mod prop_types;
 mod public_folders;
+mod races;
 mod read_state;
+mod read_state_imports;
 mod reserved_ids;
 mod setup;
 mod state;
+mod state_upload;
 mod sync;
+mod transfer_state;
 mod upload;
 
 use std::future::Future;
@@ -84,7 +97,7 @@ static STEPS: LazyLock<Vec<(Regex, Handler)>> = LazyLock::new(|| {
     // Before `upload`: it owns "the client imports the change of {m} again" (through the engine).
     all.extend(conflicts::steps());
     all.extend(imports::steps());
-    // First: its phrases are more specific than the generic outcome phrases of `more`.
+    // First: its phrases are more specific than the generic outcome phrases after `local`.
     all.extend(upload::steps());
     all.extend(persistence::steps());
     all.extend(attachments::steps());
@@ -94,14 +107,20 @@ static STEPS: LazyLock<Vec<(Regex, Handler)>> = LazyLock::new(|| {
     all.extend(state::steps());
     all.extend(hierarchy::steps());
     all.extend(local::steps());
-    all.extend(more::steps());
-    all.extend(more::steps2());
-    all.extend(more::steps3());
-    all.extend(more::steps4());
-    all.extend(more::steps5());
-    all.extend(more::steps6());
-    all.extend(more::steps7());
-    all.extend(more::steps8());
+    all.extend(progress::steps());
+    all.extend(races::steps());
+    all.extend(client_requests::steps());
+    all.extend(get_buffer::steps());
+    all.extend(prop_types::steps());
+    all.extend(error_info::steps());
+    all.extend(ids_and_states::steps());
+    all.extend(change_props::steps());
+    all.extend(client_calls::steps());
+    all.extend(change_children::steps());
+    all.extend(local_replica_ids::steps());
+    all.extend(state_upload::steps());
+    all.extend(read_state_imports::steps());
+    all.extend(transfer_state::steps());
     all.extend(client::steps());
     all.extend(probes::steps());
     all.extend(read_state::steps());
