@@ -21,6 +21,9 @@ use crate::remote::{self, Conn, TargetHandle};
 use crate::target::Trace;
 
 pub mod attach;
+
+/// The client's ROP layer over the traced connection.
+mod public;
 mod copy;
 mod download;
 mod names;
@@ -30,9 +33,6 @@ mod setup;
 mod setup_messages;
 mod trace;
 mod upload;
-
-/// The client's ROP layer over the traced connection.
-mod public;
 
 pub type Ops = RopSession<Conn>;
 
