@@ -24,6 +24,7 @@ pub mod attach;
 
 /// The client's ROP layer over the traced connection.
 mod public;
+
 mod copy;
 mod download;
 mod names;
