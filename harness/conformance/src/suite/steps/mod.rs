@@ -6,39 +6,41 @@
 //! `Err` fails the scenario with its message.
 
 mod attachments;
-mod change_children;
-mod change_props;
 mod client;
-mod client_calls;
-mod client_requests;
 mod conflicts;
 mod download;
-mod error_info;
 mod folder_deletes;
-mod get_buffer;
 mod hierarchy;
 mod hierarchy_upload;
-mod ids_and_states;
 mod imports;
 mod local;
-mod local_replica_ids;
 mod message_move;
 mod parse;
 mod persistence;
 mod probes;
-mod progress;
-mod prop_types;
 mod public_folders;
-mod races;
 mod read_state;
-mod read_state_imports;
 mod reserved_ids;
 mod setup;
 mod state;
-mod state_upload;
 mod sync;
-mod transfer_state;
 mod upload;
+
+// Outcome and probe steps by topic, registered after `local`.
+mod change_children;
+mod change_props;
+mod client_calls;
+mod client_requests;
+mod error_info;
+mod get_buffer;
+mod ids_and_states;
+mod local_replica_ids;
+mod progress;
+mod prop_types;
+mod races;
+mod read_state_imports;
+mod state_upload;
+mod transfer_state;
 
 use std::future::Future;
 use std::pin::Pin;
