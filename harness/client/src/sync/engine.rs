@@ -37,6 +37,7 @@ use super::progress::{ProgressError, ProgressReport};
 use super::stream::StreamDecodeError;
 use crate::convert::ConvertError;
 use crate::error::ReplicaError;
+use crate::model::{Scope, SyncType};
 use crate::replica::{DownloadSummary, Replica};
 
 mod back_in_time;
@@ -389,6 +390,56 @@ impl<O: IcsOps + Send> Client<O> {
     /// Ends the session, giving back the parts.
     pub fn into_parts(self) -> (O, Replica) {
         (self.ops, self.replica)
+    }
+
+    fn configure_for(&self, scope: &Scope) -> Configure {
+        let o = &self.opts;
+        match scope.sync_type {
+            SyncType::Contents => {
+                let mut send = SEND_UNICODE;
+                if o.recover_mode {
+                    send |= SEND_RECOVER_MODE;
+                }
+                if o.partial_item {
+                    send |= SEND_PARTIAL_ITEM;
+                }
+                let mut flags = SYNC_UNICODE | SYNC_NO_FOREIGN_IDS;
+                for (on, f) in [
+                    (o.read_state, SYNC_READ_STATE),
+                    (o.fai, SYNC_FAI),
+                    (o.normal, SYNC_NORMAL),
+                    (o.progress, SYNC_PROGRESS),
+                ] {
+                    if on {
+                        flags |= f;
+                    }
+                }
+                let tags = match &o.only_specified {
+                    Some(t) => {
+                        flags |= SYNC_ONLY_SPECIFIED;
+                        t.clone()
+                    }
+                    None => Vec::new(),
+                };
+                Configure {
+                    sync_type: SyncType::Contents,
+                    send_options: send | o.send_options_extra,
+                    sync_flags: flags | o.sync_flags_extra,
+                    restriction: scope.restriction.clone(),
+                    extra_flags: o.extra_flags,
+                    property_tags: tags,
+                }
+            }
+            SyncType::Hierarchy => Configure {
+                sync_type: SyncType::Hierarchy,
+                send_options: SEND_UNICODE | o.send_options_extra,
+                sync_flags: SYNC_UNICODE | SYNC_NO_FOREIGN_IDS | o.sync_flags_extra,
+                restriction: Vec::new(),
+                // MessageSize/CN/OrderByDeliveryTime are contents-only.
+                extra_flags: o.extra_flags & EXTRA_EID,
+                property_tags: Vec::new(),
+            },
+        }
     }
 }
 

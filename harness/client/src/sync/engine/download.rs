@@ -13,11 +13,7 @@ use crate::sync::ops::*;
 use crate::sync::progress::ProgressTracker;
 use crate::sync::stream::{DownloadStream, StreamDecodeError};
 
-use super::{
-    Client, EXTRA_EID, SEND_PARTIAL_ITEM, SEND_RECOVER_MODE, SEND_UNICODE, SYNC_FAI,
-    SYNC_NO_FOREIGN_IDS, SYNC_NORMAL, SYNC_ONLY_SPECIFIED, SYNC_PROGRESS, SYNC_READ_STATE,
-    SYNC_UNICODE, SyncError, SyncOptions, SyncReport, decode_given,
-};
+use super::{Client, SyncError, SyncOptions, SyncReport, decode_given};
 
 impl<O: IcsOps + Send> Client<O> {
     /// Synchronizes the messages of a folder: upload first, then download.
@@ -54,56 +50,6 @@ impl<O: IcsOps + Send> Client<O> {
         let mut report = self.download(&Scope::hierarchy(fid), cancel).await?;
         report.upload = upload;
         Ok(report)
-    }
-
-    fn configure_for(&self, scope: &Scope) -> Configure {
-        let o = &self.opts;
-        match scope.sync_type {
-            SyncType::Contents => {
-                let mut send = SEND_UNICODE;
-                if o.recover_mode {
-                    send |= SEND_RECOVER_MODE;
-                }
-                if o.partial_item {
-                    send |= SEND_PARTIAL_ITEM;
-                }
-                let mut flags = SYNC_UNICODE | SYNC_NO_FOREIGN_IDS;
-                for (on, f) in [
-                    (o.read_state, SYNC_READ_STATE),
-                    (o.fai, SYNC_FAI),
-                    (o.normal, SYNC_NORMAL),
-                    (o.progress, SYNC_PROGRESS),
-                ] {
-                    if on {
-                        flags |= f;
-                    }
-                }
-                let tags = match &o.only_specified {
-                    Some(t) => {
-                        flags |= SYNC_ONLY_SPECIFIED;
-                        t.clone()
-                    }
-                    None => Vec::new(),
-                };
-                Configure {
-                    sync_type: SyncType::Contents,
-                    send_options: send | o.send_options_extra,
-                    sync_flags: flags | o.sync_flags_extra,
-                    restriction: scope.restriction.clone(),
-                    extra_flags: o.extra_flags,
-                    property_tags: tags,
-                }
-            }
-            SyncType::Hierarchy => Configure {
-                sync_type: SyncType::Hierarchy,
-                send_options: SEND_UNICODE | o.send_options_extra,
-                sync_flags: SYNC_UNICODE | SYNC_NO_FOREIGN_IDS | o.sync_flags_extra,
-                restriction: Vec::new(),
-                // MessageSize/CN/OrderByDeliveryTime are contents-only.
-                extra_flags: o.extra_flags & EXTRA_EID,
-                property_tags: Vec::new(),
-            },
-        }
     }
 
     /// Uploads one state property after another: Begin, Continue in pieces
