@@ -13,19 +13,16 @@ use ics_wire::rop::fasttransfer::{
     FastTransferSourceCopyMessagesRequest, FastTransferSourceGetBufferRequest,
 };
 use ics_wire::rop::flags::{
-    CopyMessagesCopyFlags, FolderOpenModeFlags, GetPropertyIdsFromNamesFlags, ImportDeleteFlags,
-    ImportFlag, SaveFlags, SendOptions, SynchronizationExtraFlags, SynchronizationFlags,
-    SynchronizationType,
+    CopyMessagesCopyFlags, FolderOpenModeFlags, ImportDeleteFlags, SendOptions,
+    SynchronizationExtraFlags, SynchronizationFlags, SynchronizationType,
 };
 use ics_wire::rop::folder::OpenFolderRequest;
 use ics_wire::rop::idmgmt::GetLocalReplicaIdsRequest;
 use ics_wire::rop::import::*;
 use ics_wire::rop::logon::{LogonRequest, LogonResult};
-use ics_wire::rop::message::SaveChangesMessageRequest;
-use ics_wire::rop::property::{GetPropertyIdsFromNamesRequest, SetPropertiesRequest};
 use ics_wire::rop::state::*;
 use ics_wire::rop::sync::SynchronizationConfigureRequest;
-use ics_wire::rop::value::{RopPropertyName, TaggedPropertyValue};
+use ics_wire::rop::value::TaggedPropertyValue;
 use ics_wire::rop::{
     ErrorCode, ResponseContext, RopRequest, RopRequestBuffer, RopResponse, RopResponseBuffer,
 };
@@ -33,11 +30,13 @@ use ics_wire::{Fid, Mid};
 
 use super::busy::is_busy;
 use super::ops::*;
-use crate::model::{Children, Prop, PropKey, SyncType};
+use crate::model::{Children, Prop, SyncType};
 use crate::transport::RopTransport;
 
+mod content;
 mod folder_deletes;
 mod import;
+mod message_change;
 mod public;
 
 const NO_HANDLE: u32 = 0xFFFF_FFFF;
@@ -164,129 +163,6 @@ impl<T: RopTransport + Send> RopSession<T> {
 
     fn unexpected(name: &'static str, r: &RopResponse) -> OpError {
         OpError::Protocol(format!("{name}: unexpected response {:#04x}", r.rop_id()))
-    }
-
-    /// Property ids for named properties, created on the server as needed
-    /// (RopGetPropertyIdsFromNames with Create).
-    async fn named_ids(&mut self, props: &[Prop]) -> Result<(), OpError> {
-        let missing: Vec<PropertyName> = props
-            .iter()
-            .filter_map(|p| match &p.key {
-                PropKey::Named(n) if !self.named.contains_key(n) => Some(n.clone()),
-                _ => None,
-            })
-            .collect();
-        if missing.is_empty() {
-            return Ok(());
-        }
-        let logon = self.logon_handle()?;
-        let req = GetPropertyIdsFromNamesRequest {
-            logon_id: LOGON_ID,
-            input_handle_index: 0,
-            flags: GetPropertyIdsFromNamesFlags::CREATE,
-            property_names: missing
-                .iter()
-                .cloned()
-                .map(RopPropertyName::Named)
-                .collect(),
-        };
-        let (r, _) = self
-            .one(RopRequest::GetPropertyIdsFromNames(req), logon)
-            .await?;
-        let RopResponse::GetPropertyIdsFromNames(r) = r else {
-            return Err(Self::unexpected("RopGetPropertyIdsFromNames", &r));
-        };
-        let ok = r.result.success().ok_or(OpError::Rop {
-            rop: "RopGetPropertyIdsFromNames",
-            code: r.result.return_value().to_u32(),
-        })?;
-        if ok.property_ids.len() != missing.len() {
-            return Err(OpError::Protocol(
-                "RopGetPropertyIdsFromNames: wrong id count".into(),
-            ));
-        }
-        for (n, id) in missing.into_iter().zip(&ok.property_ids) {
-            if *id < 0x8000 {
-                return Err(OpError::Protocol(format!(
-                    "named property {n:?} got id {id:#06x}"
-                )));
-            }
-            self.named.insert(n, *id);
-        }
-        Ok(())
-    }
-
-    /// RopFastTransferDestinationConfigure (CopyTo) on `message`, the
-    /// messageContent stream in PutBuffer pieces split at legal points
-    /// ([MS-OXCFXICS] 2.2.4.1, 3.3.4.2), then RopRelease of the context.
-    async fn put_message_content(
-        &mut self,
-        message: Obj,
-        props: &[Prop],
-        children: &Children,
-    ) -> Result<(), OpError> {
-        use ics_wire::ftstream as ft;
-        use ics_wire::rop::fasttransfer::{
-            FastTransferDestinationConfigureRequest, FastTransferDestinationPutBufferRequest,
-        };
-        use ics_wire::rop::flags::{DestinationConfigureCopyFlags, SourceOperation};
-        let content = message_content(props, children)?;
-        let parts = ft::produce_split(&ft::Root::MessageContent(content), 0x4000)
-            .map_err(|e| OpError::Codec(format!("messageContent: {e}")))?;
-        let req = FastTransferDestinationConfigureRequest {
-            logon_id: LOGON_ID,
-            input_handle_index: 0,
-            output_handle_index: 1,
-            source_operation: SourceOperation::COPY_TO,
-            copy_flags: DestinationConfigureCopyFlags(0),
-        };
-        let (r, handles) = self
-            .one(RopRequest::FastTransferDestinationConfigure(req), message.0)
-            .await?;
-        let RopResponse::FastTransferDestinationConfigure(r) = r else {
-            return Err(Self::unexpected("RopFastTransferDestinationConfigure", &r));
-        };
-        let ctx = Self::output(
-            "RopFastTransferDestinationConfigure",
-            r.return_value,
-            &handles,
-        )?;
-        let mut result = Ok(());
-        for part in parts {
-            let req = FastTransferDestinationPutBufferRequest {
-                logon_id: LOGON_ID,
-                input_handle_index: 0,
-                transfer_data: part,
-            };
-            let (r, _) = self
-                .one(RopRequest::FastTransferDestinationPutBuffer(req), ctx.0)
-                .await?;
-            let RopResponse::FastTransferDestinationPutBuffer(r) = r else {
-                result = Err(Self::unexpected("RopFastTransferDestinationPutBuffer", &r));
-                break;
-            };
-            // TransferStatus is ignored; the ReturnValue decides.
-            if let Err(e) = Self::check("RopFastTransferDestinationPutBuffer", r.return_value) {
-                result = Err(e);
-                break;
-            }
-        }
-        self.release(ctx).await?;
-        result
-    }
-
-    fn tagged(&self, p: &Prop) -> Result<TaggedPropertyValue, OpError> {
-        let id = match &p.key {
-            PropKey::Id(id) => *id,
-            PropKey::Named(n) => *self
-                .named
-                .get(n)
-                .ok_or_else(|| OpError::Protocol(format!("no id for named property {n:?}")))?,
-        };
-        Ok(TaggedPropertyValue::new(
-            PropTag::new(id, p.value.prop_type()),
-            p.value.clone(),
-        ))
     }
 }
 
@@ -555,111 +431,8 @@ impl<T: RopTransport + Send> IcsOps for RopSession<T> {
         props: &[Prop],
         children: &Children,
     ) -> Result<ImportOutcome, OpError> {
-        use ics_wire::prop::tags;
-        self.named_ids(props).await?;
-        let values = vec![
-            binary(tags::PID_TAG_SOURCE_KEY, &header.source_key),
-            TaggedPropertyValue::new(
-                tags::PID_TAG_LAST_MODIFICATION_TIME,
-                PropValue::Time(header.last_modification_time),
-            ),
-            binary(tags::PID_TAG_CHANGE_KEY, &header.change_key),
-            binary(tags::PID_TAG_PREDECESSOR_CHANGE_LIST, &header.pcl),
-        ];
-        let req = SynchronizationImportMessageChangeRequest {
-            logon_id: LOGON_ID,
-            input_handle_index: 0,
-            output_handle_index: 1,
-            import_flag: ImportFlag(
-                if fai { ImportFlag::ASSOCIATED.0 } else { 0 }
-                    | if header.fail_on_conflict {
-                        ImportFlag::FAIL_ON_CONFLICT.0
-                    } else {
-                        0
-                    },
-            ),
-            property_values: values,
-        };
-        let (r, handles) = self
-            .one(
-                RopRequest::SynchronizationImportMessageChange(req),
-                collector.0,
-            )
-            .await?;
-        let RopResponse::SynchronizationImportMessageChange(r) = r else {
-            return Err(Self::unexpected(
-                "RopSynchronizationImportMessageChange",
-                &r,
-            ));
-        };
-        match r.result.return_value().to_u32() {
-            0 => {}
-            SYNC_IGNORE => return Ok(ImportOutcome::Ignored),
-            SYNC_OBJECT_DELETED => return Ok(ImportOutcome::ObjectDeleted),
-            SYNC_CONFLICT => return Ok(ImportOutcome::Conflict),
-            c => return Ok(ImportOutcome::Failed(c)),
-        }
-        let message = Self::output(
-            "RopSynchronizationImportMessageChange",
-            ErrorCode::Success,
-            &handles,
-        )?;
-        let has_children = children.recipients.as_ref().is_some_and(|r| !r.is_empty())
-            || children.attachments.as_ref().is_some_and(|a| !a.is_empty());
-        if has_children {
-            // Recipients and attachments travel in a messageContent stream
-            // through a FastTransfer upload context on the message.
-            self.put_message_content(message, props, children).await?;
-        }
-        let mut rops = Vec::with_capacity(3);
-        if !has_children {
-            let values = props
-                .iter()
-                .map(|p| self.tagged(p))
-                .collect::<Result<Vec<_>, _>>()?;
-            rops.push(RopRequest::SetProperties(SetPropertiesRequest {
-                logon_id: LOGON_ID,
-                input_handle_index: 0,
-                property_values: values,
-            }));
-        }
-        rops.push(RopRequest::SaveChangesMessage(SaveChangesMessageRequest {
-            logon_id: LOGON_ID,
-            response_handle_index: 0,
-            input_handle_index: 0,
-            save_flags: SaveFlags::KEEP_OPEN_READ_WRITE,
-        }));
-        rops.push(RopRequest::Release(InputHandleRequest {
-            logon_id: LOGON_ID,
-            input_handle_index: 0,
-        }));
-        let (rops, _) = self.call(rops, vec![message.0]).await?;
-        let mut it = rops.into_iter();
-        if !has_children {
-            match it.next() {
-                Some(RopResponse::SetProperties(r)) => {
-                    Self::check("RopSetProperties", r.result.return_value())?;
-                }
-                Some(r) => return Err(Self::unexpected("RopSetProperties", &r)),
-                None => return Err(OpError::Protocol("RopSetProperties: no response".into())),
-            }
-        }
-        // Conflict resolution happens at save: its code decides.
-        match it.next() {
-            Some(RopResponse::SaveChangesMessage(r)) => {
-                Ok(match r.result.return_value().to_u32() {
-                    0 => ImportOutcome::Imported,
-                    SYNC_IGNORE => ImportOutcome::Ignored,
-                    SYNC_OBJECT_DELETED => ImportOutcome::ObjectDeleted,
-                    SYNC_CONFLICT => ImportOutcome::Conflict,
-                    c => ImportOutcome::Failed(c),
-                })
-            }
-            Some(r) => Err(Self::unexpected("RopSaveChangesMessage", &r)),
-            None => Err(OpError::Protocol(
-                "RopSaveChangesMessage: no response".into(),
-            )),
-        }
+        self.message_change(collector, fai, header, props, children)
+            .await
     }
 
     async fn import_deletes(
@@ -822,123 +595,5 @@ impl<T: RopTransport + Send> IcsOps for RopSession<T> {
             return Err(Self::unexpected("RopSetLocalReplicaMidsetDeleted", &r));
         };
         Self::check("RopSetLocalReplicaMidsetDeleted", r.return_value)
-    }
-}
-
-/// A stored message as a messageContent tree ([MS-OXCFXICS] 2.2.4.3.16):
-/// properties, then recipients and attachments, each kind announced with
-/// MetaTagFXDelProp so the destination replaces it. Named properties carry
-/// their names; their ids (from 0x8000) are local to the stream.
-fn message_content(
-    props: &[Prop],
-    children: &Children,
-) -> Result<ics_wire::ftstream::MessageContent, OpError> {
-    use ics_wire::ftstream as ft;
-    fn ft_props(props: &[Prop], skip: &[u16]) -> Vec<ft::FtProp> {
-        let mut named = 0x8000u16;
-        props
-            .iter()
-            .filter_map(|p| match &p.key {
-                PropKey::Id(id) if skip.contains(id) => None,
-                PropKey::Id(id) => Some(ft::FtProp::with_tag(
-                    PropTag::new(*id, p.value.prop_type()),
-                    p.value.clone(),
-                )),
-                PropKey::Named(n) => {
-                    named = named.saturating_add(1);
-                    Some(ft::FtProp::named(named, n.clone(), p.value.clone()))
-                }
-            })
-            .collect()
-    }
-    /// PidTagRowid.
-    const PID_TAG_ROWID_ID: u16 = 0x3000;
-    let attach_number = ft::ics_tags::PID_TAG_ATTACH_NUMBER.id();
-    let data_object = crate::convert::PID_TAG_ATTACH_DATA_OBJECT.id();
-    let recipients = children
-        .recipients
-        .iter()
-        .flatten()
-        .map(|r| {
-            // PidTagRowid is the first property of a recipient's propList
-            // ([MS-OXCFXICS] 2.2.4.3.23); the replica keeps them by key.
-            let mut props = ft_props(r, &[]);
-            if let Some(i) = props.iter().position(|p| p.tag.id() == PID_TAG_ROWID_ID) {
-                let rowid = props.remove(i);
-                props.insert(0, rowid);
-            }
-            ft::Recipient { props }
-        })
-        .collect();
-    let mut attachments = Vec::new();
-    for (i, a) in children.attachments.iter().flatten().enumerate() {
-        let number = a
-            .iter()
-            .find_map(|p| match (&p.key, &p.value) {
-                (PropKey::Id(id), PropValue::I32(n)) if *id == attach_number => Some(*n as u32),
-                _ => None,
-            })
-            .unwrap_or(i as u32);
-        let embedded = match a
-            .iter()
-            .find(|p| p.key == PropKey::Id(data_object))
-            .map(|p| &p.value)
-        {
-            Some(PropValue::Object(bytes)) => {
-                match ft::parse(ft::RootKind::MessageContent, bytes) {
-                    Ok(ft::Root::MessageContent(m)) => Some(Box::new(m)),
-                    Ok(_) | Err(_) => {
-                        return Err(OpError::Codec(
-                            "stored embedded message does not parse".into(),
-                        ));
-                    }
-                }
-            }
-            _ => None,
-        };
-        attachments.push(ft::Attachment {
-            attach_number: number,
-            content: ft::AttachmentContent {
-                dn_prefix: None,
-                props: ft_props(a, &[attach_number, data_object]),
-                embedded,
-            },
-        });
-    }
-    Ok(ft::MessageContent {
-        dn_prefix: None,
-        props: ft_props(props, &[]),
-        children: ft::MessageChildren {
-            del_recipients: children.recipients.is_some(),
-            recipients,
-            del_attachments: children.attachments.is_some(),
-            attachments,
-        },
-    })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use ics_wire::ftstream as ft;
-
-    /// A recipient kept by key (PidTagRecipientType 0x0C15 before PidTagRowid
-    /// 0x3000) is uploaded with PidTagRowid first ([MS-OXCFXICS] 2.2.4.3.23),
-    /// so the stream parses as a messageContent.
-    #[test]
-    fn uploaded_recipients_start_with_rowid() {
-        let recipient = vec![
-            Prop::tagged(PropTag(0x0C15_0003), PropValue::I32(1)),
-            Prop::tagged(PropTag(0x3000_0003), PropValue::I32(0)),
-            Prop::tagged(PropTag(0x3001_001F), PropValue::unicode("A")),
-        ];
-        let children = Children {
-            recipients: Some(vec![recipient]),
-            attachments: Some(Vec::new()),
-        };
-        let m = message_content(&[], &children).unwrap();
-        assert_eq!(m.children.recipients[0].props[0].tag, PropTag(0x3000_0003));
-        let bytes = ft::produce(&ft::Root::MessageContent(m)).unwrap();
-        assert!(ft::parse(ft::RootKind::MessageContent, &bytes).is_ok());
     }
 }

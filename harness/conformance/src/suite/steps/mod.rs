@@ -18,7 +18,6 @@ mod hierarchy_upload;
 mod imports;
 mod local;
 mod message_move;
-mod more;
 mod parse;
 mod persistence;
 mod probes;
@@ -31,6 +30,22 @@ mod setup;
 mod state;
 mod sync;
 mod upload;
+
+// Outcome and probe steps by topic, registered after `local`.
+mod change_children;
+mod change_props;
+mod client_calls;
+mod client_requests;
+mod error_info;
+mod get_buffer;
+mod ids_and_states;
+mod local_replica_ids;
+mod progress;
+mod prop_types;
+mod races;
+mod read_state_imports;
+mod state_upload;
+mod transfer_state;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -94,7 +109,7 @@ static STEPS: LazyLock<Vec<(Regex, Handler)>> = LazyLock::new(|| {
     // Before `upload`: it owns "the client imports the change of {m} again" (through the engine).
     all.extend(conflicts::steps());
     all.extend(imports::steps());
-    // First: its phrases are more specific than the generic outcome phrases of `more`.
+    // First: its phrases are more specific than the generic outcome phrases after `local`.
     all.extend(upload::steps());
     all.extend(persistence::steps());
     all.extend(attachments::steps());
@@ -104,14 +119,20 @@ static STEPS: LazyLock<Vec<(Regex, Handler)>> = LazyLock::new(|| {
     all.extend(state::steps());
     all.extend(hierarchy::steps());
     all.extend(local::steps());
-    all.extend(more::steps());
-    all.extend(more::steps2());
-    all.extend(more::steps3());
-    all.extend(more::steps4());
-    all.extend(more::steps5());
-    all.extend(more::steps6());
-    all.extend(more::steps7());
-    all.extend(more::steps8());
+    all.extend(progress::steps());
+    all.extend(races::steps());
+    all.extend(client_requests::steps());
+    all.extend(get_buffer::steps());
+    all.extend(prop_types::steps());
+    all.extend(error_info::steps());
+    all.extend(ids_and_states::steps());
+    all.extend(change_props::steps());
+    all.extend(client_calls::steps());
+    all.extend(change_children::steps());
+    all.extend(local_replica_ids::steps());
+    all.extend(state_upload::steps());
+    all.extend(read_state_imports::steps());
+    all.extend(transfer_state::steps());
     all.extend(client::steps());
     all.extend(probes::steps());
     all.extend(read_state::steps());
