@@ -95,10 +95,8 @@ Feature: FastTransfer upload with RopFastTransferDestinationConfigure and RopFas
     And the server folder B holds a copy of m2 with the same PidTagSubject, PidTagBody, PidTagImportance
     And every PutBuffer response had Reserved 0, InProgressCount 0 and BufferUsedSize equal to its TransferDataSize, or a SHOULD-level warning is recorded
 
-  # @wip: depends on srvfix's change to harness/server/src/session/destination.rs (a stream that does not parse
-  # as the root element of its SourceOperation must fail); today the reference server drops it at RopRelease
   # [MS-OXCFXICS] 2.2.3.1.2.1.1 (R-063), 3.2.5.8.2.2
-  @R-063 @wip
+  @R-063
   Scenario: A messageContent stream uploaded with SourceOperation CopyMessages fails and copies nothing (MS-OXCFXICS 2.2.3.1.2.1.1)
     When the client uploads the CopyTo stream of m1 into folder B with SourceOperation CopyMessages, allowing it to fail
     Then the last ROP fails
