@@ -60,11 +60,8 @@ Feature: ROP framing and handle processing
     Then the response buffer holds no response for RopRelease
     And the last ROP succeeds
 
-  # @wip: the reference server routes a request buffer by the handle of its first ROP; a never-assigned value at
-  # or above 0x40000000 (here 0x7FFFFFF1) sends the whole buffer to its public store, where the private logon of
-  # the RopOpenFolder is unknown (0x000004B9). harness/server/src/session/public.rs (is_public_request), not ours.
   # [MS-OXCROPS] 3.2.5.3 (R-007): errors of RopRelease are ignored
-  @R-007 @wip
+  @R-007
   Scenario: RopRelease of a never-assigned handle gets no response and the next ROP still runs (MS-OXCROPS 3.2.5.3)
     When the client sends RopRelease of a never-assigned handle followed by RopOpenFolder of folder Sync in one request buffer
     Then the response buffer holds no response for RopRelease

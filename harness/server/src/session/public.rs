@@ -29,7 +29,8 @@ use crate::mailbox::{DeleteKind, Mailbox, MailboxError, MailboxIdentity};
 const ROP_LOGON: u8 = 0xFE;
 /// LogonFlags Private ([MS-OXCROPS] 2.2.3.1.1).
 const LOGON_PRIVATE: u8 = 0x01;
-/// The public store's handles start here, apart from the mailbox's.
+/// The public store's handles start here, apart from the mailbox's (routing
+/// goes by the handles the store assigned, not by this range).
 const PUBLIC_HANDLE_BASE: u32 = 0x4000_0000;
 
 /// The public folders a public logon returns, after the root, in
@@ -156,10 +157,12 @@ impl Session {
 
     /// Answers a request meant for the public store: one whose first ROP is
     /// a RopLogon without the Private flag, or whose first ROP's input
-    /// handle is one of the store's. `None`: the request is this session's.
-    /// (Several logons may share a connection, so the store is told by the
-    /// handles, not by the connection; a buffer mixing both stores' handles
-    /// is answered by the store of its first ROP.)
+    /// handle is one the store assigned ([`Session::assigned`]). `None`: the
+    /// request is this session's. (Several logons may share a connection, so
+    /// the store is told by the handles, not by the connection; a buffer
+    /// mixing both stores' handles is answered by the store of its first
+    /// ROP. A value neither assigned, whatever its range, stays here: its
+    /// errors are this session's, and R-007 lets the buffer go on.)
     pub(super) fn route_public(
         &mut self,
         conn: u32,
@@ -169,12 +172,18 @@ impl Session {
         let Some(PublicRole::Holder { store }) = &mut self.public else {
             return None;
         };
-        if !is_public_request(request) {
+        if !is_public_request(request, |h| store.assigned(h)) {
             return None;
         }
         let out = store.execute_on(conn, request, now_ms);
         self.deliver_conflict_notifications();
         Some(out)
+    }
+
+    /// Whether this session assigned handle value `h`: the handle of a live
+    /// object, or of one released since ([MS-OXCROPS] 3.2.5.1).
+    fn assigned(&self, h: u32) -> bool {
+        self.objects.contains_key(&h) || self.released.contains(&h)
     }
 
     /// Whether this session is a public store.
@@ -229,11 +238,11 @@ impl Session {
 
 /// Whether a ROP request buffer (RopSize, ROPs, handle table) is for the
 /// public store: its first ROP is a RopLogon (RopId, LogonId,
-/// OutputHandleIndex, LogonFlags) without the Private flag, or names a
-/// handle of the store as its InputHandleIndex (RopId, LogonId,
-/// InputHandleIndex, ...). Malformed buffers are not: the mailbox's session
-/// reports them.
-fn is_public_request(request: &[u8]) -> bool {
+/// OutputHandleIndex, LogonFlags) without the Private flag, or names as its
+/// InputHandleIndex (RopId, LogonId, InputHandleIndex, ...) a handle value
+/// for which `store_assigned` holds. Malformed buffers are not: the
+/// mailbox's session reports them.
+fn is_public_request(request: &[u8], store_assigned: impl Fn(u32) -> bool) -> bool {
     let (Some(&lo), Some(&hi)) = (request.first(), request.get(1)) else {
         return false;
     };
@@ -245,10 +254,9 @@ fn is_public_request(request: &[u8]) -> bool {
                 return false;
             };
             let at = rop_size + 4 * usize::from(idx);
-            request.get(at..at + 4).is_some_and(|b| {
-                let h = u32::from_le_bytes([b[0], b[1], b[2], b[3]]);
-                (PUBLIC_HANDLE_BASE..u32::MAX).contains(&h)
-            })
+            request
+                .get(at..at + 4)
+                .is_some_and(|b| store_assigned(u32::from_le_bytes([b[0], b[1], b[2], b[3]])))
         }
         _ => false,
     }
