@@ -21,10 +21,8 @@ Feature: FastTransfer upload with RopFastTransferDestinationConfigure and RopFas
       | a new message of folder Sync | 0x02 |
       | folder Sync                  | 0x03 |
 
-  # @wip: the reference server answers 0x80040FFF (NotImplemented) for folderContent and topFolder uploads
-  # (CopyTo/CopyProperties/CopyFolder on a Folder object; destination.rs supports messageContent and messageList only)
-  # [MS-OXCFXICS] 2.2.3.1.2.1.1, 3.2.5.8.2.1 (R-062)
-  @R-062 @wip
+  # [MS-OXCFXICS] 2.2.3.1.2.1.1, 3.2.5.8.2.1 (R-062): CopyTo/CopyProperties (folderContent) and CopyFolder (topFolder)
+  @R-062
   Scenario Outline: DestinationConfigure with SourceOperation <op> on a folder succeeds (MS-OXCFXICS 2.2.3.1.2.1.1)
     When the client configures a FastTransfer upload on folder Sync with SourceOperation <op>
     Then the last ROP succeeds

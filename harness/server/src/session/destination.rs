@@ -3,8 +3,10 @@
 //! PutBufferExtended. A Message object takes a messageContent stream
 //! (SourceOperation CopyTo / CopyProperties) that becomes its staged content
 //! (persisted by RopSaveChangesMessage, R-065); a Folder takes a messageList
-//! stream (CopyMessages) whose messages are created when the context is
-//! released. folderContent / topFolder uploads are not supported.
+//! stream (CopyMessages), a folderContent (CopyTo / CopyProperties) or a
+//! topFolder (CopyFolder, [`folder`]), applied when the context is released.
+
+mod folder;
 
 use ics_wire::ftstream::{self as ft, Root, RootKind};
 use ics_wire::prop::{PropValue, TaggedValue, Utf16String};
@@ -203,7 +205,10 @@ impl Session {
                 RootKind::MessageContent
             }
             (Object::Folder(_), SourceOperation::COPY_MESSAGES) => RootKind::MessageList,
-            (Object::Folder(_), _) => return Err(ErrorCode::NotImplemented),
+            (Object::Folder(_), SourceOperation::COPY_TO | SourceOperation::COPY_PROPERTIES) => {
+                RootKind::FolderContent
+            }
+            (Object::Folder(_), SourceOperation::COPY_FOLDER) => RootKind::TopFolder,
             _ => return Err(ErrorCode::NotSupported),
         };
         // A new upload starts over from what is staged now (a failed earlier
@@ -251,13 +256,18 @@ impl Session {
             return Err(e);
         }
         d.data.extend_from_slice(&r.transfer_data);
-        let progress = Progress::of(ft::parse(d.root, &d.data), d.data.len());
+        let mut progress = Progress::of(ft::parse(d.root, &d.data), d.data.len());
+        if let Progress::Complete(root) = &progress
+            && folder::validate(root).is_err()
+        {
+            progress = Progress::Malformed;
+        }
         if matches!(progress, Progress::Malformed) {
             d.failed = Some(MALFORMED_STREAM);
         }
         let (target, base) = (d.target, d.base.clone());
         let Some(base) = base else {
-            // A messageList is applied on release, all or nothing.
+            // A folder upload is applied on release, all or nothing.
             return match progress {
                 Progress::Malformed => Err(MALFORMED_STREAM),
                 _ => Ok(()),
@@ -293,23 +303,35 @@ impl Session {
         Ok(())
     }
 
-    /// RopRelease of a destination context: a messageList is applied now.
+    /// RopRelease of a destination context on a Folder: the upload is
+    /// complete, a messageList, folderContent or topFolder stream that
+    /// parses whole is applied now. A Folder object has no
+    /// RopSaveChangesMessage: [MS-OXCFXICS] 3.2.5.8.2.1 defers persistence
+    /// only for Message objects, and the stream ends only when the
+    /// client stops sending (a folderContent prefix is itself one). An
+    /// unfinished or malformed stream changes nothing.
     pub(super) fn release_destination(&mut self, d: DestinationCtx) {
-        if d.root != RootKind::MessageList {
+        if d.base.is_some() {
             return;
         }
         let Some(Object::Folder(fid)) = self.objects.get(&d.target) else {
             return;
         };
         let fid = *fid;
-        let Ok(Root::MessageList(list)) = ft::parse(RootKind::MessageList, &d.data) else {
+        let Ok(root) = ft::parse(d.root, &d.data) else {
             return;
         };
-        for item in &list.items {
-            if let ft::MessageListItem::Message(m) = item {
-                let content = content_of(&mut self.mb, &m.content);
-                self.mb.create_message(fid, m.fai, content).ok();
+        if let Root::MessageList(list) = &root {
+            for item in &list.items {
+                if let ft::MessageListItem::Message(m) = item {
+                    let content = content_of(&mut self.mb, &m.content);
+                    self.mb.create_message(fid, m.fai, content).ok();
+                }
             }
+            return;
         }
+        // RopRelease has no response: a mailbox refusal (ids exhausted,
+        // folder deleted meanwhile) leaves what was applied before it.
+        folder::apply(&mut self.mb, fid, &root).ok();
     }
 }
