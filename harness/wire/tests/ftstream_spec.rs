@@ -369,6 +369,25 @@ fn s13_7_top_folder() {
     );
 }
 
+/// [MS-OXCFXICS] 2.2.4.1.1.1: in a UseCpid (ForUpload) stream a subfolder's
+/// PidTagDisplayName comes as a code page string `0x8000 | cpid`; the
+/// subfolder propList rule (§13.7) accepts it like String8.
+#[test]
+fn s13_7_top_folder_code_page_subfolder_name() {
+    let mut b = hex(EX_13_7);
+    let unicode_name = [0x1F, 0x00, 0x01, 0x30];
+    let at = b
+        .windows(4)
+        .rposition(|w| w == unicode_name)
+        .expect("the subfolder's PidTagDisplayName");
+    b[at..at + 2].copy_from_slice(&[0xB0, 0x84]);
+    let Root::TopFolder(t) = roundtrip_exact(RootKind::TopFolder, &b) else {
+        panic!()
+    };
+    let name = &t.content.subfolders[0].props[1];
+    assert_eq!(name.tag.prop_type().code_page(), Some(1200));
+}
+
 /// Feeds `bytes` as two buffers split at `at`.
 fn two_buffers(bytes: &[u8], at: usize, strict: bool) -> Result<Vec<Element>, FeedError> {
     let mut p = StreamParser::new().strict_splits(strict);

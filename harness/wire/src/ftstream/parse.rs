@@ -923,8 +923,14 @@ impl<S: Source> Parser<S> {
     fn check_subfolder_props(&self, props: &[FtProp]) -> R<()> {
         let want = [PID_TAG_FOLDER_ID, PID_TAG_DISPLAY_NAME, PID_TAG_COMMENT];
         for (i, t) in want.iter().enumerate() {
+            // The strings may also come as String8 or, in a UseCpid stream, as a
+            // code page string 0x8000 | cpid ([MS-OXCFXICS] 2.2.4.1.1.1).
             let ok = props.get(i).is_some_and(|p| {
-                p.tag == *t || (i > 0 && p.tag == t.with_type(crate::prop::PropType::STRING8))
+                p.tag == *t
+                    || (i > 0
+                        && p.tag.id() == t.id()
+                        && (p.tag.prop_type() == crate::prop::PropType::STRING8
+                            || p.tag.prop_type().code_page().is_some()))
             });
             if !ok {
                 return self.prop_err(
