@@ -13,6 +13,11 @@
 //! * `rops_incremental_10_of_1m`, `rops_full_100k`.
 //!
 //! Peak RSS (VmHWM) is printed after each fixture is built and at the end.
+//!
+//! On a loaded machine wall-clock samples are noisy: `ICS_CPU=N cargo bench
+//! -p ics-server --bench sync` instead runs every case N times (the two
+//! incremental ones 100 N times) and prints the CPU time of the bench thread
+//! (/proc/thread-self/schedstat, Linux; the bench is single-threaded) per run.
 
 use std::sync::{Mutex, OnceLock};
 
@@ -41,8 +46,62 @@ use ics_wire::rop::{
 use ics_wire::state::IcsState;
 
 fn main() {
-    divan::main();
+    match std::env::var("ICS_CPU") {
+        Ok(n) => cpu_mode(n.parse().expect("ICS_CPU=N, a number of runs")),
+        Err(_) => divan::main(),
+    }
     eprintln!("peak RSS (VmHWM): {}", peak_rss());
+}
+
+/// CPU time of the calling thread in ns (/proc/thread-self/schedstat, field 1:
+/// time spent on the CPU; nanosecond resolution, where utime/stime count 10 ms ticks).
+fn cpu_ns() -> u64 {
+    let s = std::fs::read_to_string("/proc/thread-self/schedstat").unwrap();
+    s.split(' ').next().unwrap().parse().unwrap()
+}
+
+/// CPU seconds per run of `f`, over `runs` runs.
+fn cpu_per_run(runs: usize, mut f: impl FnMut()) -> f64 {
+    let t0 = cpu_ns();
+    for _ in 0..runs {
+        f();
+    }
+    (cpu_ns() - t0) as f64 / 1e9 / runs as f64
+}
+
+fn cpu_mode(n: usize) {
+    let (b, m) = (big(), medium());
+    let empty = SyncState::empty();
+    assert_eq!(run(b, &b.state), 10);
+    assert_eq!(rops_sync(b, &b.wire_state).0, 10);
+    let report = |name: &str, runs: usize, items: Option<f64>, secs: f64| match items {
+        Some(k) => println!(
+            "{name}: {:.3} ms CPU per run over {runs} runs, {:.0} messages per CPU-second",
+            secs * 1e3,
+            k / secs
+        ),
+        None => println!("{name}: {:.3} ms CPU per run over {runs} runs", secs * 1e3),
+    };
+    let t = cpu_per_run(100 * n, || {
+        divan::black_box(run(b, &b.state));
+    });
+    report("incremental_10_of_1m", 100 * n, None, t);
+    let t = cpu_per_run(n, || {
+        divan::black_box(run(b, &empty));
+    });
+    report("full_1m", n, Some(1e6), t);
+    let t = cpu_per_run(n, || {
+        divan::black_box(run(m, &empty));
+    });
+    report("full_100k", n, Some(1e5), t);
+    let t = cpu_per_run(100 * n, || {
+        divan::black_box(rops_sync(b, &b.wire_state));
+    });
+    report("rops_incremental_10_of_1m", 100 * n, None, t);
+    let t = cpu_per_run(n, || {
+        divan::black_box(rops_sync(m, &IcsState::new()));
+    });
+    report("rops_full_100k", n, Some(1e5), t);
 }
 
 fn peak_rss() -> String {

@@ -34,6 +34,7 @@ fn check(v: RopRoundTrip) -> Result<(), TestCaseError> {
     let encodes = match &v {
         RopRoundTrip::Request(b) => b.encode().map(|_| ()),
         RopRoundTrip::Response(b) => b.encode().map(|_| ()),
+        RopRoundTrip::RecipientRow(c) => c.row.to_bytes().map(|_| ()),
     };
     if let Err(e) = &encodes {
         prop_assert!(expected_encode_error(e), "unexpected encode error {e}");

@@ -4,7 +4,8 @@ use crate::lz77;
 use crate::mapihttp::{
     ConnectRequest, ConnectResponse, DisconnectRequest, DisconnectResponse, ExecuteRequest,
     ExecuteResponse, MAX_AUX, NotificationWaitRequest, NotificationWaitResponse, PayloadOptions,
-    ResponseParser, decode_aux_blocks, decode_payloads, encode_aux_blocks, encode_payloads,
+    ResponseParser, decode_aux_blocks, decode_aux_buffer, decode_payloads, encode_aux_blocks,
+    encode_payloads,
 };
 
 /// `lz77_decompress`: the first two bytes are the output limit (like
@@ -28,16 +29,27 @@ pub fn lz77_decompress(data: &[u8]) {
     assert_eq!(lz77::decompress_exact(&c, data.len()).as_deref(), Ok(data));
 }
 
-/// Decodes `body` as `T`; on success re-encodes and checks the value survives.
+/// Decodes `body` as `T`; on success re-encodes, checks the value survives
+/// and gives it back.
 macro_rules! round_trip {
     ($t:ty, $body:expr) => {
-        if let Ok(v) = <$t>::decode($body) {
+        <$t>::decode($body).ok().inspect(|v| {
             let bytes = v
                 .encode()
                 .expect(concat!(stringify!($t), ": decoded value must re-encode"));
-            assert_eq!(<$t>::decode(&bytes).as_ref(), Ok(&v), stringify!($t));
-        }
+            assert_eq!(<$t>::decode(&bytes).as_ref(), Ok(v), stringify!($t));
+        })
     };
+}
+
+/// An AuxiliaryBuffer ([MS-OXCMAPIHTTP] 2.2.4; [MS-OXCRPC] 2.2.2.2): what
+/// decodes as AUX blocks re-encodes to one payload that decodes to the same
+/// blocks.
+fn aux_buffer(buf: &[u8]) {
+    if let Ok(blocks) = decode_aux_buffer(buf, 0) {
+        let p = encode_aux_blocks(&blocks).expect("blocks of at most 0x1008 bytes encode");
+        assert_eq!(decode_aux_blocks(&p, 0), Ok(blocks), "AUX blocks");
+    }
 }
 
 /// `mapihttp_bodies`: the first byte picks the decoder, the rest is its input.
@@ -48,17 +60,38 @@ pub fn mapihttp_bodies(data: &[u8]) {
     let Some((&sel, body)) = data.split_first() else {
         return;
     };
-    match sel % 10 {
-        0 => round_trip!(ConnectRequest, body),
-        1 => round_trip!(ConnectResponse, body),
-        2 => round_trip!(ExecuteRequest, body),
-        3 => round_trip!(ExecuteResponse, body),
-        4 => round_trip!(DisconnectRequest, body),
-        5 => round_trip!(DisconnectResponse, body),
-        6 => round_trip!(NotificationWaitRequest, body),
-        7 => round_trip!(NotificationWaitResponse, body),
-        8 => payload_chain(body),
-        _ => framing(body),
+    let aux = match sel % 10 {
+        0 => round_trip!(ConnectRequest, body).map(|v| v.auxiliary_buffer),
+        1 => match round_trip!(ConnectResponse, body) {
+            Some(ConnectResponse::Success(s)) => Some(s.auxiliary_buffer),
+            _ => None,
+        },
+        2 => round_trip!(ExecuteRequest, body).map(|v| v.auxiliary_buffer),
+        3 => match round_trip!(ExecuteResponse, body) {
+            Some(ExecuteResponse::Success(s)) => Some(s.auxiliary_buffer),
+            _ => None,
+        },
+        4 => round_trip!(DisconnectRequest, body).map(|v| v.auxiliary_buffer),
+        5 => match round_trip!(DisconnectResponse, body) {
+            Some(DisconnectResponse::Success(s)) => Some(s.auxiliary_buffer),
+            _ => None,
+        },
+        6 => round_trip!(NotificationWaitRequest, body).map(|v| v.auxiliary_buffer),
+        7 => match round_trip!(NotificationWaitResponse, body) {
+            Some(NotificationWaitResponse::Success(s)) => Some(s.auxiliary_buffer),
+            _ => None,
+        },
+        8 => {
+            payload_chain(body);
+            None
+        }
+        _ => {
+            framing(body);
+            None
+        }
+    };
+    if let Some(buf) = aux {
+        aux_buffer(&buf);
     }
 }
 
