@@ -43,6 +43,19 @@ Feature: PCL conflict detection and resolution
     And the conflict resolve message has a PCL that includes both versions' PCLs
     And the conflict resolve message holds both versions as attachments with PidTagInConflict true
 
+  # [MS-OXCFXICS] 3.1.5.6.2.1 (R-239, R-240), 3.1.5.6.2 (R-238), 3.1.5.6 (R-248), 3.1.5.6.1 (R-235):
+  # a conflict resolve message is synchronized as its versions, and the receiver detects the
+  # conflict and resolves it with the server's rule (last writer wins: the client's version).
+  @R-238 @R-239 @R-240 @R-248 @R-235 @R-340
+  Scenario: A conflict resolve message is synchronized as its versions and the client picks the same winner (MS-OXCFXICS 3.1.5.6.2.1)
+    Given on the server, message m1 is modified
+    And the client modifies message m1 locally, later than the server change
+    When the client uploads its local changes without FailOnConflict
+    And the client runs a full synchronization of the folder
+    Then on the server, message m1 is a conflict resolve message whose body is the client's version
+    And a download from the empty state sends message m1 as 2 message changes whose PCLs do not include each other
+    And message m1 in the replica is the client's version, linked to the server's version kept in a conflicts folder
+
   # [MS-OXCFXICS] 3.1.5.6.2.1 (R-174), 3.1.5.6.2.2 (R-243): FAI conflicts resolve by last writer wins
   # The client imports without FailOnConflict, so the server resolves the conflict (with it
   # the server must refuse the version, R-207, and the client resolves at the next download).

@@ -3,6 +3,9 @@
 //! Apply rules:
 //! * full item change: remove every local property and store the downloaded
 //!   set; children are replaced too;
+//! * several full changes of one message whose PCLs do not include each other
+//!   (the versions of a conflict resolve message, [MS-OXCFXICS] 3.1.5.6.2.1):
+//!   resolved by last writer wins, the losers kept ([`versions`]);
 //! * partial item change: for each group sent, delete the local properties of
 //!   that group missing from its propList and set the others; groups not sent
 //!   stay;
@@ -14,6 +17,8 @@
 //!   come first, [MS-OXCFXICS] 2.2.4.3.9), replacing its properties.
 
 use rusqlite::{OptionalExtension, params};
+
+mod versions;
 
 use super::props::{Owner, pkey_of};
 use super::schema::*;
@@ -71,6 +76,10 @@ pub struct DownloadTxn<'a> {
     point: usize,
     open: bool,
     summary: DownloadSummary,
+    /// Source keys of the normal messages a full change of this download
+    /// stored: a later version of one of them may be in conflict with it
+    /// ([`versions`]).
+    applied: std::collections::HashSet<Vec<u8>>,
 }
 
 impl std::fmt::Debug for DownloadTxn<'_> {
@@ -92,6 +101,7 @@ impl<'a> DownloadTxn<'a> {
             point: 0,
             open: true,
             summary: DownloadSummary::default(),
+            applied: std::collections::HashSet::new(),
         };
         t.root = t.ensure_folder_by_fid(scope.folder_fid)?;
         Ok(t)
@@ -220,6 +230,9 @@ impl<'a> DownloadTxn<'a> {
     }
 
     fn message_full(&mut self, m: &MessageFull) -> Result<(), ReplicaError> {
+        if self.version_in_conflict(m)? {
+            return Ok(());
+        }
         let resolution = self.check_local_version(&m.header)?;
         if resolution == Resolution::KeepLocal {
             self.summary.kept_local += 1;
@@ -241,10 +254,18 @@ impl<'a> DownloadTxn<'a> {
             self.finish_conflict(local, &m.header, loser)?;
             return Ok(());
         }
+        self.store_full(m, resolution != Resolution::New)?;
+        if let Resolution::Conflict { local, .. } = &resolution {
+            self.finish_conflict(local, &m.header, local_loser)?;
+        }
+        Ok(())
+    }
+
+    /// Stores a full change over the message's local properties and children.
+    fn store_full(&mut self, m: &MessageFull, existed: bool) -> Result<(), ReplicaError> {
         let read = read_bit(&m.props);
         // A new message without PidTagMessageFlags is unread; an existing one keeps its state.
         let id = self.upsert_header(&m.header, read)?;
-        let existed = resolution != Resolution::New;
         if existed {
             self.point("delete all message properties")?;
             self.replica
@@ -266,8 +287,8 @@ impl<'a> DownloadTxn<'a> {
             self.replace_children(id, &children)?;
         }
         self.summary.full += 1;
-        if let Resolution::Conflict { local, .. } = &resolution {
-            self.finish_conflict(local, &m.header, local_loser)?;
+        if !m.header.associated {
+            self.applied.insert(m.header.source_key.clone());
         }
         Ok(())
     }

@@ -24,11 +24,12 @@ use ics_wire::ids::{Fid, GlobCnt, Mid};
 use ics_wire::prop::TaggedValue;
 
 use super::materialize::{
-    ContentOut, folder_change, group_content, message_content, message_header,
+    ContentOut, folder_change, group_content, message_content, message_header, version_change,
 };
 use super::options::{SyncKind, SyncOptions};
 use super::state::SyncState;
 use crate::mailbox::{IdKey, LOCAL_REPLID, Mailbox, Message, ids::id_of, key};
+use crate::session::conflict::versions_in_conflict;
 use crate::sets::{GlobSet, ReplIdSet, gaps};
 
 /// Why a download cannot go on.
@@ -166,6 +167,9 @@ pub struct Download {
     seen_fai_add: GlobSet,
     read_add: GlobSet,
     all_deleted: ReplIdSet,
+    /// The remaining versions of a conflict resolve message being sent
+    /// (3.1.5.6.2.1).
+    pending: std::collections::VecDeque<MessageChange>,
 }
 
 impl Download {
@@ -215,8 +219,16 @@ impl Download {
                             p.fai_count += 1;
                             p.fai_size += m.size() as u64;
                         } else {
-                            p.normal_count += 1;
-                            p.normal_size += m.size() as u64;
+                            // One messageChange per version in conflict.
+                            let versions = versions_in_conflict(&m.content);
+                            if versions.is_empty() {
+                                p.normal_count += 1;
+                                p.normal_size += m.size() as u64;
+                            }
+                            for v in versions {
+                                p.normal_count += 1;
+                                p.normal_size += v.approx_size() as u64;
+                            }
                         }
                     }
                     progress = Some(p);
@@ -255,6 +267,7 @@ impl Download {
             seen_fai_add: GlobSet::new(),
             read_add: GlobSet::new(),
             all_deleted: ReplIdSet::new(),
+            pending: std::collections::VecDeque::new(),
         })
     }
 
@@ -306,6 +319,9 @@ impl Download {
                     }
                 }
                 Phase::Changes => {
+                    if let Some(c) = self.pending.pop_front() {
+                        return Ok(Some(Element::MessageChange(c)));
+                    }
                     let Some(&(cn, k)) = self.queue.get(self.pos) else {
                         self.phase = Phase::Deletions;
                         continue;
@@ -383,7 +399,13 @@ impl Download {
             }
             return Err(DownloadError::Unreadable(m.mid));
         }
+        let versions = if m.fai {
+            Vec::new()
+        } else {
+            versions_in_conflict(&m.content)
+        };
         let body = match self.partial_groups(m, k) {
+            _ if !versions.is_empty() => ChangeBody::Full(message_content(m, &self.opts)),
             Some(groups) => ChangeBody::Partial(
                 groups
                     .into_iter()
@@ -420,7 +442,27 @@ impl Download {
         } else {
             self.seen_add.insert(m.cn);
         }
-        Ok(Some(Element::MessageChange(change)))
+        if versions.is_empty() {
+            return Ok(Some(Element::MessageChange(change)));
+        }
+        // A conflict resolve message goes out as its versions, each a
+        // messageChangeFull of the same SourceKey (3.1.5.6.2.1); the first
+        // carries the read-state CN.
+        let mut changes = versions.into_iter().enumerate().map(|(i, v)| {
+            let (header, content) = version_change(mb, m, v, &self.opts);
+            MessageChange {
+                header,
+                body: ChangeBody::Full(content),
+                read_cn: if i == 0 { change.read_cn } else { None },
+                progress: self
+                    .progress
+                    .map(|_| (v.approx_size().min(u32::MAX as usize) as u32, false)),
+                ..change.clone()
+            }
+        });
+        let first = changes.next();
+        self.pending.extend(changes);
+        Ok(first.map(Element::MessageChange))
     }
 
     /// The groups to send as a partial change, or `None` for a full change

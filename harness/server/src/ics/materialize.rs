@@ -226,15 +226,57 @@ impl<'a> MessageFilter<'a> {
 
 /// The full content of a top-level message after filters and string form. A conflict
 /// resolve message goes out as its winning version, without the versions in conflict
-/// ([MS-OXCFXICS] 3.1.5.6.2.1; `session::conflict::synchronized_content`).
+/// ([MS-OXCFXICS] 3.1.5.6.2.1; `session::conflict::synchronized_content`); an ICS
+/// download sends its versions instead ([`version_change`]).
 pub fn message_content(m: &Message, opts: &SyncOptions) -> ContentOut {
-    let filter = MessageFilter::new(opts, m.fai);
     let view = crate::session::conflict::synchronized_content(&m.content);
     let content = view.as_ref().unwrap_or(&m.content);
+    content_out(content, m.message_flags(), m.fai, opts)
+}
+
+/// The header and content of one version in conflict of a conflict resolve
+/// message `m`, sent as its own messageChange (3.1.5.6.2.1): the message's
+/// header with the version's LastModificationTime, ChangeKey and PCL, and
+/// the version's content (its read state from its PidTagMessageFlags, else
+/// the message's).
+pub fn version_change(
+    mb: &Mailbox,
+    m: &Message,
+    version: &MessageContent,
+    opts: &SyncOptions,
+) -> (Vec<TaggedValue>, ContentOut) {
+    const IDENTITY: [PropTag; 3] = [
+        tags::PID_TAG_LAST_MODIFICATION_TIME,
+        tags::PID_TAG_CHANGE_KEY,
+        tags::PID_TAG_PREDECESSOR_CHANGE_LIST,
+    ];
+    let mut header = message_header(mb, m, opts);
+    for h in header.iter_mut() {
+        if IDENTITY.iter().any(|t| t.id() == h.tag.id())
+            && let Some(v) = version.props.get(h.tag)
+        {
+            h.value = v.clone();
+        }
+    }
+    let mut content = version.clone();
+    for t in IDENTITY {
+        content.props.remove(t);
+    }
+    let flags = match version.props.get(tags::PID_TAG_MESSAGE_FLAGS) {
+        Some(PropValue::I32(f)) => *f,
+        _ => m.message_flags(),
+    };
+    (header, content_out(&content, flags, m.fai, opts))
+}
+
+/// A content after filters and string form, with `flags` as its
+/// PidTagMessageFlags.
+fn content_out(content: &MessageContent, flags: i32, fai: bool, opts: &SyncOptions) -> ContentOut {
+    let filter = MessageFilter::new(opts, fai);
     let mut props: Vec<TaggedValue> = Vec::with_capacity(content.props.len() + 1);
     let flags = TaggedValue {
         tag: tags::PID_TAG_MESSAGE_FLAGS,
-        value: PropValue::I32(m.message_flags()),
+        value: PropValue::I32(flags),
     };
     let mut flags_done = false;
     for p in content.props.values() {

@@ -20,12 +20,14 @@
 //! On a public store, a stored conflict resolve message also notifies the
 //! folder's owner ([`super::notify`], 3.1.5.6.3.1, R-247).
 //!
-//! Conflict resolve messages are not synchronized as such (3.1.5.6.2.1): a
-//! download (and a FastTransfer copy) sends the winning version, i.e. the
-//! resolve message without its version attachments and without msInConflict,
-//! with the merged PCL ([`synchronized_content`]). Known gap: the spec has
-//! each version sent as a separate message, so that the receiver detects the
-//! conflict itself; this server sends only the winner.
+//! Conflict resolve messages are not synchronized as such (3.1.5.6.2.1): an
+//! ICS contents download sends each version in conflict as a separate
+//! messageChange with the message's SourceKey and the version's own
+//! ChangeKey, PCL and LastModificationTime ([`versions_in_conflict`]), so
+//! that the receiver detects the conflict itself. A FastTransfer copy, which
+//! carries no change identity, sends the winning version, i.e. the resolve
+//! message without its version attachments and without msInConflict
+//! ([`synchronized_content`]).
 
 use ics_wire::ids::Mid;
 use ics_wire::prop::{PropTag, PropValue, tags};
@@ -98,6 +100,19 @@ fn in_conflict(a: &Attachment) -> bool {
         a.props.get(PID_TAG_IN_CONFLICT),
         Some(PropValue::Boolean(true))
     )
+}
+
+/// The versions in conflict of a conflict resolve message, each with its
+/// change identity in its properties (3.1.5.6.2.1); empty for other messages.
+pub fn versions_in_conflict(c: &MessageContent) -> Vec<&MessageContent> {
+    if !is_conflict_resolve(c) {
+        return Vec::new();
+    }
+    c.attachments
+        .iter()
+        .filter(|a| in_conflict(a))
+        .filter_map(|a| a.embedded.as_deref())
+        .collect()
 }
 
 /// Marks a version's content with its change identity (PidTagChangeKey,

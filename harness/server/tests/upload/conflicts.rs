@@ -50,7 +50,7 @@ fn import_conflicts() {
 
 /// Imports v1 of a new message (client namespace), then changes it on the
 /// server, so that the next import based on v1 alone conflicts.
-fn conflicting(u: &mut Up, fai: bool) -> (Gid, Mid, Pcl) {
+pub(super) fn conflicting(u: &mut Up, fai: bool) -> (Gid, Mid, Pcl) {
     let gid = u.new_gid();
     let ck1 = client_xid(1);
     let assoc = if fai { ImportFlag::ASSOCIATED.0 } else { 0 };
@@ -127,60 +127,6 @@ fn conflict_resolve_message_by_default() {
         let cn = m.cn;
         assert!(!u.collector_state().cnset_seen.contains(g, cn));
     }
-}
-
-/// [MS-OXCFXICS] 3.1.5.6.2.1: a conflict resolve message is not synchronized
-/// as such: a download sends the winner, without the version attachments and
-/// without msInConflict, with the merged PCL; the invariants hold.
-#[test]
-fn conflict_resolve_message_downloads_as_its_winner() {
-    use ics_server::ics::{ChangeBody, Download, Element, SyncOptions, SyncState};
-    let mut u = Up::new();
-    let (gid, mid, server_pcl) = conflicting(&mut u, false);
-    let ck2 = client_xid(2);
-    let r = u.import(gid, u64::MAX / 2, ck2, &Pcl::single(ck2), 0, "client");
-    assert_eq!(r, (ErrorCode::Success, Some(ErrorCode::Success)));
-    let inbox = u.c.inbox();
-    let mb = u.c.s.mailbox();
-    let els = Download::new(mb, inbox, SyncOptions::contents(), SyncState::default())
-        .unwrap()
-        .collect(mb)
-        .unwrap();
-    ics_server::ics::invariants::check(&SyncState::default(), &els).unwrap();
-    let change = els
-        .iter()
-        .find_map(|e| match e {
-            Element::MessageChange(c) if c.mid == mid => Some(c),
-            _ => None,
-        })
-        .expect("a change for the message");
-    let ChangeBody::Full(content) = &change.body else {
-        panic!("a full change")
-    };
-    assert_eq!(content.attachments.as_deref().map(<[_]>::len), Some(0));
-    let status = content.props.iter().find(|v| v.tag.id() == 0x0E17);
-    assert!(
-        !matches!(status, Some(TaggedValue { value: PropValue::I32(s), .. }) if s & 0x800 != 0),
-        "{status:?}"
-    );
-    let subject = content
-        .props
-        .iter()
-        .find(|v| v.tag.id() == tags::PID_TAG_SUBJECT.id());
-    assert_eq!(
-        subject.map(|v| &v.value),
-        Some(&PropValue::unicode("client"))
-    );
-    let pcl = change
-        .header
-        .iter()
-        .find(|v| v.tag.id() == tags::PID_TAG_PREDECESSOR_CHANGE_LIST.id())
-        .map(|v| match &v.value {
-            PropValue::Binary(b) => Pcl::decode(b).unwrap(),
-            other => panic!("{other:?}"),
-        })
-        .unwrap();
-    assert!(pcl.includes(&server_pcl) && pcl.includes(&Pcl::single(ck2)));
 }
 
 /// [MS-OXCFXICS] 3.1.5.6.2.1: a conflict with a conflict resolve message

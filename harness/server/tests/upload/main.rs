@@ -9,6 +9,7 @@ mod content;
 mod deletes_and_reads;
 mod folders;
 mod moves;
+mod versions;
 
 use common::{Client, server_edit, subject};
 use ics_server::session::profile::Profile;

@@ -30,6 +30,7 @@ mod setup;
 mod state;
 mod sync;
 mod upload;
+mod versions;
 
 // Outcome and probe steps by topic, registered after `local`.
 mod change_children;
@@ -108,6 +109,7 @@ static STEPS: LazyLock<Vec<(Regex, Handler)>> = LazyLock::new(|| {
     all.extend(message_move::steps());
     // Before `upload`: it owns "the client imports the change of {m} again" (through the engine).
     all.extend(conflicts::steps());
+    all.extend(versions::steps());
     all.extend(imports::steps());
     // First: its phrases are more specific than the generic outcome phrases after `local`.
     all.extend(upload::steps());
