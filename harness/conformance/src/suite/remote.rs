@@ -249,6 +249,15 @@ impl Control for TargetHandle {
         }
     }
 
+    fn present_mailbox(&mut self, original: bool) -> Result<(), String> {
+        match self {
+            TargetHandle::Reference(r) => r.present_mailbox(original),
+            TargetHandle::Remote(r) => r
+                .try_control(ControlOp::PresentMailbox { original })
+                .map(drop),
+        }
+    }
+
     fn busy_log(&self) -> Vec<BusyRecord> {
         match self {
             TargetHandle::Reference(r) => r.busy_log(),

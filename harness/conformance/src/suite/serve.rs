@@ -445,6 +445,7 @@ pub enum ControlOp {
     AfterGetBuffer { request_hex: String },
     Backup,
     RollBack,
+    PresentMailbox { original: bool },
 }
 
 /// One busy answer of the busy log, as the control endpoint reports it.
@@ -589,6 +590,7 @@ impl ControlService {
             }
             ControlOp::Backup => mailbox.backup()?,
             ControlOp::RollBack => mailbox.roll_back()?,
+            ControlOp::PresentMailbox { original } => mailbox.present_mailbox(original)?,
         }
         Ok(None)
     }

@@ -25,6 +25,7 @@ mod public_folders;
 mod read_state;
 mod reserved_ids;
 mod rollback;
+mod second_mailbox;
 mod server_version;
 mod setup;
 mod state;
@@ -101,6 +102,7 @@ static STEPS: LazyLock<Vec<(Regex, Handler)>> = LazyLock::new(|| {
     all.extend(destination::steps());
     all.extend(hierarchy_upload::steps());
     all.extend(rollback::steps());
+    all.extend(second_mailbox::steps());
     all.extend(server_version::steps());
     all.extend(folder_deletes::steps());
     all.extend(public_folders::steps());
