@@ -114,6 +114,9 @@ pub struct Lifecycle {
     pub logon_next: bool,
     /// The replica's dump before the last synchronization ("the replica is unchanged").
     pub replica_before: Option<String>,
+    /// The property group emptied on the server, named by one of its properties
+    /// (`@needs-property-groups`).
+    pub emptied_group_of: Option<ics_wire::prop::PropTag>,
     files: u32,
 }
 
@@ -138,6 +141,7 @@ impl Lifecycle {
             crash_next: false,
             logon_next: false,
             replica_before: None,
+            emptied_group_of: None,
             crashed: false,
             reapplied: Vec::new(),
             connection_lost: false,

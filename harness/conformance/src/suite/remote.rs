@@ -258,6 +258,15 @@ impl Control for TargetHandle {
         }
     }
 
+    fn property_groups(&self) -> Result<Vec<Vec<ics_wire::prop::PropTag>>, String> {
+        match self {
+            TargetHandle::Reference(r) => r.property_groups(),
+            TargetHandle::Remote(_) => {
+                Err("the control endpoint gives no property-group mapping (property-groups)".into())
+            }
+        }
+    }
+
     fn busy_log(&self) -> Vec<BusyRecord> {
         match self {
             TargetHandle::Reference(r) => r.busy_log(),

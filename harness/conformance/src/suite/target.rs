@@ -133,6 +133,9 @@ pub trait Control {
     /// (another mailbox GUID), or the original one again when `original`
     /// ([MS-OXCFXICS] 3.3.5.4).
     fn present_mailbox(&mut self, original: bool) -> Result<(), String>;
+    /// `@needs-property-groups`: the target's property-group mapping, given out of band
+    /// ([MS-OXCFXICS] 2.2.2.8, 3.2.5.7): the property tags of each group, by group index.
+    fn property_groups(&self) -> Result<Vec<Vec<ics_wire::prop::PropTag>>, String>;
 }
 
 impl Control for Reference {
@@ -207,6 +210,11 @@ impl Control for Reference {
         };
         *other = Some(s.swap_mailbox(next));
         Ok(())
+    }
+
+    fn property_groups(&self) -> Result<Vec<Vec<ics_wire::prop::PropTag>>, String> {
+        use ics_server::mailbox::groups::{GROUP_COUNT, group_tags};
+        Ok((0..GROUP_COUNT).map(group_tags).collect())
     }
 }
 

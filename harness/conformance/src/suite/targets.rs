@@ -62,6 +62,7 @@ impl Target {
             REFERENCE => &[
                 "fault-injection",
                 "behaviour-profile",
+                "property-groups",
                 "public-folders",
                 "second-mailbox",
                 "server-rollback",

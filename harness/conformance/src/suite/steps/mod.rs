@@ -21,6 +21,7 @@ mod message_move;
 mod parse;
 mod persistence;
 mod probes;
+mod property_groups;
 mod public_folders;
 mod read_state;
 mod reserved_ids;
@@ -103,6 +104,7 @@ static STEPS: LazyLock<Vec<(Regex, Handler)>> = LazyLock::new(|| {
     all.extend(hierarchy_upload::steps());
     all.extend(rollback::steps());
     all.extend(second_mailbox::steps());
+    all.extend(property_groups::steps());
     all.extend(server_version::steps());
     all.extend(folder_deletes::steps());
     all.extend(public_folders::steps());
