@@ -267,6 +267,17 @@ impl Control for TargetHandle {
         }
     }
 
+    fn deny_read(&mut self, mid: Mid) -> Result<(), String> {
+        match self {
+            TargetHandle::Reference(r) => r.deny_read(mid),
+            TargetHandle::Remote(r) => r
+                .try_control(ControlOp::DenyRead {
+                    mid: mid.to_u64_le(),
+                })
+                .map(drop),
+        }
+    }
+
     fn busy_log(&self) -> Vec<BusyRecord> {
         match self {
             TargetHandle::Reference(r) => r.busy_log(),

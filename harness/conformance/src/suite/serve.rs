@@ -446,6 +446,7 @@ pub enum ControlOp {
     Backup,
     RollBack,
     PresentMailbox { original: bool },
+    DenyRead { mid: u64 },
 }
 
 /// One busy answer of the busy log, as the control endpoint reports it.
@@ -591,6 +592,7 @@ impl ControlService {
             ControlOp::Backup => mailbox.backup()?,
             ControlOp::RollBack => mailbox.roll_back()?,
             ControlOp::PresentMailbox { original } => mailbox.present_mailbox(original)?,
+            ControlOp::DenyRead { mid } => mailbox.deny_read(Mid::from_u64_le(mid))?,
         }
         Ok(None)
     }

@@ -136,6 +136,10 @@ pub trait Control {
     /// `@needs-property-groups`: the target's property-group mapping, given out of band
     /// ([MS-OXCFXICS] 2.2.2.8, 3.2.5.7): the property tags of each group, by group index.
     fn property_groups(&self) -> Result<Vec<Vec<ics_wire::prop::PropTag>>, String>;
+    /// `@needs-permissions`: the user loses the read permission on the message
+    /// ([MS-OXCFXICS] 3.2.5.8.1); unlike [`Control::unreadable`], reading it is refused, not
+    /// failed.
+    fn deny_read(&mut self, mid: Mid) -> Result<(), String>;
 }
 
 impl Control for Reference {
@@ -215,6 +219,13 @@ impl Control for Reference {
     fn property_groups(&self) -> Result<Vec<Vec<ics_wire::prop::PropTag>>, String> {
         use ics_server::mailbox::groups::{GROUP_COUNT, group_tags};
         Ok((0..GROUP_COUNT).map(group_tags).collect())
+    }
+
+    fn deny_read(&mut self, mid: Mid) -> Result<(), String> {
+        lock(&self.session)
+            .mailbox_mut()
+            .set_read_permission(mid, false)
+            .map_err(|e| e.to_string())
     }
 }
 

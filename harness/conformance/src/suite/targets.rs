@@ -31,6 +31,7 @@ pub fn is_url(name: &str) -> bool {
 pub const CONTROL_CAPABILITIES: &[&str] = &[
     "fault-injection",
     "behaviour-profile",
+    "permissions",
     "second-mailbox",
     "server-rollback",
 ];
@@ -62,6 +63,7 @@ impl Target {
             REFERENCE => &[
                 "fault-injection",
                 "behaviour-profile",
+                "permissions",
                 "property-groups",
                 "public-folders",
                 "second-mailbox",
@@ -73,6 +75,7 @@ impl Target {
             LOOPBACK => &[
                 "fault-injection",
                 "behaviour-profile",
+                "permissions",
                 "second-mailbox",
                 "server-rollback",
                 "server-version",

@@ -19,6 +19,7 @@ mod imports;
 mod local;
 mod message_move;
 mod parse;
+mod permissions;
 mod persistence;
 mod probes;
 mod property_groups;
@@ -105,6 +106,7 @@ static STEPS: LazyLock<Vec<(Regex, Handler)>> = LazyLock::new(|| {
     all.extend(rollback::steps());
     all.extend(second_mailbox::steps());
     all.extend(property_groups::steps());
+    all.extend(permissions::steps());
     all.extend(server_version::steps());
     all.extend(folder_deletes::steps());
     all.extend(public_folders::steps());
