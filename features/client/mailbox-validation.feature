@@ -16,7 +16,7 @@ Feature: A replica never synchronizes with another mailbox
     Given the target presents another mailbox under the same name
     When the client synchronizes contents with its saved state, allowing it to be refused
     Then the client refused to synchronize because the mailbox GUID differs
-    And the client sent no RopSynchronizationConfigure, RopSynchronizationOpenCollector
+    And the client sent no RopSynchronizationConfigure, RopSynchronizationOpenCollector in the last synchronization
     And the replica is unchanged
 
   # [MS-OXCFXICS] 3.3.5.4 (R-272): synchronization resumes when the original mailbox returns

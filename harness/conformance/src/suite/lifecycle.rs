@@ -57,6 +57,8 @@ pub enum Refusal {
     Abandoned(String),
     /// The client crashed and was not restarted.
     Crashed,
+    /// RopLogon returned another mailbox GUID than the replica's ([MS-OXCFXICS] 3.3.5.4).
+    WrongMailbox(String),
 }
 
 impl std::fmt::Display for Refusal {
@@ -68,6 +70,7 @@ impl std::fmt::Display for Refusal {
             ),
             Refusal::Abandoned(r) => write!(f, "the replica was abandoned ({r})"),
             Refusal::Crashed => f.write_str("the client crashed and was not restarted"),
+            Refusal::WrongMailbox(e) => write!(f, "another mailbox: {e}"),
         }
     }
 }
@@ -106,6 +109,14 @@ pub struct Lifecycle {
     pub kept_ctx: Option<Obj>,
     /// The source key of the last change imported on the open collector.
     pub last_import: Option<Vec<u8>>,
+    /// The target presents another (or the original) mailbox: the next client session starts
+    /// with a new RopLogon (`@needs-second-mailbox`).
+    pub logon_next: bool,
+    /// The replica's dump before the last synchronization ("the replica is unchanged").
+    pub replica_before: Option<String>,
+    /// The property group emptied on the server, named by one of its properties
+    /// (`@needs-property-groups`).
+    pub emptied_group_of: Option<ics_wire::prop::PropTag>,
     files: u32,
 }
 
@@ -128,6 +139,9 @@ impl Lifecycle {
             refusal: None,
             rolled_back_at: None,
             crash_next: false,
+            logon_next: false,
+            replica_before: None,
+            emptied_group_of: None,
             crashed: false,
             reapplied: Vec::new(),
             connection_lost: false,
@@ -259,6 +273,9 @@ impl Harness {
             self.life.refusal = Some(Refusal::Crashed);
             return Err(Refusal::Crashed.to_string());
         }
+        if self.life.logon_next {
+            self.logon_again().await?;
+        }
         let Some(fid) = self.life.sessions_in else {
             return Ok(());
         };
@@ -280,6 +297,25 @@ impl Harness {
                 self.life.refusal = Some(refusal);
                 Err(message)
             }
+        }
+    }
+
+    /// A new RopLogon of the client, which compares the mailbox GUID it returns with the
+    /// replica's: another mailbox's GUID is a refusal, recorded and
+    /// returned as the error; the next session logs on again.
+    async fn logon_again(&mut self) -> Result<(), String> {
+        match self.client.reconnect().await {
+            Ok(()) => {
+                self.life.logon_next = false;
+                Ok(())
+            }
+            Err(SyncError::Replica(e @ ics_client::ReplicaError::WrongMailbox { .. })) => {
+                let refusal = Refusal::WrongMailbox(e.to_string());
+                let message = format!("the client refused: {refusal}");
+                self.life.refusal = Some(refusal);
+                Err(message)
+            }
+            Err(e) => Err(format!("the client cannot log on again: {e}")),
         }
     }
 

@@ -249,6 +249,35 @@ impl Control for TargetHandle {
         }
     }
 
+    fn present_mailbox(&mut self, original: bool) -> Result<(), String> {
+        match self {
+            TargetHandle::Reference(r) => r.present_mailbox(original),
+            TargetHandle::Remote(r) => r
+                .try_control(ControlOp::PresentMailbox { original })
+                .map(drop),
+        }
+    }
+
+    fn property_groups(&self) -> Result<Vec<Vec<ics_wire::prop::PropTag>>, String> {
+        match self {
+            TargetHandle::Reference(r) => r.property_groups(),
+            TargetHandle::Remote(_) => {
+                Err("the control endpoint gives no property-group mapping (property-groups)".into())
+            }
+        }
+    }
+
+    fn deny_read(&mut self, mid: Mid) -> Result<(), String> {
+        match self {
+            TargetHandle::Reference(r) => r.deny_read(mid),
+            TargetHandle::Remote(r) => r
+                .try_control(ControlOp::DenyRead {
+                    mid: mid.to_u64_le(),
+                })
+                .map(drop),
+        }
+    }
+
     fn busy_log(&self) -> Vec<BusyRecord> {
         match self {
             TargetHandle::Reference(r) => r.busy_log(),

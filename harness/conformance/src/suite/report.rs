@@ -244,7 +244,7 @@ mod tests {
         let md = markdown(&target, &records, &summary);
         assert!(md.starts_with("# ICS conformance report: target `reference`"));
         assert!(md.contains(
-            "Capabilities beyond the ROPs: behaviour-profile, fault-injection, public-folders, server-rollback, server-version."
+            "Capabilities beyond the ROPs: behaviour-profile, fault-injection, permissions, property-groups, public-folders, second-mailbox, server-rollback, server-version."
         ));
         assert!(md.contains("**2 / 266 (0.8 %)**; with any scenario: 5."));
         assert!(md.contains(

@@ -445,6 +445,8 @@ pub enum ControlOp {
     AfterGetBuffer { request_hex: String },
     Backup,
     RollBack,
+    PresentMailbox { original: bool },
+    DenyRead { mid: u64 },
 }
 
 /// One busy answer of the busy log, as the control endpoint reports it.
@@ -589,6 +591,8 @@ impl ControlService {
             }
             ControlOp::Backup => mailbox.backup()?,
             ControlOp::RollBack => mailbox.roll_back()?,
+            ControlOp::PresentMailbox { original } => mailbox.present_mailbox(original)?,
+            ControlOp::DenyRead { mid } => mailbox.deny_read(Mid::from_u64_le(mid))?,
         }
         Ok(None)
     }

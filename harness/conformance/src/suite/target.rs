@@ -14,6 +14,7 @@ use std::time::Instant;
 
 use ics_client::transport::{RopTransport, ServerVersion, TransportError};
 use ics_server::mailbox::Mailbox;
+use ics_server::session::mailboxes::{Store, second_identity};
 use ics_server::session::profile::{BusyRecord, Profile};
 use ics_server::session::{Session, SessionError};
 use ics_wire::Mid;
@@ -58,6 +59,8 @@ pub struct Reference {
     arming: Arc<Mutex<Arming>>,
     /// The backup `@needs-server-rollback` restores.
     backup: Arc<Mutex<Option<ics_server::mailbox::Snapshot>>>,
+    /// `@needs-second-mailbox`: the mailbox not presented to logons now.
+    other_mailbox: Arc<Mutex<Option<Store>>>,
     start: Instant,
 }
 
@@ -83,6 +86,7 @@ impl Reference {
             )))),
             arming: Arc::default(),
             backup: Arc::default(),
+            other_mailbox: Arc::default(),
             start: Instant::now(),
         }
     }
@@ -125,6 +129,17 @@ pub trait Control {
     /// `@needs-server-rollback`: restores the backup, as a server restored from an older
     /// backup is ([MS-OXCFXICS] 3.3.5.3): objects, change numbers and ID counters go back.
     fn roll_back(&mut self) -> Result<(), String>;
+    /// `@needs-second-mailbox`: the next logon under the same name opens another mailbox
+    /// (another mailbox GUID), or the original one again when `original`
+    /// ([MS-OXCFXICS] 3.3.5.4).
+    fn present_mailbox(&mut self, original: bool) -> Result<(), String>;
+    /// `@needs-property-groups`: the target's property-group mapping, given out of band
+    /// ([MS-OXCFXICS] 2.2.2.8, 3.2.5.7): the property tags of each group, by group index.
+    fn property_groups(&self) -> Result<Vec<Vec<ics_wire::prop::PropTag>>, String>;
+    /// `@needs-permissions`: the user loses the read permission on the message
+    /// ([MS-OXCFXICS] 3.2.5.8.1); unlike [`Control::unreadable`], reading it is refused, not
+    /// failed.
+    fn deny_read(&mut self, mid: Mid) -> Result<(), String>;
 }
 
 impl Control for Reference {
@@ -184,6 +199,33 @@ impl Control for Reference {
             .ok_or("no backup of the mailbox was taken")?;
         lock(&self.session).mailbox_mut().restore(snapshot);
         Ok(())
+    }
+
+    fn present_mailbox(&mut self, original: bool) -> Result<(), String> {
+        let mut s = lock(&self.session);
+        let second = s.mailbox().identity().mailbox_guid == second_identity().mailbox_guid;
+        if second != original {
+            return Ok(()); // already presented
+        }
+        let mut other = lock(&self.other_mailbox);
+        let next = match other.take() {
+            Some(store) => store,
+            None => Store::new(second_identity()),
+        };
+        *other = Some(s.swap_mailbox(next));
+        Ok(())
+    }
+
+    fn property_groups(&self) -> Result<Vec<Vec<ics_wire::prop::PropTag>>, String> {
+        use ics_server::mailbox::groups::{GROUP_COUNT, group_tags};
+        Ok((0..GROUP_COUNT).map(group_tags).collect())
+    }
+
+    fn deny_read(&mut self, mid: Mid) -> Result<(), String> {
+        lock(&self.session)
+            .mailbox_mut()
+            .set_read_permission(mid, false)
+            .map_err(|e| e.to_string())
     }
 }
 

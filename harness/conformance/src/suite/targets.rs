@@ -28,8 +28,13 @@ pub fn is_url(name: &str) -> bool {
 }
 
 /// The capabilities a control endpoint (`ics-harness serve --control`) adds to a URL target.
-pub const CONTROL_CAPABILITIES: &[&str] =
-    &["fault-injection", "behaviour-profile", "server-rollback"];
+pub const CONTROL_CAPABILITIES: &[&str] = &[
+    "fault-injection",
+    "behaviour-profile",
+    "permissions",
+    "second-mailbox",
+    "server-rollback",
+];
 
 /// A target and what it lets the harness control.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -58,7 +63,10 @@ impl Target {
             REFERENCE => &[
                 "fault-injection",
                 "behaviour-profile",
+                "permissions",
+                "property-groups",
                 "public-folders",
+                "second-mailbox",
                 "server-rollback",
                 "server-version",
             ],
@@ -67,6 +75,8 @@ impl Target {
             LOOPBACK => &[
                 "fault-injection",
                 "behaviour-profile",
+                "permissions",
+                "second-mailbox",
                 "server-rollback",
                 "server-version",
             ],
@@ -162,7 +172,10 @@ mod tests {
                 .unwrap()
                 .has("public-folders")
         );
-        assert!(!t.has("second-mailbox"));
+        assert!(t.has("second-mailbox"));
+        // A URL target without a control endpoint cannot present another mailbox.
+        let url = Target::resolve("http://127.0.0.1:1/mapi/emsmdb/", None).unwrap();
+        assert!(!url.has("second-mailbox") && url.with_control(false).has("second-mailbox"));
     }
 
     #[test]

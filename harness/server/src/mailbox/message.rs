@@ -96,6 +96,8 @@ pub struct Message {
     pub history: Vec<GlobCnt>,
     /// Fault injection: reading this message fails.
     pub unreadable: bool,
+    /// The user lacks the read permission on this message ([`super::permissions`]).
+    pub no_read_permission: bool,
 }
 
 impl Message {
@@ -183,6 +185,7 @@ mod tests {
             other_cn: g(11),
             history: Vec::new(),
             unreadable: false,
+            no_read_permission: false,
         }
     }
 

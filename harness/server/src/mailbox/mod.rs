@@ -15,6 +15,7 @@ pub mod groups;
 pub mod ids;
 pub mod message;
 pub mod named;
+pub mod permissions;
 pub mod props;
 mod snapshot;
 pub use snapshot::Snapshot;
@@ -515,6 +516,7 @@ impl Mailbox {
             other_cn: cn,
             history: Vec::new(),
             unreadable: false,
+            no_read_permission: false,
         };
         let k = key(mid.0);
         let f = self.folder_mut(fid)?;

@@ -182,6 +182,12 @@ fn list_message(
     }
 }
 
+/// A message the user may not read: skipped, with MetaTagEcWarning in its place
+/// ([MS-OXCFXICS] 3.2.5.8.1, R-192).
+fn denied_item() -> ft::MessageListItem {
+    ft::MessageListItem::EcWarning(crate::mailbox::permissions::EC_ACCESS_DENIED)
+}
+
 fn error_item(mb: &Mailbox, folder: Fid, mid: Mid) -> ft::MessageListItem {
     let info = super::structs::extended_error_info(
         super::stream::EC_NOT_FOUND,
@@ -258,6 +264,10 @@ fn folder_messages(
         .collect();
     msgs.sort_by_key(|m| (m.fai, m.mid.globcnt()));
     for m in msgs {
+        if m.no_read_permission {
+            items.push(denied_item());
+            continue;
+        }
         if m.unreadable {
             if !recover {
                 return Err(ErrorCode::NotFound);
@@ -471,6 +481,10 @@ impl Session {
                 return Err(ErrorCode::NotFound);
             }
             let m = self.mb.message(*mid).expect("located");
+            if m.no_read_permission {
+                items.push(denied_item());
+                continue;
+            }
             if m.unreadable {
                 if !recover {
                     return Err(ErrorCode::NotFound);

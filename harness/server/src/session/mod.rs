@@ -20,6 +20,7 @@ pub mod conflict;
 mod copy;
 mod destination;
 mod embedded;
+pub mod mailboxes;
 mod notify;
 pub mod profile;
 pub mod public;

@@ -44,7 +44,11 @@ impl Harness {
             .iter()
             .map(|n| self.message(n).map(|m| m.mid.to_u64_le()))
             .collect::<Result<Vec<_>, _>>()?;
-        let fid = self.sync_folder()?;
+        // The folder of the named messages (the copy source), the Sync folder if none.
+        let fid = match names.first() {
+            Some(n) => self.message(n)?.folder,
+            None => self.sync_folder()?,
+        };
         let ops = self.client.ops_mut();
         let folder = ops
             .open_folder(fid.to_u64_le())

@@ -54,6 +54,7 @@ impl Harness {
             ..DownloadRec::default()
         };
         self.state_before = self.client.replica().state(scope).ok();
+        self.life.replica_before = self.client.replica().dump().ok();
         let r = match self.start_session().await {
             Ok(()) => self.synchronize_in(scope, mode, &mut rec).await,
             Err(e) => Err(e),

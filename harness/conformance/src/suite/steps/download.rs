@@ -508,10 +508,10 @@ async fn header_greater_than_zero(w: &mut SuiteWorld, a: Args) -> Res {
 
 /// PropertyGroupInfo ([MS-OXCFXICS] 2.2.2.8): GroupId, Reserved, GroupCount, then per group
 /// PropertyTagCount and the tags (named ones with their names).
-struct GroupInfo {
+pub(super) struct GroupInfo {
     group_id: u32,
     reserved: u32,
-    groups: Vec<Vec<u32>>,
+    pub(super) groups: Vec<Vec<u32>>,
 }
 
 fn parse_group_info(b: &[u8]) -> Result<GroupInfo, String> {
@@ -550,7 +550,7 @@ fn parse_group_info(b: &[u8]) -> Result<GroupInfo, String> {
 }
 
 /// Every partial change with the group mapping in force for it.
-fn partials(
+pub(super) fn partials(
     d: &DownloadRec,
 ) -> Result<Vec<(&ft::MessageChangePartial, Option<GroupInfo>)>, String> {
     let mut defined: Vec<GroupInfo> = Vec::new();
