@@ -233,32 +233,48 @@ impl<'a> DownloadTxn<'a> {
         if self.version_in_conflict(m)? {
             return Ok(());
         }
-        let resolution = self.check_local_version(&m.header)?;
-        if resolution == Resolution::KeepLocal {
-            self.summary.kept_local += 1;
+        let Some((resolution, local_loser)) =
+            self.settle(&m.header, |t| t.copy_incoming_loser(m))?
+        else {
             return Ok(());
+        };
+        self.store_full(m, resolution != Resolution::New)?;
+        if let Resolution::Conflict { local, .. } = &resolution {
+            self.finish_conflict(local, &m.header, local_loser)?;
         }
+        Ok(())
+    }
+
+    /// Settles an incoming version against a local one not yet uploaded
+    /// (R-338..R-340). `None`: nothing is left to apply (the local version is
+    /// kept, or wins with `incoming_loser` kept aside). Otherwise the
+    /// resolution, and the local loser copied aside when the incoming wins.
+    fn settle(
+        &mut self,
+        h: &MessageHeader,
+        incoming_loser: impl FnOnce(&mut Self) -> Result<Option<Vec<u8>>, ReplicaError>,
+    ) -> Result<Option<Settled>, ReplicaError> {
+        let resolution = self.check_local_version(h)?;
         let local_loser = match &resolution {
+            Resolution::KeepLocal => {
+                self.summary.kept_local += 1;
+                return Ok(None);
+            }
+            Resolution::Conflict {
+                local,
+                incoming_wins: false,
+            } => {
+                let loser = incoming_loser(self)?;
+                self.finish_conflict(local, h, loser)?;
+                return Ok(None);
+            }
             Resolution::Conflict {
                 local,
                 incoming_wins: true,
             } => self.copy_local_loser(local)?,
             _ => None,
         };
-        if let Resolution::Conflict {
-            local,
-            incoming_wins: false,
-        } = &resolution
-        {
-            let loser = self.copy_incoming_loser(m)?;
-            self.finish_conflict(local, &m.header, loser)?;
-            return Ok(());
-        }
-        self.store_full(m, resolution != Resolution::New)?;
-        if let Resolution::Conflict { local, .. } = &resolution {
-            self.finish_conflict(local, &m.header, local_loser)?;
-        }
-        Ok(())
+        Ok(Some((resolution, local_loser)))
     }
 
     /// Stores a full change over the message's local properties and children.
@@ -455,29 +471,12 @@ impl<'a> DownloadTxn<'a> {
             // the server sends partial changes only for messages in IdsetGiven.
             return Err(ReplicaError::UnknownMessage(hex(&m.header.source_key)));
         }
-        let resolution = self.check_local_version(&m.header)?;
-        if resolution == Resolution::KeepLocal {
-            self.summary.kept_local += 1;
-            return Ok(());
-        }
         // A partial change only says what changed since the server's previous
         // version; in a conflict it is applied over the local content and the
         // local version is kept aside when the server's wins.
-        let local_loser = match &resolution {
-            Resolution::Conflict {
-                local,
-                incoming_wins: true,
-            } => self.copy_local_loser(local)?,
-            _ => None,
-        };
-        if let Resolution::Conflict {
-            local,
-            incoming_wins: false,
-        } = &resolution
-        {
-            self.finish_conflict(local, &m.header, None)?;
+        let Some((resolution, local_loser)) = self.settle(&m.header, |_| Ok(None))? else {
             return Ok(());
-        }
+        };
         let all: Vec<Prop> = m
             .groups
             .iter()
@@ -887,6 +886,10 @@ struct LocalVersion {
     change_key: Vec<u8>,
     fai: bool,
 }
+
+/// An incoming version still to apply after [`DownloadTxn::settle`]: the
+/// resolution and the local loser copied aside, if any.
+type Settled = (Resolution, Option<Vec<u8>>);
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 enum Resolution {
