@@ -12,10 +12,7 @@ use crate::ids::Mid;
 
 use super::common::{ResponseHint, RopResult};
 use super::error::{DecodeResult, EncodeResult};
-use super::message::{OpenMessageSuccess, OpenRecipientRow};
-use super::value::{
-    TypedString, put_count8, read_bytes16, read_tag_array16, write_bytes16, write_tag_array16,
-};
+use super::message::OpenMessageSuccess;
 
 /// RopGetAttachmentTable request, 0x21 (2.2.6.17.1). The response is the
 /// single-form [`super::common::OutputHandleResponse`] (2.2.6.17.2: no
@@ -132,7 +129,7 @@ impl OpenEmbeddedMessageResponse {
                 Ok(OpenEmbeddedMessageSuccess {
                     reserved: r.u8("Reserved")?,
                     message_id: Mid::from_bytes(r.array("MessageId")?),
-                    message: read_message_fields(r)?,
+                    message: OpenMessageSuccess::read(r)?,
                 })
             })?,
         })
@@ -143,54 +140,9 @@ impl OpenEmbeddedMessageResponse {
         self.result.write(out, |s, out| {
             out.put_u8(s.reserved);
             out.put_bytes(&s.message_id.to_bytes());
-            write_message_fields(&s.message, out)
+            s.message.write(out)
         })
     }
-}
-
-/// The RopOpenMessage success fields (2.2.6.1.2) after ReturnValue.
-fn read_message_fields(r: &mut Reader<'_>) -> DecodeResult<OpenMessageSuccess> {
-    let has_named_properties = r.u8("HasNamedProperties")?;
-    let subject_prefix = TypedString::read(r, "SubjectPrefix")?;
-    let normalized_subject = TypedString::read(r, "NormalizedSubject")?;
-    let recipient_count = r.u16("RecipientCount")?;
-    let recipient_columns = read_tag_array16(r, "RecipientColumns")?;
-    let n = r.u8("RowCount")? as usize;
-    // RecipientType, CodePageId, Reserved, RecipientRowSize: 7 bytes at least.
-    r.check_count(n, 7, "RecipientRows")?;
-    let mut recipient_rows = Vec::with_capacity(n);
-    for _ in 0..n {
-        recipient_rows.push(OpenRecipientRow {
-            recipient_type: r.u8("RecipientType")?,
-            code_page_id: r.u16("CodePageId")?,
-            reserved: r.u16("Reserved")?,
-            recipient_row: read_bytes16(r, "RecipientRow")?,
-        });
-    }
-    Ok(OpenMessageSuccess {
-        has_named_properties,
-        subject_prefix,
-        normalized_subject,
-        recipient_count,
-        recipient_columns,
-        recipient_rows,
-    })
-}
-
-fn write_message_fields(s: &OpenMessageSuccess, out: &mut Vec<u8>) -> EncodeResult {
-    out.put_u8(s.has_named_properties);
-    s.subject_prefix.write(out, "SubjectPrefix")?;
-    s.normalized_subject.write(out, "NormalizedSubject")?;
-    out.put_u16(s.recipient_count);
-    write_tag_array16(out, &s.recipient_columns, "RecipientColumns")?;
-    put_count8(out, s.recipient_rows.len(), "RowCount")?;
-    for row in &s.recipient_rows {
-        out.put_u8(row.recipient_type);
-        out.put_u16(row.code_page_id);
-        out.put_u16(row.reserved);
-        write_bytes16(out, &row.recipient_row, "RecipientRowSize")?;
-    }
-    Ok(())
 }
 
 #[cfg(test)]
@@ -201,6 +153,8 @@ mod tests {
     use crate::rop::codes::ErrorCode;
     use crate::rop::common::OutputHandleResponse;
     use crate::rop::error::RopError;
+    use crate::rop::message::OpenRecipientRow;
+    use crate::rop::value::TypedString;
     use crate::rop::{ResponseContext, RopRequest, RopRequestBuffer, RopResponse};
     use crate::rop::{RopResponseBuffer, ids};
 

@@ -123,52 +123,62 @@ impl OpenMessageResponse {
     pub fn read(r: &mut Reader<'_>, _: &ResponseHint<'_>) -> DecodeResult<Self> {
         Ok(Self {
             output_handle_index: r.u8("OutputHandleIndex")?,
-            result: RopResult::read(r, |r| {
-                let has_named_properties = r.u8("HasNamedProperties")?;
-                let subject_prefix = TypedString::read(r, "SubjectPrefix")?;
-                let normalized_subject = TypedString::read(r, "NormalizedSubject")?;
-                let recipient_count = r.u16("RecipientCount")?;
-                let recipient_columns = read_tag_array16(r, "RecipientColumns")?;
-                let n = r.u8("RowCount")? as usize;
-                r.check_count(n, 7, "RecipientRows")?;
-                let mut recipient_rows = Vec::with_capacity(n);
-                for _ in 0..n {
-                    recipient_rows.push(OpenRecipientRow {
-                        recipient_type: r.u8("RecipientType")?,
-                        code_page_id: r.u16("CodePageId")?,
-                        reserved: r.u16("Reserved")?,
-                        recipient_row: read_bytes16(r, "RecipientRow")?,
-                    });
-                }
-                Ok(OpenMessageSuccess {
-                    has_named_properties,
-                    subject_prefix,
-                    normalized_subject,
-                    recipient_count,
-                    recipient_columns,
-                    recipient_rows,
-                })
-            })?,
+            result: RopResult::read(r, OpenMessageSuccess::read)?,
         })
     }
     /// Writes the fields after RopId.
     pub fn write(&self, out: &mut Vec<u8>) -> EncodeResult {
         out.put_u8(self.output_handle_index);
-        self.result.write(out, |s, out| {
-            out.put_u8(s.has_named_properties);
-            s.subject_prefix.write(out, "SubjectPrefix")?;
-            s.normalized_subject.write(out, "NormalizedSubject")?;
-            out.put_u16(s.recipient_count);
-            write_tag_array16(out, &s.recipient_columns, "RecipientColumns")?;
-            put_count8(out, s.recipient_rows.len(), "RowCount")?;
-            for row in &s.recipient_rows {
-                out.put_u8(row.recipient_type);
-                out.put_u16(row.code_page_id);
-                out.put_u16(row.reserved);
-                write_bytes16(out, &row.recipient_row, "RecipientRowSize")?;
-            }
-            Ok(())
+        self.result.write(out, |s, out| s.write(out))
+    }
+}
+
+impl OpenMessageSuccess {
+    /// Reads the RopOpenMessage success fields (2.2.6.1.2) after ReturnValue
+    /// (also those of RopOpenEmbeddedMessage after MessageId).
+    pub(crate) fn read(r: &mut Reader<'_>) -> DecodeResult<Self> {
+        let has_named_properties = r.u8("HasNamedProperties")?;
+        let subject_prefix = TypedString::read(r, "SubjectPrefix")?;
+        let normalized_subject = TypedString::read(r, "NormalizedSubject")?;
+        let recipient_count = r.u16("RecipientCount")?;
+        let recipient_columns = read_tag_array16(r, "RecipientColumns")?;
+        let n = r.u8("RowCount")? as usize;
+        // RecipientType, CodePageId, Reserved, RecipientRowSize: 7 bytes at least.
+        r.check_count(n, 7, "RecipientRows")?;
+        let mut recipient_rows = Vec::with_capacity(n);
+        for _ in 0..n {
+            recipient_rows.push(OpenRecipientRow {
+                recipient_type: r.u8("RecipientType")?,
+                code_page_id: r.u16("CodePageId")?,
+                reserved: r.u16("Reserved")?,
+                recipient_row: read_bytes16(r, "RecipientRow")?,
+            });
+        }
+        Ok(OpenMessageSuccess {
+            has_named_properties,
+            subject_prefix,
+            normalized_subject,
+            recipient_count,
+            recipient_columns,
+            recipient_rows,
         })
+    }
+
+    /// Writes the fields [`Self::read`] reads.
+    pub(crate) fn write(&self, out: &mut Vec<u8>) -> EncodeResult {
+        out.put_u8(self.has_named_properties);
+        self.subject_prefix.write(out, "SubjectPrefix")?;
+        self.normalized_subject.write(out, "NormalizedSubject")?;
+        out.put_u16(self.recipient_count);
+        write_tag_array16(out, &self.recipient_columns, "RecipientColumns")?;
+        put_count8(out, self.recipient_rows.len(), "RowCount")?;
+        for row in &self.recipient_rows {
+            out.put_u8(row.recipient_type);
+            out.put_u16(row.code_page_id);
+            out.put_u16(row.reserved);
+            write_bytes16(out, &row.recipient_row, "RecipientRowSize")?;
+        }
+        Ok(())
     }
 }
 
