@@ -124,6 +124,18 @@ impl Harness {
         }
     }
 
+    /// The scenario's message `m` as the server has it, read back with
+    /// [`Self::server_messages`] of the folder that holds it.
+    pub async fn server_message(&mut self, m: &str) -> Result<ServerMessage, String> {
+        let sk = self.message_key(m)?;
+        let folder = self.folder_name_of(m)?;
+        self.server_messages(&folder)
+            .await?
+            .into_iter()
+            .find(|x| x.source_key == sk)
+            .ok_or_else(|| format!("the server does not hold {m}"))
+    }
+
     /// The messages of a folder as the server has them, read back through ROPs: a fresh
     /// full download (empty state, Eid and CN) on the other session.
     pub async fn server_messages(&mut self, folder: &str) -> Result<Vec<ServerMessage>, String> {

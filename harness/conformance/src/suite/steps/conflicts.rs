@@ -109,19 +109,6 @@ async fn upload_variant(w: &mut SuiteWorld, a: Args) -> Res {
     }
 }
 
-pub(super) async fn server_message(
-    h: &mut Harness,
-    m: &str,
-) -> Result<crate::driver::ServerMessage, String> {
-    let sk = h.message_key(m)?;
-    let folder = h.folder_name_of(m)?;
-    h.server_messages(&folder)
-        .await?
-        .into_iter()
-        .find(|x| x.source_key == sk)
-        .ok_or_else(|| format!("the server does not hold {m}"))
-}
-
 /// The last ImportMessageChange of `sk` that the client engine sent in an upload (probes
 /// on the same connection are not part of an upload).
 pub(super) fn engine_sent_change(
@@ -161,7 +148,7 @@ async fn server_change_later(w: &mut SuiteWorld, a: Args) -> Res {
         tags::PID_TAG_SUBJECT,
         PropValue::unicode(&format!("modified subject of {m}")),
     )?;
-    let server = server_message(h, &m).await?;
+    let server = h.server_message(&m).await?;
     let sk = h.message_key(&m)?;
     let local = h
         .client
@@ -329,7 +316,7 @@ async fn no_in_conflict(w: &mut SuiteWorld, a: Args) -> Res {
     if in_conflict(&props) {
         return Err(format!("on the server, {m} has msInConflict set"));
     }
-    let s = server_message(h, &m).await?;
+    let s = h.server_message(&m).await?;
     let bad = s.children.attachments.iter().any(|a| {
         a.content.embedded.is_some()
             || matches!(

@@ -10,7 +10,7 @@ use ics_wire::prop::{PropValue, tags};
 use ics_wire::rop::common::RopResult;
 use ics_wire::rop::{RopRequest, RopRequestBuffer, RopResponse, RopResponseBuffer};
 
-use super::conflicts::{SECOND, engine_sent_change, last_imported, server_message};
+use super::conflicts::{SECOND, engine_sent_change, last_imported};
 use super::local::local_subject;
 use super::{Args, Res, steps};
 use crate::driver::{Harness, find_prop};
@@ -87,7 +87,7 @@ async fn returned_message_empty(w: &mut SuiteWorld, _: Args) -> Res {
         .client_namespace()
         .map_err(|e| e.to_string())?;
     let ck = Xid::new(ns, &vec![0xFF; ck_len]).ok_or("a ChangeKey LocalId of that length")?;
-    let server = server_message(h, &m).await?;
+    let server = h.server_message(&m).await?;
     let mut pcl = match find_prop(&server.header, tags::PID_TAG_PREDECESSOR_CHANGE_LIST) {
         Some(PropValue::Binary(b)) => Pcl::decode(b).map_err(|e| e.to_string())?,
         other => return Err(format!("on the server, {m} has PCL {other:?}")),
@@ -182,7 +182,7 @@ async fn change_key_kept(w: &mut SuiteWorld, a: Args) -> Res {
         Some(PropValue::Binary(b)) => b.clone(),
         other => return Err(format!("the imported ChangeKey of {m} is {other:?}")),
     };
-    let server = server_message(h, &m).await?;
+    let server = h.server_message(&m).await?;
     match find_prop(&server.header, tags::PID_TAG_CHANGE_KEY) {
         Some(PropValue::Binary(b)) if *b == ck => {}
         other => {

@@ -162,14 +162,7 @@ async fn server_property(w: &mut SuiteWorld, a: Args) -> Res {
     let m = a.s(1);
     let tag = parse::prop(a.s(2))?;
     let want = parse::value(a.s(3), tag)?;
-    let sk = h.message_key(m)?;
-    let folder = h.folder_name_of(m)?;
-    let msg = h
-        .server_messages(&folder)
-        .await?
-        .into_iter()
-        .find(|x| x.source_key == sk)
-        .ok_or_else(|| format!("the server does not hold {m}"))?;
+    let msg = h.server_message(m).await?;
     // PidTagAssociated travels in the change header of the read-back download.
     let header_value =
         (tag.id() == tags::PID_TAG_ASSOCIATED.id()).then_some(PropValue::Boolean(msg.fai));
@@ -563,13 +556,7 @@ async fn pcl_includes_before(w: &mut SuiteWorld, a: Args) -> Res {
             })
         })
         .ok_or_else(|| format!("no download before the upload carried the PCL of {m}"))?;
-    let folder = h.folder_name_of(m)?;
-    let now = h
-        .server_messages(&folder)
-        .await?
-        .into_iter()
-        .find(|x| x.source_key == sk)
-        .ok_or_else(|| format!("the server does not hold {m}"))?;
+    let now = h.server_message(m).await?;
     let after = match find_prop(&now.header, tags::PID_TAG_PREDECESSOR_CHANGE_LIST) {
         Some(PropValue::Binary(b)) => b.clone(),
         other => return Err(format!("on the server, {m} has PCL {other:?}")),
@@ -683,13 +670,7 @@ async fn ignored_or_kept(w: &mut SuiteWorld, a: Args) -> Res {
         .message(&sk)
         .map_err(|e| e.to_string())?
         .and_then(|r| subject_of(&r.props));
-    let folder = h.folder_name_of(m)?;
-    let server = h
-        .server_messages(&folder)
-        .await?
-        .into_iter()
-        .find(|x| x.source_key == sk)
-        .ok_or_else(|| format!("the server does not hold {m}"))?;
+    let server = h.server_message(m).await?;
     let now = find_prop(&server.props, tags::PID_TAG_SUBJECT).map(|v| format!("{v:?}"));
     if old.is_some() && now == old {
         return Err(format!(
@@ -738,14 +719,7 @@ async fn server_version_if_failed(w: &mut SuiteWorld, a: Args) -> Res {
     if obs.return_value == Some(0) {
         return Ok(());
     }
-    let sk = h.message_key(m)?;
-    let folder = h.folder_name_of(m)?;
-    let server = h
-        .server_messages(&folder)
-        .await?
-        .into_iter()
-        .find(|x| x.source_key == sk)
-        .ok_or_else(|| format!("the server does not hold {m}"))?;
+    let server = h.server_message(m).await?;
     let subject = match find_prop(&server.props, tags::PID_TAG_SUBJECT) {
         Some(PropValue::Unicode(u)) => u.to_string_lossy(),
         other => format!("{other:?}"),
@@ -777,13 +751,7 @@ async fn larger_guid_wins(w: &mut SuiteWorld, a: Args) -> Res {
         Some(PropValue::Binary(b)) if b.len() >= 16 => b[..16].to_vec(),
         other => return Err(format!("the imported ChangeKey of {m} is {other:?}")),
     };
-    let folder = h.folder_name_of(m)?;
-    let server = h
-        .server_messages(&folder)
-        .await?
-        .into_iter()
-        .find(|x| x.source_key == sk)
-        .ok_or_else(|| format!("the server does not hold {m}"))?;
+    let server = h.server_message(m).await?;
     let pcl = match find_prop(&server.header, tags::PID_TAG_PREDECESSOR_CHANGE_LIST) {
         Some(PropValue::Binary(b)) => ics_wire::pcl::Pcl::decode(b).map_err(|e| e.to_string())?,
         other => return Err(format!("on the server, {m} has PCL {other:?}")),
