@@ -719,6 +719,44 @@ mod converge {
             run(ops, false)?;
         }
     }
+
+    /// A case proptest found: a read-state change after the server resolved a
+    /// conflict must reach the replica through the versions sent for it (the
+    /// read state is the message's, not a version's).
+    #[test]
+    fn read_change_after_a_server_resolved_conflict_converges() {
+        let ops = vec![
+            Op::ClientCreate,
+            Op::Sync(Fault::None),
+            Op::ServerModify(0),
+            Op::ClientModify(0),
+            Op::Sync(Fault::Cancel),
+            Op::ServerAdd(false),
+            Op::ServerAdd(false),
+            Op::ClientRead(0, true),
+            Op::ServerRead(0, false),
+            Op::ServerAdd(false),
+            Op::ServerAdd(false),
+            Op::ServerAdd(false),
+        ];
+        run(ops, false).unwrap();
+    }
+
+    /// A case proptest found: a server edit after the server resolved a
+    /// conflict must reach the replica (the conflict resolve message then
+    /// goes out as itself, no longer as its earlier versions).
+    #[test]
+    fn server_edit_after_a_server_resolved_conflict_converges() {
+        let ops = vec![
+            Op::ServerAdd(false),
+            Op::Sync(Fault::None),
+            Op::ServerModify(0),
+            Op::ClientModify(0),
+            Op::Sync(Fault::None),
+            Op::ServerModify(0),
+        ];
+        run(ops, false).unwrap();
+    }
 }
 
 /// a local change conflicting with a server change is

@@ -29,7 +29,7 @@ use super::materialize::{
 use super::options::{SyncKind, SyncOptions};
 use super::state::SyncState;
 use crate::mailbox::{IdKey, LOCAL_REPLID, Mailbox, Message, ids::id_of, key};
-use crate::session::conflict::versions_in_conflict;
+use crate::session::conflict::versions_to_send;
 use crate::sets::{GlobSet, ReplIdSet, gaps};
 
 /// Why a download cannot go on.
@@ -220,7 +220,7 @@ impl Download {
                             p.fai_size += m.size() as u64;
                         } else {
                             // One messageChange per version in conflict.
-                            let versions = versions_in_conflict(&m.content);
+                            let versions = versions_to_send(m);
                             if versions.is_empty() {
                                 p.normal_count += 1;
                                 p.normal_size += m.size() as u64;
@@ -402,7 +402,7 @@ impl Download {
         let versions = if m.fai {
             Vec::new()
         } else {
-            versions_in_conflict(&m.content)
+            versions_to_send(m)
         };
         let body = match self.partial_groups(m, k) {
             _ if !versions.is_empty() => ChangeBody::Full(message_content(m, &self.opts)),

@@ -9,7 +9,9 @@ use ics_wire::prop::{PropTag, PropType, PropValue, TaggedValue, Utf16String, tag
 use super::options::{StringForm, SyncOptions};
 use crate::mailbox::{
     Attachment, Folder, Mailbox, Message, MessageContent, folder_change_key, folder_pcl,
-    is_computed, message::PID_TAG_ATTACH_NUMBER, message_change_key, message_pcl,
+    is_computed,
+    message::{MF_READ, PID_TAG_ATTACH_NUMBER},
+    message_change_key, message_pcl,
 };
 
 /// PidTagMessageRecipients: names the recipient subobjects in filters.
@@ -262,8 +264,10 @@ pub fn version_change(
     for t in IDENTITY {
         content.props.remove(t);
     }
+    // The read state belongs to the message, not to a version: every version
+    // carries the message's current one (R-164: it changes with its own CN).
     let flags = match version.props.get(tags::PID_TAG_MESSAGE_FLAGS) {
-        Some(PropValue::I32(f)) => *f,
+        Some(PropValue::I32(f)) => (*f & !MF_READ) | (m.message_flags() & MF_READ),
         _ => m.message_flags(),
     };
     (header, content_out(&content, flags, m.fai, opts))

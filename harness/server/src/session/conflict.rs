@@ -115,6 +115,27 @@ pub fn versions_in_conflict(c: &MessageContent) -> Vec<&MessageContent> {
         .collect()
 }
 
+/// The versions a stored message is synchronized as (3.1.5.6.2.1): those of
+/// a conflict resolve message while it is unchanged since the resolution
+/// (its ChangeKey is still the winner's). A later change, such as a server
+/// edit with a new ChangeKey, succeeds every version, so the message goes
+/// out as itself. Empty for other messages.
+pub fn versions_to_send(m: &Message) -> Vec<&MessageContent> {
+    let Some(key) = m.change_key else {
+        return Vec::new();
+    };
+    let key = PropValue::Binary(key.to_bytes());
+    let versions = versions_in_conflict(&m.content);
+    if versions
+        .iter()
+        .any(|v| v.props.get(tags::PID_TAG_CHANGE_KEY) == Some(&key))
+    {
+        versions
+    } else {
+        Vec::new()
+    }
+}
+
 /// Marks a version's content with its change identity (PidTagChangeKey,
 /// PidTagPredecessorChangeList, PidTagLastModificationTime).
 fn stamp(mut c: MessageContent, id: &ImportedChange) -> MessageContent {
